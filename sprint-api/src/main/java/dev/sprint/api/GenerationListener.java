@@ -1,0 +1,12 @@
+package dev.sprint.api;
+
+/** Progress callbacks of one generation; every method has an empty default. Called on the generating thread. */
+public interface GenerationListener {
+    GenerationListener NONE = new GenerationListener() {};
+
+    /** A named stage (e.g. "text_encoder", "decode") is about to start. */
+    default void onStage(String stage) {}
+
+    /** A sampler step finished. */
+    default void onStep(StepEvent event) {}
+}

@@ -1,0 +1,172 @@
+package dev.sprint.api;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One generation call. Immutable; build with {@link #builder()} and derive variants with
+ * {@link #toBuilder()}. Every nullable field means "the pipeline's default" (set on
+ * {@link Pipeline.Builder}, else the checkpoint's).
+ *
+ * @param prompts               one or more prompts; each makes {@code imagesPerPrompt} images
+ * @param negativePrompt        negative prompt for classifier-free guidance (models that use CFG), or null
+ * @param width                 image width in pixels, or null for the model default
+ * @param height                image height in pixels, or null for the model default
+ * @param steps                 sampler steps, or null
+ * @param timesteps             custom sampler timesteps (SANA-Sprint: N+1 TrigFlow angles ending in 0), or null
+ * @param maxTimestep           SANA-Sprint: first TrigFlow angle (default 1.57080), or null
+ * @param intermediateTimestep  SANA-Sprint: middle angle of the 2-step schedule (default 1.3), or null
+ * @param guidanceScale         guidance scale (embedded for SANA-Sprint, CFG for base models), or null
+ * @param seed                  seed of the one generator that draws all noise of this call, or null for a random seed
+ * @param imagesPerPrompt       images per prompt, at least 1
+ * @param maxSequenceLength     text tokens kept per prompt, or null
+ * @param resolutionBinning     snap the size to the model's aspect-ratio table and resize back, or null
+ * @param instruction           SANA: complex-human-instruction lines prefixed to the prompt; empty list = off; null = default
+ * @param normalizePrompt       strip and lower-case prompts as diffusers does, or null
+ * @param image                 input image for img2img, or null
+ * @param strength              img2img strength in (0, 1], or null
+ * @param controlImage          control image (needs the sprint-controlnet module), or null
+ * @param controlScale          ControlNet conditioning scale, or null
+ * @param output                images or latents
+ * @param options               family-specific options by name (documented by each module)
+ */
+public record GenerationRequest(
+        List<String> prompts,
+        String negativePrompt,
+        Integer width,
+        Integer height,
+        Integer steps,
+        List<Double> timesteps,
+        Double maxTimestep,
+        Double intermediateTimestep,
+        Double guidanceScale,
+        Long seed,
+        int imagesPerPrompt,
+        Integer maxSequenceLength,
+        Boolean resolutionBinning,
+        List<String> instruction,
+        Boolean normalizePrompt,
+        BufferedImage image,
+        Double strength,
+        BufferedImage controlImage,
+        Double controlScale,
+        OutputType output,
+        Map<String, String> options) {
+
+    public GenerationRequest {
+        prompts = List.copyOf(Objects.requireNonNull(prompts, "prompts"));
+        timesteps = timesteps == null ? null : List.copyOf(timesteps);
+        instruction = instruction == null ? null : List.copyOf(instruction);
+        output = output == null ? OutputType.IMAGE : output;
+        options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    /** A request for one prompt with every other value defaulted. */
+    public static GenerationRequest of(String prompt) {
+        return builder().prompt(prompt).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.prompts.addAll(prompts);
+        b.negativePrompt = negativePrompt;
+        b.width = width;
+        b.height = height;
+        b.steps = steps;
+        b.timesteps = timesteps;
+        b.maxTimestep = maxTimestep;
+        b.intermediateTimestep = intermediateTimestep;
+        b.guidanceScale = guidanceScale;
+        b.seed = seed;
+        b.imagesPerPrompt = imagesPerPrompt;
+        b.maxSequenceLength = maxSequenceLength;
+        b.resolutionBinning = resolutionBinning;
+        b.instruction = instruction;
+        b.normalizePrompt = normalizePrompt;
+        b.image = image;
+        b.strength = strength;
+        b.controlImage = controlImage;
+        b.controlScale = controlScale;
+        b.output = output;
+        b.options = options;
+        return b;
+    }
+
+    /** Builder of {@link GenerationRequest}; plain setter names, all optional except a prompt. */
+    public static final class Builder {
+        private final List<String> prompts = new ArrayList<>();
+        private String negativePrompt;
+        private Integer width;
+        private Integer height;
+        private Integer steps;
+        private List<Double> timesteps;
+        private Double maxTimestep;
+        private Double intermediateTimestep;
+        private Double guidanceScale;
+        private Long seed;
+        private int imagesPerPrompt = 1;
+        private Integer maxSequenceLength;
+        private Boolean resolutionBinning;
+        private List<String> instruction;
+        private Boolean normalizePrompt;
+        private BufferedImage image;
+        private Double strength;
+        private BufferedImage controlImage;
+        private Double controlScale;
+        private OutputType output = OutputType.IMAGE;
+        private Map<String, String> options = Map.of();
+
+        private Builder() {}
+
+        /** Adds a prompt (call again for a batch). */
+        public Builder prompt(String prompt) {
+            prompts.add(Objects.requireNonNull(prompt, "prompt"));
+            return this;
+        }
+
+        /** Replaces the prompts with this batch. */
+        public Builder prompts(List<String> batch) {
+            prompts.clear();
+            batch.forEach(this::prompt);
+            return this;
+        }
+
+        public Builder negativePrompt(String v) { negativePrompt = v; return this; }
+        public Builder width(int v) { width = v; return this; }
+        public Builder height(int v) { height = v; return this; }
+        /** Sets width and height. */
+        public Builder size(int w, int h) { width = w; height = h; return this; }
+        public Builder steps(int v) { steps = v; return this; }
+        public Builder timesteps(List<Double> v) { timesteps = v; return this; }
+        public Builder maxTimestep(double v) { maxTimestep = v; return this; }
+        public Builder intermediateTimestep(double v) { intermediateTimestep = v; return this; }
+        public Builder guidanceScale(double v) { guidanceScale = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder imagesPerPrompt(int v) { imagesPerPrompt = v; return this; }
+        public Builder maxSequenceLength(int v) { maxSequenceLength = v; return this; }
+        public Builder resolutionBinning(boolean v) { resolutionBinning = v; return this; }
+        /** Complex-human-instruction lines; an empty list turns the prefix off. */
+        public Builder instruction(List<String> v) { instruction = v; return this; }
+        public Builder normalizePrompt(boolean v) { normalizePrompt = v; return this; }
+        /** Input image for img2img. */
+        public Builder image(BufferedImage v) { image = v; return this; }
+        public Builder strength(double v) { strength = v; return this; }
+        public Builder controlImage(BufferedImage v) { controlImage = v; return this; }
+        public Builder controlScale(double v) { controlScale = v; return this; }
+        public Builder output(OutputType v) { output = v; return this; }
+        public Builder options(Map<String, String> v) { options = v; return this; }
+
+        public GenerationRequest build() {
+            return new GenerationRequest(prompts, negativePrompt, width, height, steps, timesteps, maxTimestep,
+                    intermediateTimestep, guidanceScale, seed, imagesPerPrompt, maxSequenceLength, resolutionBinning,
+                    instruction, normalizePrompt, image, strength, controlImage, controlScale, output, options);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.sprint.core.io;
+
+import dev.sprint.core.tensor.HostTensor;
+import java.util.Set;
+
+/**
+ * Named checkpoint tensors (one safetensors file, a sharded set, or a view that merges adapters).
+ * Data is memory-mapped where possible; {@link #get} does not copy float32 data.
+ */
+public interface WeightSource extends AutoCloseable {
+    /** All tensor names. */
+    Set<String> names();
+
+    /** The tensor, or a {@link dev.sprint.api.ModelLoadException} naming the tensor and file(s) if absent. */
+    HostTensor get(String name);
+
+    /** Where a tensor lives (file path), for error messages. */
+    String origin(String name);
+
+    /** Unmaps files. Tensors obtained before must not be used afterwards. */
+    @Override
+    void close();
+}

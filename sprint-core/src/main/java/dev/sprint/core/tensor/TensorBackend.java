@@ -1,0 +1,304 @@
+package dev.sprint.core.tensor;
+
+import dev.sprint.api.spi.Backend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The small tensor API that all Sprint model code is written against. A backend implements the
+ * abstract primitives; the default methods compose the rest (norms, attention, resizing, pixel
+ * shuffles) from them with PyTorch's semantics, and a backend may override any of them with a
+ * fused kernel that gives the same result.
+ *
+ * <p>Conventions: shapes are PyTorch's (NCHW images, (B, L, C) sequences); binary operations
+ * broadcast like PyTorch; negative axes count from the end; every result is created in the
+ * calling thread's innermost open {@link Scope}.
+ */
+public interface TensorBackend extends Backend {
+
+    // ---- lifetime and data movement ---------------------------------------------------------
+
+    /** Floating type the models compute in (F32 on CPU; F32 or F16 on GPUs). */
+    DType floatType();
+
+    /** Opens a scope on the calling thread; tensors created until it closes are freed with it. */
+    Scope newScope();
+
+    /** Copies host data to the backend, converting to {@code dtype} (e.g. BF16 weights to F32). */
+    Tensor upload(HostTensor data, DType dtype);
+
+    /** Reads a tensor back to host memory (not allowed inside {@link #call} on tracing backends). */
+    HostTensor download(Tensor t);
+
+    /** A tensor of the given shape filled with {@code value}. */
+    Tensor full(double value, DType dtype, long... shape);
+
+    // ---- elementwise -------------------------------------------------------------------------
+
+    Tensor add(Tensor a, Tensor b);
+
+    Tensor sub(Tensor a, Tensor b);
+
+    Tensor mul(Tensor a, Tensor b);
+
+    Tensor div(Tensor a, Tensor b);
+
+    Tensor addScalar(Tensor a, double v);
+
+    Tensor mulScalar(Tensor a, double v);
+
+    /** a^p elementwise. */
+    Tensor powScalar(Tensor a, double p);
+
+    Tensor unary(Tensor a, UnaryOp op);
+
+    Tensor clamp(Tensor a, double min, double max);
+
+    // ---- reductions --------------------------------------------------------------------------
+
+    Tensor sum(Tensor a, int axis, boolean keepDim);
+
+    Tensor mean(Tensor a, int axis, boolean keepDim);
+
+    Tensor max(Tensor a, int axis, boolean keepDim);
+
+    /** Numerically stable softmax along {@code axis}. */
+    Tensor softmax(Tensor a, int axis);
+
+    // ---- linear algebra ----------------------------------------------------------------------
+
+    /** {@code torch.matmul} for rank ≥ 2 operands with broadcast batch dimensions. */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /**
+     * {@code F.conv2d}: x (N, Cin, H, W), w (Cout, Cin/groups, kh, kw), bias (Cout) or null.
+     * Arrays are {height, width}.
+     */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups);
+
+    // ---- shape -------------------------------------------------------------------------------
+
+    /** Reshape; one dimension may be -1. */
+    Tensor reshape(Tensor a, long... shape);
+
+    Tensor permute(Tensor a, int... axes);
+
+    Tensor concat(List<Tensor> parts, int axis);
+
+    /** Elements {@code start} (inclusive) to {@code end} (exclusive) along {@code axis}; negative values count from the end. */
+    Tensor slice(Tensor a, int axis, long start, long end);
+
+    /** {@code torch.index_select}: indices is a 1-D I64 tensor. */
+    Tensor indexSelect(Tensor a, int axis, Tensor indices);
+
+    /** Broadcasts to {@code shape} (PyTorch {@code expand} rules). */
+    Tensor broadcastTo(Tensor a, long... shape);
+
+    Tensor cast(Tensor a, DType dtype);
+
+    // ---- conveniences composed from the primitives ---------------------------------------------
+
+    default Tensor fromFloats(float[] values, long... shape) {
+        return upload(HostTensor.ofFloats(values, shape), floatType());
+    }
+
+    default Tensor fromLongs(long[] values, long... shape) {
+        return upload(HostTensor.ofLongs(values, shape), DType.I64);
+    }
+
+    /** Uploads a checkpoint tensor as a weight in the compute float type. */
+    default Tensor weight(HostTensor data) {
+        return upload(data, data.dtype().isFloating() ? floatType() : data.dtype());
+    }
+
+    default float[] toFloats(Tensor t) {
+        return download(t).toFloats();
+    }
+
+    default long[] toLongs(Tensor t) {
+        return download(t).toLongs();
+    }
+
+    default Tensor scalar(double v) {
+        return full(v, floatType());
+    }
+
+    default Tensor zeros(long... shape) {
+        return full(0, floatType(), shape);
+    }
+
+    default Tensor ones(long... shape) {
+        return full(1, floatType(), shape);
+    }
+
+    default Tensor neg(Tensor a) { return unary(a, UnaryOp.NEG); }
+    default Tensor exp(Tensor a) { return unary(a, UnaryOp.EXP); }
+    default Tensor log(Tensor a) { return unary(a, UnaryOp.LOG); }
+    default Tensor sqrt(Tensor a) { return unary(a, UnaryOp.SQRT); }
+    default Tensor rsqrt(Tensor a) { return unary(a, UnaryOp.RSQRT); }
+    default Tensor tanh(Tensor a) { return unary(a, UnaryOp.TANH); }
+    default Tensor sigmoid(Tensor a) { return unary(a, UnaryOp.SIGMOID); }
+    default Tensor sin(Tensor a) { return unary(a, UnaryOp.SIN); }
+    default Tensor cos(Tensor a) { return unary(a, UnaryOp.COS); }
+    default Tensor relu(Tensor a) { return unary(a, UnaryOp.RELU); }
+    default Tensor silu(Tensor a) { return unary(a, UnaryOp.SILU); }
+    default Tensor gelu(Tensor a) { return unary(a, UnaryOp.GELU); }
+    default Tensor geluTanh(Tensor a) { return unary(a, UnaryOp.GELU_TANH); }
+
+    default Tensor transpose(Tensor a, int d0, int d1) {
+        int r = a.rank();
+        int[] axes = new int[r];
+        for (int i = 0; i < r; i++) axes[i] = i;
+        d0 = d0 < 0 ? d0 + r : d0;
+        d1 = d1 < 0 ? d1 + r : d1;
+        axes[d0] = d1;
+        axes[d1] = d0;
+        return permute(a, axes);
+    }
+
+    /** Splits along {@code axis} into parts of the given sizes. */
+    default List<Tensor> split(Tensor a, int axis, long... sizes) {
+        List<Tensor> out = new ArrayList<>(sizes.length);
+        long start = 0;
+        for (long s : sizes) {
+            out.add(slice(a, axis, start, start + s));
+            start += s;
+        }
+        if (start != a.size(axis)) {
+            throw new IllegalArgumentException("split sizes sum to " + start + ", axis has " + a.size(axis));
+        }
+        return out;
+    }
+
+    /** {@code torch.chunk} into {@code n} equal parts (the axis must divide evenly). */
+    default List<Tensor> chunk(Tensor a, int n, int axis) {
+        long len = a.size(axis);
+        if (len % n != 0) throw new IllegalArgumentException("cannot chunk " + len + " into " + n);
+        long[] sizes = new long[n];
+        java.util.Arrays.fill(sizes, len / n);
+        return split(a, axis, sizes);
+    }
+
+    /**
+     * Constant padding in {@code F.pad} order: {@code pads} holds (before, after) pairs starting from
+     * the LAST axis.
+     */
+    default Tensor pad(Tensor a, long[] pads, double value) {
+        Tensor x = a;
+        for (int p = 0; p < pads.length / 2; p++) {
+            int axis = a.rank() - 1 - p;
+            long before = pads[2 * p];
+            long after = pads[2 * p + 1];
+            if (before == 0 && after == 0) continue;
+            List<Tensor> parts = new ArrayList<>(3);
+            long[] s = x.shape().clone();
+            if (before > 0) { s[axis] = before; parts.add(full(value, x.dtype(), s.clone())); }
+            parts.add(x);
+            if (after > 0) { s[axis] = after; parts.add(full(value, x.dtype(), s.clone())); }
+            x = concat(parts, axis);
+        }
+        return x;
+    }
+
+    /** {@code F.linear}: x (..., in) · wᵀ (out, in) + b. */
+    default Tensor linear(Tensor x, Tensor w, Tensor b) {
+        Tensor y = matmul(x, transpose(w, 0, 1));
+        return b == null ? y : add(y, b);
+    }
+
+    /** LayerNorm over the last axis; weight and bias may be null. */
+    default Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        Tensor mu = mean(x, -1, true);
+        Tensor d = sub(x, mu);
+        Tensor var = mean(mul(d, d), -1, true);
+        Tensor y = mul(d, rsqrt(addScalar(var, eps)));
+        if (weight != null) y = mul(y, weight);
+        if (bias != null) y = add(y, bias);
+        return y;
+    }
+
+    /** RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight; weight may be null. */
+    default Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        Tensor ms = mean(mul(x, x), -1, true);
+        Tensor y = mul(x, rsqrt(addScalar(ms, eps)));
+        return weight == null ? y : mul(y, weight);
+    }
+
+    /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
+    default Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        long[] s = x.shape();
+        long n = s[0];
+        long c = s[1];
+        Tensor g = reshape(x, n, groups, -1);
+        Tensor mu = mean(g, -1, true);
+        Tensor d = sub(g, mu);
+        Tensor var = mean(mul(d, d), -1, true);
+        Tensor y = reshape(mul(d, rsqrt(addScalar(var, eps))), s);
+        long[] cs = new long[s.length];
+        java.util.Arrays.fill(cs, 1);
+        cs[1] = c;
+        if (weight != null) y = mul(y, reshape(weight, cs));
+        if (bias != null) y = add(y, reshape(bias, cs));
+        return y;
+    }
+
+    /**
+     * softmax(q·kᵀ·scale + mask)·v over the last two axes. q (..., Lq, D), k (..., Lk, D),
+     * v (..., Lk, Dv); mask is additive and broadcastable to (..., Lq, Lk), or null.
+     */
+    default Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        Tensor scores = mulScalar(matmul(q, transpose(k, -2, -1)), scale);
+        if (mask != null) scores = add(scores, mask);
+        return matmul(softmax(scores, -1), v);
+    }
+
+    /**
+     * {@code F.interpolate} of (N, C, H, W) to (N, C, outH, outW), PyTorch-exact semantics (no
+     * antialiasing). Linear modes are two matmuls with weights computed on the host; nearest modes
+     * gather rows and columns, so they are exact.
+     */
+    default Tensor interpolate(Tensor x, int outH, int outW, ResizeMode mode, boolean alignCorners) {
+        int h = (int) x.size(2);
+        int w = (int) x.size(3);
+        if (mode == ResizeMode.NEAREST || mode == ResizeMode.NEAREST_EXACT) {
+            Tensor rows = fromLongs(ResizeWeights.nearest(h, outH, mode == ResizeMode.NEAREST_EXACT), outH);
+            Tensor cols = fromLongs(ResizeWeights.nearest(w, outW, mode == ResizeMode.NEAREST_EXACT), outW);
+            return indexSelect(indexSelect(x, 2, rows), 3, cols);
+        }
+        float[] wh = ResizeWeights.matrix(h, outH, mode, alignCorners);
+        float[] ww = ResizeWeights.matrix(w, outW, mode, alignCorners);
+        Tensor mh = fromFloats(wh, outH, h);
+        Tensor mwT = transpose(fromFloats(ww, outW, w), 0, 1);
+        return matmul(matmul(mh, x), mwT);
+    }
+
+    /** (N, C·r², H, W) → (N, C, H·r, W·r). */
+    default Tensor pixelShuffle(Tensor x, int r) {
+        long[] s = x.shape();
+        long c = s[1] / ((long) r * r);
+        Tensor y = reshape(x, s[0], c, r, r, s[2], s[3]);
+        y = permute(y, 0, 1, 4, 2, 5, 3);
+        return reshape(y, s[0], c, s[2] * r, s[3] * r);
+    }
+
+    /** (N, C, H·r, W·r) → (N, C·r², H, W). */
+    default Tensor pixelUnshuffle(Tensor x, int r) {
+        long[] s = x.shape();
+        long h = s[2] / r;
+        long w = s[3] / r;
+        Tensor y = reshape(x, s[0], s[1], h, r, w, r);
+        y = permute(y, 0, 1, 3, 5, 2, 4);
+        return reshape(y, s[0], s[1] * r * r, h, w);
+    }
+
+    /**
+     * Runs a pure tensor function (a component's forward pass). Eager backends just apply it; a
+     * tracing backend records it once per input-shape signature under {@code name} and replays the
+     * compiled graph. {@code fn} must not read values back to the host and must only use tensors
+     * from {@code inputs}, weights, and constants it creates.
+     */
+    default List<Tensor> call(String name, List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> fn) {
+        return fn.apply(inputs);
+    }
+}
