@@ -1,0 +1,109 @@
+package dev.sprint.core.testing;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.sprint.core.io.SafetensorsFile;
+import dev.sprint.core.tensor.HostTensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Access to the vendored golden data ({@code golden/} at the repository root) and the parity
+ * metrics of its READMEs. A missing fixture fails the test; it is never skipped.
+ */
+public final class Golden {
+    private Golden() {}
+
+    /** The repository's {@code golden/} folder (system property sprint.golden.dir, else searched upwards). */
+    public static Path dir() {
+        String p = System.getProperty("sprint.golden.dir");
+        if (p != null && Files.isDirectory(Path.of(p))) return Path.of(p);
+        Path d = Path.of("").toAbsolutePath();
+        while (d != null) {
+            if (Files.isDirectory(d.resolve("golden/sana-sprint"))) return d.resolve("golden");
+            d = d.getParent();
+        }
+        fail("golden/ folder not found above " + Path.of("").toAbsolutePath());
+        return null;
+    }
+
+    /** {@code golden/sana-sprint} */
+    public static Path sana() {
+        return require(dir().resolve("sana-sprint"));
+    }
+
+    /** {@code golden/swd} */
+    public static Path swd() {
+        return require(dir().resolve("swd"));
+    }
+
+    public static Path require(Path p) {
+        if (!Files.exists(p)) fail("missing golden fixture " + p);
+        return p;
+    }
+
+    /**
+     * All tensors of a case file, copied to heap (so the file is closed at once).
+     *
+     * @param file e.g. {@code Golden.sana().resolve("cases/vae_decode_a.safetensors")}
+     */
+    public static Map<String, HostTensor> load(Path file) {
+        require(file);
+        Map<String, HostTensor> out = new HashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (String n : f.names()) {
+                HostTensor t = f.get(n);
+                ByteBuffer copy = ByteBuffer.allocate(t.data().remaining()).order(ByteOrder.LITTLE_ENDIAN);
+                copy.put(t.data().duplicate());
+                copy.flip();
+                out.put(n, new HostTensor(t.dtype(), t.shape(), copy));
+            }
+        }
+        return out;
+    }
+
+    /** A tensor of a loaded case, failing with the available names if absent. */
+    public static HostTensor get(Map<String, HostTensor> c, String name) {
+        HostTensor t = c.get(name);
+        if (t == null) fail("case has no tensor '" + name + "'; it has " + new java.util.TreeSet<>(c.keySet()));
+        return t;
+    }
+
+    /**
+     * The goldens' component metric: max|a−b| ≤ tol·max(1, max|ref|) (READMEs suggest tol = 1e-4).
+     * Returns the achieved max|a−b| / max(1, max|ref|).
+     */
+    public static double assertClose(String what, float[] actual, HostTensor expected, double tol) {
+        float[] ref = expected.toFloats();
+        if (actual.length != ref.length) {
+            fail(what + ": " + actual.length + " values, expected " + ref.length + " " + expected);
+        }
+        double maxRef = 0;
+        double maxErr = 0;
+        int worst = -1;
+        for (int i = 0; i < ref.length; i++) {
+            maxRef = Math.max(maxRef, Math.abs(ref[i]));
+            double e = Math.abs((double) actual[i] - ref[i]);
+            if (!(e <= maxErr)) { // NaN-safe: NaN always becomes the worst
+                maxErr = Double.isNaN(e) ? Double.POSITIVE_INFINITY : e;
+                worst = i;
+            }
+        }
+        double rel = maxErr / Math.max(1.0, maxRef);
+        if (!(rel <= tol)) {
+            fail(String.format("%s: max|a-b| = %.3g at %d (got %s, want %s), max|ref| = %.3g, rel %.3g > %.1g",
+                    what, maxErr, worst, actual[worst], ref[worst], maxRef, rel, tol));
+        }
+        return rel;
+    }
+
+    /** Shape check. */
+    public static void assertShape(String what, long[] actual, HostTensor expected) {
+        assertArrayEquals(expected.shape(), actual, what + ": shape");
+    }
+}
