@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param intermediateTimestep  SANA-Sprint: middle angle of the 2-step schedule (default 1.3), or null
  * @param guidanceScale         guidance scale (embedded for SANA-Sprint, CFG for base models), or null
  * @param seed                  seed of the one generator that draws all noise of this call, or null for a random seed
+ * @param seeds                 one seed per image (prompts × imagesPerPrompt), each image drawing its noise from its own
+ *                              generator (diffusers' list of generators), or null to use {@code seed}
  * @param imagesPerPrompt       images per prompt, at least 1
  * @param maxSequenceLength     text tokens kept per prompt, or null
  * @param resolutionBinning     snap the size to the model's aspect-ratio table and resize back, or null
@@ -44,6 +46,7 @@ public record GenerationRequest(
         Double intermediateTimestep,
         Double guidanceScale,
         Long seed,
+        List<Long> seeds,
         int imagesPerPrompt,
         Integer maxSequenceLength,
         Boolean resolutionBinning,
@@ -59,6 +62,7 @@ public record GenerationRequest(
     public GenerationRequest {
         prompts = List.copyOf(Objects.requireNonNull(prompts, "prompts"));
         timesteps = timesteps == null ? null : List.copyOf(timesteps);
+        seeds = seeds == null ? null : List.copyOf(seeds);
         instruction = instruction == null ? null : List.copyOf(instruction);
         output = output == null ? OutputType.IMAGE : output;
         options = options == null ? Map.of() : Map.copyOf(options);
@@ -85,6 +89,7 @@ public record GenerationRequest(
         b.intermediateTimestep = intermediateTimestep;
         b.guidanceScale = guidanceScale;
         b.seed = seed;
+        b.seeds = seeds;
         b.imagesPerPrompt = imagesPerPrompt;
         b.maxSequenceLength = maxSequenceLength;
         b.resolutionBinning = resolutionBinning;
@@ -111,6 +116,7 @@ public record GenerationRequest(
         private Double intermediateTimestep;
         private Double guidanceScale;
         private Long seed;
+        private List<Long> seeds;
         private int imagesPerPrompt = 1;
         private Integer maxSequenceLength;
         private Boolean resolutionBinning;
@@ -149,6 +155,8 @@ public record GenerationRequest(
         public Builder intermediateTimestep(double v) { intermediateTimestep = v; return this; }
         public Builder guidanceScale(double v) { guidanceScale = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        /** One seed per image; overrides {@link #seed} for noise. */
+        public Builder seeds(List<Long> v) { seeds = v; return this; }
         public Builder imagesPerPrompt(int v) { imagesPerPrompt = v; return this; }
         public Builder maxSequenceLength(int v) { maxSequenceLength = v; return this; }
         public Builder resolutionBinning(boolean v) { resolutionBinning = v; return this; }
@@ -165,7 +173,7 @@ public record GenerationRequest(
 
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompt, width, height, steps, timesteps, maxTimestep,
-                    intermediateTimestep, guidanceScale, seed, imagesPerPrompt, maxSequenceLength, resolutionBinning,
+                    intermediateTimestep, guidanceScale, seed, seeds, imagesPerPrompt, maxSequenceLength, resolutionBinning,
                     instruction, normalizePrompt, image, strength, controlImage, controlScale, output, options);
         }
     }

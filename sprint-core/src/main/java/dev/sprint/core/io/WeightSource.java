@@ -14,6 +14,14 @@ public interface WeightSource extends AutoCloseable {
     /** The tensor, or a {@link dev.sprint.api.ModelLoadException} naming the tensor and file(s) if absent. */
     HostTensor get(String name);
 
+    /**
+     * The tensor, given the shape the model expects. Checkpoint sources ignore {@code expectedShape}
+     * (callers check it); synthetic sources (random weights for benchmarks) use it to create data.
+     */
+    default HostTensor get(String name, long[] expectedShape) {
+        return get(name);
+    }
+
     /** Where a tensor lives (file path), for error messages. */
     String origin(String name);
 

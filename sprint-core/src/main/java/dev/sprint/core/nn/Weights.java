@@ -71,7 +71,7 @@ public final class Weights {
         if (!source.names().contains(full)) {
             throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full));
         }
-        HostTensor h = source.get(full);
+        HostTensor h = source.get(full, shape);
         if (shape.length > 0 && !Arrays.equals(h.shape(), shape)) {
             throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
                     + Arrays.toString(h.shape()) + ", the config implies " + Arrays.toString(shape));

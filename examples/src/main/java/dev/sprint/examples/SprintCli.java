@@ -1,0 +1,205 @@
+package dev.sprint.examples;
+
+import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.GenerationResult;
+import dev.sprint.api.GeneratedImage;
+import dev.sprint.api.Pipeline;
+import dev.sprint.api.Precision;
+import dev.sprint.api.SprintException;
+import dev.sprint.api.StepEvent;
+import dev.sprint.api.GenerationListener;
+import dev.sprint.api.CancellationToken;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.imageio.ImageIO;
+
+/**
+ * The {@code ./sprint} command-line app: {@code generate}, {@code diagnostics}, {@code bench}. A host
+ * program like any user's: it only uses the public API (plus the benchmark, which times internals).
+ */
+public final class SprintCli {
+    static final String USAGE = """
+            Usage: ./sprint <command> [options]
+
+            Commands:
+              generate      make images from a prompt
+              diagnostics   which backends were found, which devices and native libraries each can use, and why not
+              bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
+              help          this text
+
+            generate options:
+              --model DIR|REPO_ID       diffusers folder, or a repo id in the local Hugging Face cache
+                                        (default %s)
+              --prompt TEXT             prompt; repeat for a batch drawn from one generator
+              --output FILE.png         output file (default out.png); a batch writes FILE-0.png, FILE-1.png, ...
+              --steps N                 sampler steps (SANA-Sprint: 1..4, default 2)
+              --seed S                  seed of the noise generator (default: random, printed)
+              --width W --height H      image size in pixels (default: the model's, 1024x1024 for SANA-Sprint)
+              --guidance G              guidance scale (SANA-Sprint: embedded guidance, default 4.5)
+              --timesteps a,b,...,0     custom TrigFlow timesteps (N+1 values ending in 0)
+              --max-timestep T          first TrigFlow angle (default 1.5708)
+              --intermediate-timestep T middle angle of the 2-step schedule (default 1.3)
+              --images-per-prompt N     images per prompt (default 1)
+              --image IN.png            img2img input image
+              --strength S              img2img strength in (0, 1] (default 0.6 when --image is given)
+              --no-binning              generate at exactly W x H (multiples of 32) instead of the aspect-ratio table
+              --no-instruction          no complex-human-instruction prefix
+              --keep-case               do not lower-case / strip the prompt (diffusers does by default)
+              --max-sequence-length L   text tokens kept per prompt (default 300)
+              --backend NAME            djl or onnx (default: best available)
+              --device D                auto, cpu, cuda, cuda:N (default auto)
+              --precision P             auto, float32, float16 (CUDA only)
+              --threads N               intra-op CPU threads
+            """;
+
+    private SprintCli() {}
+
+    public static void main(String[] argv) {
+        int code;
+        try {
+            code = run(argv, System.out, System.err);
+        } catch (CliException e) {
+            System.err.println("error: " + e.getMessage());
+            code = 2;
+        } catch (SprintException e) {
+            System.err.println("error: " + e.getMessage());
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length == 0 || Set.of("help", "--help", "-h").contains(argv[0])) {
+            out.print(USAGE.formatted(Pipeline.DEFAULT_MODEL));
+            return argv.length == 0 ? 2 : 0;
+        }
+        String cmd = argv[0];
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        return switch (cmd) {
+            case "generate" -> generate(rest, out, err);
+            case "diagnostics" -> Diagnostics.run(out);
+            case "bench" -> Bench.run(rest, out);
+            default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
+        };
+    }
+
+    static int generate(String[] argv, PrintStream out, PrintStream err) {
+        Args a = new Args(argv, Set.of("no-binning", "no-instruction", "keep-case"));
+        Pipeline.Builder pb = Pipeline.builder();
+        String model = a.get("model");
+        if (model != null) pb.model(model);
+        String backend = a.get("backend");
+        if (backend != null) pb.backend(backend);
+        String device = a.get("device");
+        if (device != null) pb.device(device).requireDevice(!device.equals("auto"));
+        String precision = a.get("precision");
+        if (precision != null) {
+            try {
+                pb.precision(Precision.valueOf(precision.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--precision must be auto, float32 or float16");
+            }
+        }
+        Integer threads = a.getInt("threads");
+        if (threads != null) pb.threads(threads);
+        String controlNet = a.get("controlnet");
+        if (controlNet != null) pb.controlNet(controlNet);
+
+        GenerationRequest.Builder rb = GenerationRequest.builder();
+        List<String> prompts = a.all("prompt");
+        if (prompts.isEmpty()) throw new CliException("--prompt is required");
+        rb.prompts(prompts);
+        String negative = a.get("negative-prompt");
+        if (negative != null) rb.negativePrompt(negative);
+        Integer steps = a.getInt("steps");
+        if (steps != null) rb.steps(steps);
+        Long seed = a.getLong("seed");
+        rb.seed(seed != null ? seed : new java.security.SecureRandom().nextLong() & 0xFFFFFFFFL);
+        Integer w = a.getInt("width");
+        Integer h = a.getInt("height");
+        if (w != null) rb.width(w);
+        if (h != null) rb.height(h);
+        Double g = a.getDouble("guidance");
+        if (g != null) rb.guidanceScale(g);
+        List<Double> ts = a.getDoubles("timesteps");
+        if (ts != null) rb.timesteps(ts);
+        Double maxT = a.getDouble("max-timestep");
+        if (maxT != null) rb.maxTimestep(maxT);
+        Double midT = a.getDouble("intermediate-timestep");
+        if (midT != null) rb.intermediateTimestep(midT);
+        Integer n = a.getInt("images-per-prompt");
+        if (n != null) rb.imagesPerPrompt(n);
+        Integer maxLen = a.getInt("max-sequence-length");
+        if (maxLen != null) rb.maxSequenceLength(maxLen);
+        if (a.flag("no-binning")) rb.resolutionBinning(false);
+        if (a.flag("no-instruction")) rb.instruction(List.of());
+        if (a.flag("keep-case")) rb.normalizePrompt(false);
+        String image = a.get("image");
+        Double strength = a.getDouble("strength");
+        if (image != null) {
+            rb.image(readImage(image));
+            rb.strength(strength != null ? strength : 0.6);
+        } else if (strength != null) {
+            throw new CliException("--strength needs --image");
+        }
+        String control = a.get("control-image");
+        if (control != null) rb.controlImage(readImage(control));
+        Double controlScale = a.getDouble("control-scale");
+        if (controlScale != null) rb.controlScale(controlScale);
+        String output = a.get("output");
+        if (output == null) output = "out.png";
+        a.rejectUnknown();
+
+        GenerationRequest request = rb.build();
+        try (Pipeline p = pb.build()) {
+            err.println("loaded " + p.describe());
+            GenerationResult r = p.generate(request, new GenerationListener() {
+                @Override
+                public void onStep(StepEvent e) {
+                    err.printf(Locale.ROOT, "step %d/%d  t=%.5f  %.0f ms%n", e.step() + 1, e.steps(), e.timestep(), e.elapsedMs());
+                }
+            }, new CancellationToken());
+            List<Path> files = outputFiles(output, r.images().size());
+            for (int i = 0; i < files.size(); i++) {
+                GeneratedImage img = r.images().get(i);
+                img.writePng(files.get(i));
+                out.println(files.get(i) + "  " + img.width() + "x" + img.height() + "  seed " + r.seed());
+            }
+            err.println("timings (ms): " + r.timingsMs());
+        }
+        return 0;
+    }
+
+    /** out.png → [out.png] for one image, [out-0.png, out-1.png, ...] for several. */
+    static List<Path> outputFiles(String output, int count) {
+        if (count == 1) return List.of(Path.of(output));
+        String base = output.toLowerCase(Locale.ROOT).endsWith(".png") ? output.substring(0, output.length() - 4) : output;
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < count; i++) files.add(Path.of(base + "-" + i + ".png"));
+        return files;
+    }
+
+    static BufferedImage readImage(String file) {
+        Path p = Path.of(file);
+        if (!Files.isRegularFile(p)) throw new CliException("image file " + file + " does not exist");
+        try {
+            BufferedImage img = ImageIO.read(p.toFile());
+            if (img == null) throw new CliException(file + " is not an image format Java can read (PNG, JPEG, BMP, GIF)");
+            return img;
+        } catch (IOException e) {
+            throw new CliException("cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    static void printMap(PrintStream out, Map<String, ?> m) {
+        m.forEach((k, v) -> out.println("  " + k + ": " + v));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.sprint.core.image;
+
+import dev.sprint.api.InvalidRequestException;
+import java.awt.image.BufferedImage;
+
+/** Host-side conversions between images and the float tensors the models use (diffusers' VaeImageProcessor). */
+public final class ImageProcessing {
+    private ImageProcessing() {}
+
+    /**
+     * Decoded samples (B, 3, H, W) in ≈[−1, 1] to uint8 HWC per image: clamp(x/2 + 0.5, 0, 1), ·255,
+     * round half to even (numpy's round), as diffusers' postprocess + numpy_to_pil.
+     */
+    public static byte[][] toRgb8(float[] chw, int batch, int height, int width) {
+        int plane = height * width;
+        if (chw.length != (long) batch * 3 * plane) {
+            throw new IllegalArgumentException("expected " + batch + "x3x" + height + "x" + width + " values, got " + chw.length);
+        }
+        byte[][] out = new byte[batch][plane * 3];
+        for (int b = 0; b < batch; b++) {
+            int base = b * 3 * plane;
+            byte[] img = out[b];
+            for (int c = 0; c < 3; c++) {
+                for (int p = 0; p < plane; p++) {
+                    float x = chw[base + c * plane + p] / 2f + 0.5f;
+                    x = Math.min(Math.max(x, 0f), 1f);
+                    img[p * 3 + c] = (byte) (int) Math.rint(x * 255f);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** RGB pixels of an image (alpha dropped, grayscale expanded) as HWC uint8. */
+    public static byte[] rgb8(BufferedImage img) {
+        int w = img.getWidth();
+        int h = img.getHeight();
+        byte[] out = new byte[w * h * 3];
+        int[] row = new int[w];
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = row[x];
+                int i = (y * w + x) * 3;
+                out[i] = (byte) (p >> 16);
+                out[i + 1] = (byte) (p >> 8);
+                out[i + 2] = (byte) p;
+            }
+        }
+        return out;
+    }
+
+    /** HWC uint8 to CHW float32 in [−1, 1]: x/255·2 − 1 (diffusers' preprocess + normalize). */
+    public static float[] toCenteredChw(byte[] rgb, int height, int width) {
+        int plane = height * width;
+        if (rgb.length != plane * 3) throw new IllegalArgumentException("rgb buffer does not match " + width + "x" + height);
+        float[] out = new float[plane * 3];
+        for (int p = 0; p < plane; p++) {
+            for (int c = 0; c < 3; c++) {
+                float v = (rgb[p * 3 + c] & 0xFF) / 255f;
+                out[c * plane + p] = 2f * v - 1f;
+            }
+        }
+        return out;
+    }
+
+    /** Validates an input image's size against limits; returns it. */
+    public static BufferedImage requireImage(BufferedImage img, String what) {
+        if (img == null) throw new InvalidRequestException(what + " is missing");
+        if (img.getWidth() < 8 || img.getHeight() < 8 || img.getWidth() > 8192 || img.getHeight() > 8192) {
+            throw new InvalidRequestException(what + " is " + img.getWidth() + "x" + img.getHeight() + "; sizes 8..8192 are supported");
+        }
+        return img;
+    }
+}
