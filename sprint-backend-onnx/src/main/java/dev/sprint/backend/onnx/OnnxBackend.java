@@ -1,0 +1,573 @@
+package dev.sprint.backend.onnx;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.sprint.api.BackendException;
+import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.UnaryOp;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tensor API on ONNX Runtime. Operations are not executed one by one: they are recorded as ONNX
+ * nodes and run as one graph when a value is needed (a download, or the end of a
+ * {@link #call component forward pass}). Graphs are encoded canonically, so the same computation on the
+ * same shapes maps to the same bytes and reuses one cached {@link OrtSession} (bounded LRU). Weights are
+ * graph inputs bound as session initializers from the checkpoint's memory ({@code addInitializer}), so
+ * they are never serialised into the protobuf and ORT may pre-pack them.
+ */
+public final class OnnxBackend implements TensorBackend {
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxBackend.class);
+
+    private final OrtEnvironment env;
+    private final String device;
+    private final boolean cuda;
+    private final int cudaDevice;
+    private final int threads;
+    private final int cacheSize;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, OnnxTensor> weightTensors = new HashMap<>();
+    private final LinkedHashMap<ByteBuffer, OrtSession> sessions;
+    private final ThreadLocal<int[]> tracing = ThreadLocal.withInitial(() -> new int[1]);
+    private volatile boolean closed;
+    private long sessionsCreated;
+    private double sessionMillis;
+
+    OnnxBackend(OrtEnvironment env, String device, boolean cuda, int cudaDevice, int threads, int cacheSize) {
+        this.env = env;
+        this.device = device;
+        this.cuda = cuda;
+        this.cudaDevice = cudaDevice;
+        this.threads = threads;
+        this.cacheSize = cacheSize;
+        this.sessions = new LinkedHashMap<>(16, 0.75f, true);
+    }
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    @Override
+    public DType floatType() {
+        return DType.F32;
+    }
+
+    /** Number of ONNX Runtime sessions created so far (each distinct graph structure creates one). */
+    public synchronized long sessionsCreated() {
+        return sessionsCreated;
+    }
+
+    /** Sessions created so far and the milliseconds spent creating them (graph optimisation included). */
+    public synchronized String sessionStats() {
+        return sessionsCreated + " sessions, " + String.format(java.util.Locale.ROOT, "%.1f", sessionMillis) + " ms";
+    }
+
+    // ---- node construction ---------------------------------------------------------------------------
+
+    private ONode node(ONode n) {
+        return n;
+    }
+
+    private ONode leaf(HostTensor value, boolean weight) {
+        return new ONode(this, ids.incrementAndGet(), value.shape(), value.dtype(), null, List.of(), null, weight, -1, value);
+    }
+
+    private ONode op(String op, long[] shape, DType dtype, Map<String, Object> attrs, ONode... inputs) {
+        return new ONode(this, ids.incrementAndGet(), shape, dtype, op, List.of(inputs), attrs, false, -1, null);
+    }
+
+    private static ONode n(Tensor t) {
+        if (t instanceof ONode o) return o;
+        throw new IllegalArgumentException("tensor " + t + " does not belong to the ONNX backend");
+    }
+
+    /** A constant: embedded in the graph inside a traced call, a fed input outside (so values may change). */
+    private ONode constant(HostTensor v) {
+        if (tracing.get()[0] > 0) return op("Constant", v.shape(), v.dtype(), Map.of("value", v));
+        return leaf(v, false);
+    }
+
+    private ONode scalarLike(double v, DType t) {
+        HostTensor h = switch (t) {
+            case F64 -> HostTensor.ofDoubles(new double[] {v});
+            case I64 -> HostTensor.ofLongs(new long[] {(long) v});
+            default -> HostTensor.ofFloats(new float[] {(float) v});
+        };
+        if (t != DType.F32 && t != DType.F64 && t != DType.I64) {
+            return op("Cast", new long[0], t, Map.of("to", (long) GraphEncoder.onnxType(t)), constant(h.reshape()));
+        }
+        return constant(h.reshape());
+    }
+
+    private ONode shapeConst(long[] v) {
+        // shapes, axes and indices are always embedded: ORT needs them known to plan the graph
+        return op("Constant", new long[] {v.length}, DType.I64, Map.of("value", HostTensor.ofLongs(v, v.length)));
+    }
+
+    // ---- data movement -------------------------------------------------------------------------------
+
+    @Override
+    public Scope newScope() {
+        // Host memory of nodes is garbage-collected; scopes only need to keep the nesting contract.
+        return new Scope() {
+            @Override
+            public Tensor keep(Tensor t) {
+                return t;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    @Override
+    public Tensor upload(HostTensor data, DType dtype) {
+        return leaf(convert(data, dtype), false);
+    }
+
+    @Override
+    public Tensor weight(HostTensor data) {
+        DType t = data.dtype().isFloating() ? floatType() : data.dtype();
+        return leaf(convert(data, t), true);
+    }
+
+    private static HostTensor convert(HostTensor h, DType t) {
+        if (h.dtype() == t) return h;
+        if (t == DType.F32) return HostTensor.ofFloats(h.toFloats(), h.shape());
+        if (t == DType.I64) return HostTensor.ofLongs(h.toLongs(), h.shape());
+        if (t == DType.F64) return HostTensor.ofDoubles(h.toDoubles(), h.shape());
+        throw new BackendException("the ONNX backend cannot upload " + h.dtype() + " as " + t);
+    }
+
+    @Override
+    public HostTensor download(Tensor t) {
+        ONode node = n(t);
+        evaluate(List.of(node), "download");
+        return node.value();
+    }
+
+    @Override
+    public Tensor full(double value, DType dtype, long... shape) {
+        if (shape.length == 0) return scalarLike(value, dtype);
+        ONode v = scalarLike(value, dtype);
+        ONode one = op("Reshape", new long[] {1}, dtype, null, v, shapeConst(new long[] {1}));
+        return op("Expand", shape.clone(), dtype, null, one, shapeConst(shape));
+    }
+
+    // ---- elementwise ---------------------------------------------------------------------------------
+
+    static long[] broadcast(long[] a, long[] b) {
+        int r = Math.max(a.length, b.length);
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long x = i < r - a.length ? 1 : a[i - (r - a.length)];
+            long y = i < r - b.length ? 1 : b[i - (r - b.length)];
+            if (x != y && x != 1 && y != 1) {
+                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
+            }
+            out[i] = x == 1 ? y : x;
+        }
+        return out;
+    }
+
+    private Tensor binary(String op, Tensor a, Tensor b) {
+        ONode x = n(a);
+        ONode y = n(b);
+        return op(op, broadcast(x.shape, y.shape), x.dtype, null, x, y);
+    }
+
+    @Override public Tensor add(Tensor a, Tensor b) { return binary("Add", a, b); }
+    @Override public Tensor sub(Tensor a, Tensor b) { return binary("Sub", a, b); }
+    @Override public Tensor mul(Tensor a, Tensor b) { return binary("Mul", a, b); }
+    @Override public Tensor div(Tensor a, Tensor b) { return binary("Div", a, b); }
+
+    @Override
+    public Tensor addScalar(Tensor a, double v) {
+        ONode x = n(a);
+        return op("Add", x.shape, x.dtype, null, x, scalarLike(v, x.dtype));
+    }
+
+    @Override
+    public Tensor mulScalar(Tensor a, double v) {
+        ONode x = n(a);
+        return op("Mul", x.shape, x.dtype, null, x, scalarLike(v, x.dtype));
+    }
+
+    @Override
+    public Tensor powScalar(Tensor a, double p) {
+        ONode x = n(a);
+        return op("Pow", x.shape, x.dtype, null, x, scalarLike(p, x.dtype));
+    }
+
+    private ONode un(String op, ONode x) {
+        return op(op, x.shape, x.dtype, null, x);
+    }
+
+    @Override
+    public Tensor unary(Tensor a, UnaryOp o) {
+        ONode x = n(a);
+        return switch (o) {
+            case NEG -> un("Neg", x);
+            case ABS -> un("Abs", x);
+            case EXP -> un("Exp", x);
+            case LOG -> un("Log", x);
+            case SQRT -> un("Sqrt", x);
+            case RSQRT -> un("Reciprocal", un("Sqrt", x));
+            case SQUARE -> op("Mul", x.shape, x.dtype, null, x, x);
+            case TANH -> un("Tanh", x);
+            case SIGMOID -> un("Sigmoid", x);
+            case SIN -> un("Sin", x);
+            case COS -> un("Cos", x);
+            case ERF -> un("Erf", x);
+            case RELU -> un("Relu", x);
+            case SILU -> op("Mul", x.shape, x.dtype, null, x, un("Sigmoid", x));
+            case GELU -> { // 0.5·x·(1 + erf(x/√2))
+                ONode e = un("Erf", n(mulScalar(x, 1 / Math.sqrt(2))));
+                yield n(mul(mulScalar(x, 0.5), addScalar(e, 1)));
+            }
+            case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))
+                ONode cube = n(mul(mul(x, x), x));
+                ONode inner = n(mulScalar(add(x, mulScalar(cube, 0.044715)), Math.sqrt(2 / Math.PI)));
+                yield n(mul(mulScalar(x, 0.5), addScalar(un("Tanh", inner), 1)));
+            }
+            case QUICK_GELU -> op("Mul", x.shape, x.dtype, null, x, un("Sigmoid", n(mulScalar(x, 1.702))));
+        };
+    }
+
+    @Override
+    public Tensor clamp(Tensor a, double min, double max) {
+        ONode x = n(a);
+        return op("Clip", x.shape, x.dtype, null, x, scalarLike(min, x.dtype), scalarLike(max, x.dtype));
+    }
+
+    // ---- reductions ------------------------------------------------------------------------------
+
+    private static int axis(int axis, int rank) {
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) throw new IllegalArgumentException("axis " + axis + " out of range for rank " + rank);
+        return a;
+    }
+
+    private static long[] reduced(long[] s, int axis, boolean keep) {
+        if (keep) {
+            long[] o = s.clone();
+            o[axis] = 1;
+            return o;
+        }
+        long[] o = new long[s.length - 1];
+        for (int i = 0, j = 0; i < s.length; i++) if (i != axis) o[j++] = s[i];
+        return o;
+    }
+
+    private Tensor reduce(String op, Tensor a, int axis, boolean keep) {
+        ONode x = n(a);
+        int ax = axis(axis, x.shape.length);
+        long[] shape = reduced(x.shape, ax, keep);
+        if (op.equals("ReduceSum")) { // opset 13+: axes is an input
+            return op(op, shape, x.dtype, Map.of("keepdims", keep ? 1L : 0L), x, shapeConst(new long[] {ax}));
+        }
+        return op(op, shape, x.dtype, Map.of("keepdims", keep ? 1L : 0L, "axes", new long[] {ax}), x);
+    }
+
+    @Override public Tensor sum(Tensor a, int axis, boolean keepDim) { return reduce("ReduceSum", a, axis, keepDim); }
+    @Override public Tensor mean(Tensor a, int axis, boolean keepDim) { return reduce("ReduceMean", a, axis, keepDim); }
+    @Override public Tensor max(Tensor a, int axis, boolean keepDim) { return reduce("ReduceMax", a, axis, keepDim); }
+
+    @Override
+    public Tensor softmax(Tensor a, int axis) {
+        ONode x = n(a);
+        return op("Softmax", x.shape, x.dtype, Map.of("axis", (long) axis(axis, x.shape.length)), x);
+    }
+
+    // ---- linear algebra --------------------------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        ONode x = n(a);
+        ONode y = n(b);
+        if (x.shape.length < 2 || y.shape.length < 2) throw new IllegalArgumentException("matmul needs rank >= 2");
+        long m = x.shape[x.shape.length - 2];
+        long k = x.shape[x.shape.length - 1];
+        long k2 = y.shape[y.shape.length - 2];
+        long nn = y.shape[y.shape.length - 1];
+        if (k != k2) throw new IllegalArgumentException("matmul " + x.describe() + " x " + y.describe());
+        long[] batch = broadcast(Arrays.copyOf(x.shape, x.shape.length - 2), Arrays.copyOf(y.shape, y.shape.length - 2));
+        long[] out = Arrays.copyOf(batch, batch.length + 2);
+        out[batch.length] = m;
+        out[batch.length + 1] = nn;
+        return op("MatMul", out, x.dtype, null, x, y);
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        // MatMul against a transposed weight; ORT folds the constant Transpose and fuses the bias Add
+        ONode wt = n(transpose(w, 0, 1));
+        Tensor y = matmul(x, wt);
+        return b == null ? y : add(y, b);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor xt, Tensor wt, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        ONode x = n(xt);
+        ONode w = n(wt);
+        long oh = (x.shape[2] + 2L * padding[0] - (long) dilation[0] * (w.shape[2] - 1) - 1) / stride[0] + 1;
+        long ow = (x.shape[3] + 2L * padding[1] - (long) dilation[1] * (w.shape[3] - 1) - 1) / stride[1] + 1;
+        Map<String, Object> attrs = Map.of(
+                "strides", new long[] {stride[0], stride[1]},
+                "pads", new long[] {padding[0], padding[1], padding[0], padding[1]},
+                "dilations", new long[] {dilation[0], dilation[1]},
+                "group", (long) groups,
+                "kernel_shape", new long[] {w.shape[2], w.shape[3]});
+        long[] shape = {x.shape[0], w.shape[0], oh, ow};
+        return bias == null ? op("Conv", shape, x.dtype, attrs, x, w) : op("Conv", shape, x.dtype, attrs, x, w, n(bias));
+    }
+
+    // ---- shape -----------------------------------------------------------------------------------
+
+    @Override
+    public Tensor reshape(Tensor a, long... shape) {
+        ONode x = n(a);
+        long[] s = shape.clone();
+        long known = 1;
+        int infer = -1;
+        for (int i = 0; i < s.length; i++) {
+            if (s[i] == -1) {
+                if (infer >= 0) throw new IllegalArgumentException("two -1 in reshape " + Arrays.toString(shape));
+                infer = i;
+            } else {
+                known *= s[i];
+            }
+        }
+        long numel = x.numel();
+        if (infer >= 0) s[infer] = known == 0 ? 0 : numel / known;
+        if (HostTensor.numel(s) != numel) {
+            throw new IllegalArgumentException("cannot reshape " + x.describe() + " to " + Arrays.toString(shape));
+        }
+        return op("Reshape", s, x.dtype, null, x, shapeConst(s));
+    }
+
+    @Override
+    public Tensor permute(Tensor a, int... axes) {
+        ONode x = n(a);
+        long[] perm = new long[axes.length];
+        long[] s = new long[axes.length];
+        for (int i = 0; i < axes.length; i++) {
+            perm[i] = axis(axes[i], axes.length);
+            s[i] = x.shape[(int) perm[i]];
+        }
+        return op("Transpose", s, x.dtype, Map.of("perm", perm), x);
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> parts, int axis) {
+        ONode first = n(parts.get(0));
+        int ax = axis(axis, first.shape.length);
+        long[] s = first.shape.clone();
+        s[ax] = 0;
+        ONode[] in = new ONode[parts.size()];
+        for (int i = 0; i < in.length; i++) {
+            in[i] = n(parts.get(i));
+            s[ax] += in[i].shape[ax];
+        }
+        if (in.length == 1) return in[0];
+        return op("Concat", s, first.dtype, Map.of("axis", (long) ax), in);
+    }
+
+    @Override
+    public Tensor slice(Tensor a, int axis, long start, long end) {
+        ONode x = n(a);
+        int ax = axis(axis, x.shape.length);
+        long len = x.shape[ax];
+        long s0 = start < 0 ? start + len : start;
+        long e0 = end < 0 ? end + len : end;
+        s0 = Math.max(0, Math.min(s0, len));
+        e0 = Math.max(s0, Math.min(e0, len));
+        long[] s = x.shape.clone();
+        s[ax] = e0 - s0;
+        if (s0 == 0 && e0 == len) return x;
+        return op("Slice", s, x.dtype, null, x, shapeConst(new long[] {s0}), shapeConst(new long[] {e0}),
+                shapeConst(new long[] {ax}));
+    }
+
+    @Override
+    public Tensor indexSelect(Tensor a, int axis, Tensor indices) {
+        ONode x = n(a);
+        ONode idx = n(indices);
+        int ax = axis(axis, x.shape.length);
+        long[] s = x.shape.clone();
+        s[ax] = idx.numel();
+        return op("Gather", s, x.dtype, Map.of("axis", (long) ax), x, idx);
+    }
+
+    @Override
+    public Tensor broadcastTo(Tensor a, long... shape) {
+        ONode x = n(a);
+        long[] s = broadcast(x.shape, shape);
+        if (!Arrays.equals(s, shape)) {
+            throw new IllegalArgumentException("cannot broadcast " + x.describe() + " to " + Arrays.toString(shape));
+        }
+        return op("Expand", shape.clone(), x.dtype, null, x, shapeConst(shape));
+    }
+
+    @Override
+    public Tensor cast(Tensor a, DType dtype) {
+        ONode x = n(a);
+        if (x.dtype == dtype) return x;
+        return op("Cast", x.shape, dtype, Map.of("to", (long) GraphEncoder.onnxType(dtype)), x);
+    }
+
+    // ---- execution -------------------------------------------------------------------------------
+
+    @Override
+    public List<Tensor> call(String name, List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> fn) {
+        List<ONode> in = new ArrayList<>(inputs.size());
+        for (Tensor t : inputs) in.add(n(t));
+        evaluate(in, name + ":inputs");
+        int[] depth = tracing.get();
+        List<Tensor> out;
+        depth[0]++;
+        try {
+            out = fn.apply(new ArrayList<>(in));
+        } finally {
+            depth[0]--;
+        }
+        List<ONode> outs = new ArrayList<>(out.size());
+        for (Tensor t : out) outs.add(n(t));
+        evaluate(outs, name);
+        return new ArrayList<>(outs);
+    }
+
+    /** Runs the pending operations behind {@code nodes} as one graph and stores their values. */
+    synchronized void evaluate(List<ONode> nodes, String what) {
+        if (closed) throw new IllegalStateException("ONNX backend is closed");
+        List<ONode> pending = new ArrayList<>();
+        for (ONode x : nodes) if (x.value() == null && !pending.contains(x)) pending.add(x);
+        if (pending.isEmpty()) return;
+        GraphEncoder g = new GraphEncoder(pending);
+        byte[] model = g.encode(pending, what);
+        try {
+            OrtSession session = session(model, g, what);
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            try {
+                for (ONode x : g.dataLeaves) feeds.put(g.names.get(x), toOrt(x.value()));
+                try (OrtSession.Result r = session.run(feeds)) {
+                    for (ONode x : pending) {
+                        OnnxValue v = r.get(g.names.get(x)).orElseThrow();
+                        x.setValue(fromOrt((OnnxTensor) v, x));
+                    }
+                }
+            } finally {
+                feeds.values().forEach(OnnxTensor::close);
+            }
+        } catch (OrtException e) {
+            throw new BackendException("ONNX Runtime failed running '" + what + "': " + e.getMessage(), e);
+        }
+    }
+
+    private OrtSession session(byte[] model, GraphEncoder g, String what) throws OrtException {
+        ByteBuffer key = ByteBuffer.wrap(model);
+        OrtSession s = sessions.get(key);
+        if (s != null) return s;
+        long t0 = System.nanoTime();
+        OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
+        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        if (threads > 0) opts.setIntraOpNumThreads(threads);
+        if (cuda) opts.addCUDA(cudaDevice);
+        Map<String, ai.onnxruntime.OnnxTensorLike> init = new HashMap<>();
+        for (ONode w : g.weightLeaves) init.put(g.names.get(w), weightTensor(w));
+        if (!init.isEmpty()) opts.addExternalInitializers(init);
+        s = env.createSession(model, opts);
+        double ms = (System.nanoTime() - t0) / 1e6;
+        sessionsCreated++;
+        sessionMillis += ms;
+        LOG.debug("ONNX session for '{}': {} nodes, {} weights, {} KB graph, created in {} ms", what, g.order.size(),
+                g.weightLeaves.size(), model.length / 1024, String.format(java.util.Locale.ROOT, "%.1f", ms));
+        sessions.put(key, s);
+        while (sessions.size() > cacheSize) {
+            var eldest = sessions.entrySet().iterator().next();
+            sessions.remove(eldest.getKey());
+            eldest.getValue().close();
+        }
+        return s;
+    }
+
+    private OnnxTensor weightTensor(ONode w) throws OrtException {
+        OnnxTensor t = weightTensors.get(w.id);
+        if (t == null) {
+            t = toOrt(w.value());
+            weightTensors.put(w.id, t);
+        }
+        return t;
+    }
+
+    private OnnxTensor toOrt(HostTensor h) throws OrtException {
+        ByteBuffer b = h.data();
+        if (!b.isDirect()) {
+            ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            d.put(b.duplicate());
+            d.flip();
+            b = d;
+        }
+        OnnxJavaType t = switch (h.dtype()) {
+            case F32 -> OnnxJavaType.FLOAT;
+            case F64 -> OnnxJavaType.DOUBLE;
+            case I64 -> OnnxJavaType.INT64;
+            case I32 -> OnnxJavaType.INT32;
+            case U8 -> OnnxJavaType.UINT8;
+            case I8 -> OnnxJavaType.INT8;
+            case I16 -> OnnxJavaType.INT16;
+            case BOOL -> OnnxJavaType.BOOL;
+            case F16 -> OnnxJavaType.FLOAT16;
+            case BF16 -> OnnxJavaType.BFLOAT16;
+        };
+        return OnnxTensor.createTensor(env, b.order(ByteOrder.nativeOrder()), h.shape(), t);
+    }
+
+    private static HostTensor fromOrt(OnnxTensor t, ONode x) {
+        ByteBuffer b = t.getByteBuffer();
+        ByteBuffer copy = ByteBuffer.allocate(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(b.order(ByteOrder.nativeOrder()));
+        copy.flip();
+        return new HostTensor(x.dtype, x.shape, copy);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        for (OrtSession s : sessions.values()) {
+            try {
+                s.close();
+            } catch (OrtException e) {
+                LOG.warn("closing an ONNX session failed: {}", e.getMessage());
+            }
+        }
+        sessions.clear();
+        weightTensors.values().forEach(OnnxTensor::close);
+        weightTensors.clear();
+    }
+}
