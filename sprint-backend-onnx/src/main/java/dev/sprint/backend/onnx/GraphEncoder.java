@@ -135,6 +135,56 @@ final class GraphEncoder {
         return a;
     }
 
+    /**
+     * A self-contained model for files: {@code inputs} become named graph inputs, weights are external
+     * data in {@code weightsFile} (written by the caller in {@link #weightLeaves} order, each at the offset
+     * returned in {@code offsets}), other leaves are embedded initializers.
+     */
+    byte[] encodeForExport(List<ONode> outputs, List<ONode> inputs, List<String> inputNames, List<String> outputNames,
+                           String weightsFile, long[] offsets) {
+        Map<ONode, String> rename = new IdentityHashMap<>(names);
+        for (int i = 0; i < inputs.size(); i++) rename.put(inputs.get(i), inputNames.get(i));
+        for (int i = 0; i < outputs.size(); i++) rename.put(outputs.get(i), outputNames.get(i));
+        Proto graph = new Proto();
+        for (ONode n : order) {
+            Proto node = new Proto();
+            for (ONode in : n.inputs) node.string(1, rename.get(in));
+            node.string(2, rename.get(n));
+            node.string(4, n.op);
+            if (n.attrs != null) {
+                n.attrs.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .forEach(e -> node.message(5, attribute(e.getKey(), e.getValue())));
+            }
+            graph.message(1, node);
+        }
+        graph.string(2, "sprint");
+        for (int i = 0; i < weightLeaves.size(); i++) {
+            ONode w = weightLeaves.get(i);
+            long bytes = dev.sprint.core.tensor.HostTensor.numel(w.shape) * w.dtype.bytes();
+            graph.message(5, new Proto()
+                    .packedInt64(1, w.shape)
+                    .int64(2, onnxType(w.dtype))
+                    .string(8, rename.get(w))
+                    .message(13, new Proto().string(1, "location").string(2, weightsFile))
+                    .message(13, new Proto().string(1, "offset").string(2, Long.toString(offsets[i])))
+                    .message(13, new Proto().string(1, "length").string(2, Long.toString(bytes)))
+                    .int64(14, 1));
+        }
+        java.util.Set<ONode> inputSet = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        inputSet.addAll(inputs);
+        for (ONode x : dataLeaves) {
+            if (!inputSet.contains(x)) graph.message(5, tensorProto(rename.get(x), x.value()));
+        }
+        for (ONode x : inputs) graph.message(11, valueInfo(rename.get(x), x.dtype, x.shape));
+        for (ONode o : outputs) graph.message(12, valueInfo(rename.get(o), o.dtype, o.shape));
+        return new Proto()
+                .int64(1, IR_VERSION)
+                .string(2, "sprint")
+                .message(7, graph)
+                .message(8, new Proto().string(1, "").int64(2, OPSET))
+                .toByteArray();
+    }
+
     /** The ModelProto bytes computing {@code outputs}. */
     byte[] encode(List<ONode> outputs, String graphName) {
         Proto graph = new Proto();

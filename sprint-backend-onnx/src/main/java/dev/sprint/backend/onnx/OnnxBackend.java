@@ -461,6 +461,58 @@ public final class OnnxBackend implements TensorBackend {
         return new ArrayList<>(outs);
     }
 
+    /**
+     * Traces {@code fn} on inputs of the given shapes without running it and writes {@code <name>.onnx}
+     * plus {@code <name>.weights} (external data) into {@code dir}: a graph any ONNX Runtime can load.
+     * Inputs are named {@code inputNames}, outputs {@code outputNames}.
+     *
+     * @return the written model file
+     */
+    public java.nio.file.Path export(String name, List<HostTensor> sampleInputs, List<String> inputNames,
+                                     List<String> outputNames, Function<List<Tensor>, List<Tensor>> fn,
+                                     java.nio.file.Path dir) {
+        List<ONode> in = new ArrayList<>();
+        for (HostTensor h : sampleInputs) in.add(leaf(h, false));
+        int[] depth = tracing.get();
+        List<Tensor> out;
+        depth[0]++;
+        try {
+            out = fn.apply(new ArrayList<>(in));
+        } finally {
+            depth[0]--;
+        }
+        List<ONode> outs = new ArrayList<>();
+        for (Tensor t : out) outs.add(n(t));
+        if (outs.size() != outputNames.size() || in.size() != inputNames.size()) {
+            throw new IllegalArgumentException("names do not match the inputs/outputs of " + name);
+        }
+        GraphEncoder g = new GraphEncoder(outs);
+        long[] offsets = new long[g.weightLeaves.size()];
+        String weightsFile = name + ".weights";
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            try (var ch = java.nio.channels.FileChannel.open(dir.resolve(weightsFile),
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                long pos = 0;
+                for (int i = 0; i < offsets.length; i++) {
+                    offsets[i] = pos;
+                    ByteBuffer b = g.weightLeaves.get(i).value().data().duplicate();
+                    while (b.hasRemaining()) pos += ch.write(b);
+                    long pad = (64 - pos % 64) % 64; // keep every tensor 64-byte aligned for mmap-friendly loading
+                    if (pad > 0) pos += ch.write(ByteBuffer.allocate((int) pad));
+                }
+            }
+            byte[] model = g.encodeForExport(outs, in, inputNames, outputNames, weightsFile, offsets);
+            java.nio.file.Path file = dir.resolve(name + ".onnx");
+            java.nio.file.Files.write(file, model);
+            LOG.info("exported {} ({} nodes, {} weights) to {}", name, g.order.size(), offsets.length, file);
+            return file;
+        } catch (java.io.IOException e) {
+            throw new BackendException("cannot write ONNX export to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Runs the pending operations behind {@code nodes} as one graph and stores their values. */
     synchronized void evaluate(List<ONode> nodes, String what) {
         if (closed) throw new IllegalStateException("ONNX backend is closed");

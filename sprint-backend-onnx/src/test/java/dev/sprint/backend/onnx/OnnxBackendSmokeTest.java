@@ -43,6 +43,25 @@ class OnnxBackendSmokeTest {
     }
 
     @Test
+    void exportedGraphRunsInAFreshSession(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Tensor w = be.weight(HostTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+        Tensor b = be.weight(HostTensor.ofFloats(new float[] {10, 20}, 2));
+        java.util.function.Function<List<Tensor>, List<Tensor>> fn =
+                in -> List.of(be.silu(be.linear(in.get(0), w, b)).mul(0.5));
+        float[] x = {1, 0, -1, 2, 1, 0};
+        java.nio.file.Path file = be.export("tiny", List.of(HostTensor.ofFloats(x, 2, 3)), List.of("x"), List.of("y"), fn, dir);
+        float[] expected = be.toFloats(be.call("tiny", List.of(be.fromFloats(x, 2, 3)), fn).get(0));
+        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        try (ai.onnxruntime.OrtSession s = env.createSession(file.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
+             ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x), new long[] {2, 3});
+             ai.onnxruntime.OrtSession.Result r = s.run(java.util.Map.of("x", in))) {
+            float[][] y = (float[][]) r.get("y").orElseThrow().getValue();
+            float[] flat = {y[0][0], y[0][1], y[1][0], y[1][1]};
+            assertArrayEquals(expected, flat, 0f);
+        }
+    }
+
+    @Test
     void eagerOpsOutsideCalls() {
         Tensor x = be.fromFloats(new float[] {1, 2, 3, 4}, 2, 2);
         Tensor y = x.mul(2).add(1).sub(be.fromFloats(new float[] {1, 1}, 2));
