@@ -66,4 +66,9 @@ public final class ModelFolder {
         }
         return Config.read(cfg);
     }
+
+    /** The component's weights (single file, sharded set or lone variant file; see {@link Checkpoints}). */
+    public WeightSource weights(String component) {
+        return Checkpoints.open(component(component));
+    }
 }

@@ -1,12 +1,17 @@
 package dev.sprint.core.io;
 
 import com.google.gson.JsonElement;
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -18,6 +23,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SafetensorsFile implements WeightSource {
     /** Largest accepted JSON header (the format's own limit is 100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
+
+    private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
     /** Header entry of one tensor; offsets are absolute in the file. */
     public record Entry(String name, DType dtype, long[] shape, long start, long end) {
@@ -100,34 +108,42 @@ public final class SafetensorsFile implements WeightSource {
 
     private static Map<String, Entry> parseHeader(Path path, String json, long dataStart, long fileSize,
                                                   Map<String, String> meta) {
-        JsonObject root;
+        // Streamed with a strict reader: Gson's tree parser is lenient (unquoted keys, comments) and keeps
+        // only the last of duplicate keys, both of which would hide a malformed header.
+        Map<String, Entry> out = new LinkedHashMap<>();
         try {
-            JsonElement e = JsonParser.parseString(json);
-            if (!e.isJsonObject()) throw bad(path, "header is not a JSON object");
-            root = e.getAsJsonObject();
-        } catch (RuntimeException e) {
+            JsonReader r = new JsonReader(new StringReader(json));
+            r.setStrictness(Strictness.STRICT);
+            if (r.peek() != JsonToken.BEGIN_OBJECT) throw bad(path, "header is not a JSON object");
+            r.beginObject();
+            boolean sawMetadata = false;
+            while (r.hasNext()) {
+                String name = r.nextName();
+                JsonElement value = ELEMENT.read(r);
+                if (name.equals("__metadata__")) {
+                    if (sawMetadata) throw bad(path, "header has two __metadata__ entries");
+                    sawMetadata = true;
+                    if (!value.isJsonObject()) throw bad(path, "__metadata__ is not an object");
+                    for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
+                        if (!m.getValue().isJsonPrimitive()) {
+                            throw bad(path, "__metadata__ value '" + m.getKey() + "' is not a string");
+                        }
+                        meta.put(m.getKey(), m.getValue().getAsString());
+                    }
+                    continue;
+                }
+                if (out.containsKey(name)) throw bad(path, name, "duplicate tensor name in the header");
+                out.put(name, parseEntry(path, name, value, dataStart, fileSize));
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) throw bad(path, "data after the end of the header JSON");
+        } catch (IOException | RuntimeException e) {
             if (e instanceof ModelLoadException m) throw m;
             throw bad(path, "header is not valid JSON: " + e.getMessage());
         }
-        // Gson keeps the last of duplicate keys silently; detect duplicates by counting raw occurrences below.
-        Map<String, Entry> out = new LinkedHashMap<>();
-        for (Map.Entry<String, JsonElement> kv : root.entrySet()) {
-            String name = kv.getKey();
-            if (name.equals("__metadata__")) {
-                if (!kv.getValue().isJsonObject()) throw bad(path, "__metadata__ is not an object");
-                for (Map.Entry<String, JsonElement> m : kv.getValue().getAsJsonObject().entrySet()) {
-                    if (!m.getValue().isJsonPrimitive()) throw bad(path, "__metadata__ value '" + m.getKey() + "' is not a string");
-                    meta.put(m.getKey(), m.getValue().getAsString());
-                }
-                continue;
-            }
-            out.put(name, parseEntry(path, name, kv.getValue(), dataStart, fileSize));
-        }
-        if (countTopLevelKeys(json) != root.size()) {
-            throw bad(path, "header has duplicate tensor names");
-        }
+        // Sort by (start, end) so an empty tensor sharing its start with a non-empty one is not an overlap.
         List<Entry> sorted = new ArrayList<>(out.values());
-        sorted.sort((a, b) -> Long.compare(a.start, b.start));
+        sorted.sort(Comparator.comparingLong(Entry::start).thenComparingLong(Entry::end));
         for (int i = 1; i < sorted.size(); i++) {
             Entry prev = sorted.get(i - 1);
             Entry cur = sorted.get(i);
@@ -174,7 +190,7 @@ public final class SafetensorsFile implements WeightSource {
             throw bad(path, name, "shape " + Arrays.toString(shape) + " of " + dt + " needs " + expected
                     + " bytes, data_offsets span " + (end - begin));
         }
-        if (dataStart + end > fileSize) {
+        if (end > fileSize - dataStart) { // not dataStart + end: that can overflow
             throw bad(path, name, "data_offsets [" + begin + ", " + end + ") run past the end of the file (truncated?)");
         }
         return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
@@ -191,41 +207,6 @@ public final class SafetensorsFile implements WeightSource {
             // falls through to the error below
         }
         throw bad(path, name, what + " value " + e + " is not a non-negative integer");
-    }
-
-    /** Counts the keys of the top-level JSON object (Gson merges duplicates, so they are counted here). */
-    private static int countTopLevelKeys(String json) {
-        int depth = 0;
-        int keys = 0;
-        boolean inString = false;
-        boolean expectKey = false;
-        for (int i = 0; i < json.length(); i++) {
-            char c = json.charAt(i);
-            if (inString) {
-                if (c == '\\') i++;
-                else if (c == '"') inString = false;
-                continue;
-            }
-            switch (c) {
-                case '"' -> {
-                    if (depth == 1 && expectKey) {
-                        keys++;
-                        expectKey = false;
-                    }
-                    inString = true;
-                }
-                case '{', '[' -> {
-                    depth++;
-                    if (depth == 1) expectKey = true;
-                }
-                case '}', ']' -> depth--;
-                case ',' -> {
-                    if (depth == 1) expectKey = true;
-                }
-                default -> { }
-            }
-        }
-        return keys;
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
