@@ -1,0 +1,258 @@
+package dev.sprint.core.gemma;
+
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Embedding;
+import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' {@code Gemma2Model} (the decoder stack of Gemma-2 without the LM head), used as
+ * SANA's text encoder: returns the last hidden state after the final norm. Eager attention with
+ * logit soft-capping, grouped-query attention, RoPE, alternating sliding-window (even layers) and
+ * global layers, additive {@code finfo.min} masks.
+ */
+public final class Gemma2Model implements AutoCloseable {
+    private final Gemma2Config config;
+    private final TensorBackend backend;
+    private final WeightSource source;
+    public final Embedding embedTokens;
+    public final List<Gemma2DecoderLayer> layers;
+    public final RMSNorm norm;
+
+    public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
+        this.config = config;
+        this.backend = w.backend();
+        this.source = owned;
+        Weights root = w.has("embed_tokens.weight") ? w : w.sub("model"); // some exports keep the "model." prefix
+        embedTokens = new Embedding(root.sub("embed_tokens"), config.vocabSize(), config.hiddenSize());
+        layers = new ArrayList<>(config.numLayers());
+        for (int i = 0; i < config.numLayers(); i++) {
+            layers.add(new Gemma2DecoderLayer(config, root.sub("layers").sub(i)));
+        }
+        norm = RMSNorm.gemma(root.sub("norm"), config.hiddenSize(), config.rmsNormEps());
+        w.requireAllUsed();
+    }
+
+    /** Loads {@code text_encoder/} (config.json + safetensors, single or sharded). */
+    public static Gemma2Model load(Path dir, TensorBackend backend) {
+        Gemma2Config cfg = Gemma2Config.from(Config.read(dir.resolve("config.json")));
+        WeightSource src = Checkpoints.open(dir);
+        try {
+            return new Gemma2Model(cfg, new Weights(src, backend), src);
+        } catch (RuntimeException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    public Gemma2Config config() {
+        return config;
+    }
+
+    /**
+     * Last hidden state (B, L, hidden) after the final norm.
+     *
+     * @param inputIds      token ids {@code [B][L]}
+     * @param attentionMask 1 for real tokens, 0 for padding, {@code [B][L]}
+     */
+    public Tensor forward(long[][] inputIds, long[][] attentionMask) {
+        int b = inputIds.length;
+        int len = inputIds[0].length;
+        long[] flat = new long[b * len];
+        for (int i = 0; i < b; i++) {
+            if (inputIds[i].length != len || attentionMask[i].length != len) {
+                throw new InvalidRequestException("ragged token batch");
+            }
+            for (int j = 0; j < len; j++) {
+                long id = inputIds[i][j];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new InvalidRequestException("token id " + id + " outside the vocabulary of " + config.vocabSize());
+                }
+                flat[i * len + j] = id;
+            }
+        }
+        Tensor ids = backend.fromLongs(flat, b, len);
+        Tensor globalMask = backend.fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
+        Tensor slidingMask = backend.fromFloats(mask(attentionMask, len, config.slidingWindow()), b, 1, len, len);
+        float[][] rope = rope(len);
+        Tensor cos = backend.fromFloats(rope[0], len, config.headDim());
+        Tensor sin = backend.fromFloats(rope[1], len, config.headDim());
+        List<Tensor> in = List.of(ids, globalMask, slidingMask, cos, sin);
+        return backend.call("gemma2", in, t -> {
+            try (Scope s = backend.newScope()) {
+                Tensor h = embedTokens.forward(t.get(0));
+                // transformers multiplies by sqrt(hidden) cast to the activation dtype
+                h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
+                for (int i = 0; i < layers.size(); i++) {
+                    Tensor m = config.isSliding(i) ? t.get(2) : t.get(1);
+                    h = layers.get(i).forward(h, m, t.get(3), t.get(4));
+                }
+                return List.of(s.keep(norm.forward(h)));
+            }
+        }).get(0);
+    }
+
+    /**
+     * Additive mask (B, 1, L, L): 0 where query i may see key j (j ≤ i, key not padding, and inside the
+     * window i − W &lt; j), else the most negative float, as transformers' eager path builds it.
+     */
+    float[] mask(long[][] attention, int len, int window) {
+        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float[] m = new float[attention.length * len * len];
+        for (int b = 0; b < attention.length; b++) {
+            for (int i = 0; i < len; i++) {
+                for (int j = 0; j < len; j++) {
+                    boolean visible = j <= i && attention[b][j] != 0 && (window == Integer.MAX_VALUE || j > i - window);
+                    m[(b * len + i) * len + j] = visible ? 0f : min;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** RoPE tables cos, sin of shape (L, headDim), float32 as transformers computes them. */
+    float[][] rope(int len) {
+        int d = config.headDim();
+        float[] inv = new float[d / 2];
+        for (int i = 0; i < d / 2; i++) {
+            float e = (float) (2 * i) / d;
+            inv[i] = (float) (1.0 / (float) Math.pow(config.ropeTheta(), e));
+        }
+        float[] cos = new float[len * d];
+        float[] sin = new float[len * d];
+        for (int p = 0; p < len; p++) {
+            for (int i = 0; i < d; i++) {
+                float f = p * inv[i % (d / 2)];
+                cos[p * d + i] = (float) Math.cos(f);
+                sin[p * d + i] = (float) Math.sin(f);
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
+    @Override
+    public void close() {
+        if (source != null) source.close();
+    }
+
+    /** One {@code Gemma2DecoderLayer}: sandwich norms around attention and MLP. */
+    public static final class Gemma2DecoderLayer {
+        public final RMSNorm inputLayernorm;
+        public final Gemma2Attention selfAttn;
+        public final RMSNorm postAttentionLayernorm;
+        public final RMSNorm preFeedforwardLayernorm;
+        public final Gemma2Mlp mlp;
+        public final RMSNorm postFeedforwardLayernorm;
+
+        Gemma2DecoderLayer(Gemma2Config c, Weights w) {
+            double eps = c.rmsNormEps();
+            inputLayernorm = RMSNorm.gemma(w.sub("input_layernorm"), c.hiddenSize(), eps);
+            selfAttn = new Gemma2Attention(c, w.sub("self_attn"));
+            postAttentionLayernorm = RMSNorm.gemma(w.sub("post_attention_layernorm"), c.hiddenSize(), eps);
+            preFeedforwardLayernorm = RMSNorm.gemma(w.sub("pre_feedforward_layernorm"), c.hiddenSize(), eps);
+            mlp = new Gemma2Mlp(c, w.sub("mlp"));
+            postFeedforwardLayernorm = RMSNorm.gemma(w.sub("post_feedforward_layernorm"), c.hiddenSize(), eps);
+        }
+
+        Tensor forward(Tensor x, Tensor mask, Tensor cos, Tensor sin) {
+            Tensor h = postAttentionLayernorm.forward(selfAttn.forward(inputLayernorm.forward(x), mask, cos, sin));
+            x = x.add(h);
+            h = postFeedforwardLayernorm.forward(mlp.forward(preFeedforwardLayernorm.forward(x)));
+            return x.add(h);
+        }
+    }
+
+    /** {@code Gemma2Attention}, eager: soft-capped scores, then the additive mask, softmax, values. */
+    public static final class Gemma2Attention {
+        public final Linear qProj;
+        public final Linear kProj;
+        public final Linear vProj;
+        public final Linear oProj;
+        private final Gemma2Config c;
+
+        Gemma2Attention(Gemma2Config c, Weights w) {
+            this.c = c;
+            long q = (long) c.numHeads() * c.headDim();
+            long kv = (long) c.numKvHeads() * c.headDim();
+            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), q);
+            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), kv);
+            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), kv);
+            oProj = Linear.load(w.sub("o_proj"), q, c.hiddenSize());
+        }
+
+        Tensor forward(Tensor x, Tensor mask, Tensor cos, Tensor sin) {
+            TensorBackend be = x.backend();
+            long b = x.size(0);
+            long len = x.size(1);
+            int hd = c.headDim();
+            Tensor q = heads(qProj.forward(x), b, len, c.numHeads(), hd);
+            Tensor k = heads(kProj.forward(x), b, len, c.numKvHeads(), hd);
+            Tensor v = heads(vProj.forward(x), b, len, c.numKvHeads(), hd);
+            q = rotary(q, cos, sin);
+            k = rotary(k, cos, sin);
+            k = repeatKv(k, c.numHeads() / c.numKvHeads());
+            v = repeatKv(v, c.numHeads() / c.numKvHeads());
+            Tensor scores = q.matmul(k.transpose(-2, -1)).mul(Math.pow(c.queryPreAttnScalar(), -0.5));
+            double cap = c.attnLogitSoftcapping();
+            if (cap > 0) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
+            scores = scores.add(mask);
+            Tensor out = be.softmax(scores, -1).matmul(v);               // (B, H, L, hd)
+            out = out.permute(0, 2, 1, 3).reshape(b, len, (long) c.numHeads() * hd);
+            return oProj.forward(out);
+        }
+
+        private static Tensor heads(Tensor t, long b, long len, int n, int hd) {
+            return t.reshape(b, len, n, hd).permute(0, 2, 1, 3);
+        }
+
+        /** q·cos + rotate_half(q)·sin, rotate_half(x) = [−x₂, x₁]. */
+        private static Tensor rotary(Tensor x, Tensor cos, Tensor sin) {
+            TensorBackend be = x.backend();
+            long half = x.size(-1) / 2;
+            Tensor x1 = x.slice(-1, 0, half);
+            Tensor x2 = x.slice(-1, half, 2 * half);
+            Tensor rot = be.concat(List.of(be.neg(x2), x1), -1);
+            return x.mul(cos).add(rot.mul(sin));
+        }
+
+        /** (B, KV, L, hd) → (B, KV·n, L, hd), each kv head repeated n times in a row. */
+        private static Tensor repeatKv(Tensor x, int n) {
+            if (n == 1) return x;
+            long[] s = x.shape();
+            Tensor e = x.reshape(s[0], s[1], 1, s[2], s[3]);
+            e = x.backend().broadcastTo(e, s[0], s[1], n, s[2], s[3]);
+            return e.reshape(s[0], s[1] * n, s[2], s[3]);
+        }
+    }
+
+    /** {@code Gemma2MLP}: down(act(gate(x)) · up(x)). */
+    public static final class Gemma2Mlp {
+        public final Linear gateProj;
+        public final Linear upProj;
+        public final Linear downProj;
+        private final Activation act;
+
+        Gemma2Mlp(Gemma2Config c, Weights w) {
+            gateProj = Linear.load(w.sub("gate_proj"), c.hiddenSize(), c.intermediateSize());
+            upProj = Linear.load(w.sub("up_proj"), c.hiddenSize(), c.intermediateSize());
+            downProj = Linear.load(w.sub("down_proj"), c.intermediateSize(), c.hiddenSize());
+            act = Activation.of(c.hiddenActivation());
+        }
+
+        Tensor forward(Tensor x) {
+            return downProj.forward(act.apply(gateProj.forward(x)).mul(upProj.forward(x)));
+        }
+    }
+}
