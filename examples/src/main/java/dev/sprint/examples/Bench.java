@@ -1,12 +1,95 @@
 package dev.sprint.examples;
 
+import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.GenerationResult;
+import dev.sprint.api.Pipeline;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
-/** {@code ./sprint bench}: per-stage timings (filled in once the SANA-Sprint models land). */
+/**
+ * {@code ./sprint bench}: runs a pipeline several times and reports the median milliseconds of each stage
+ * (text encoder, each sampler step, decoder), images per second and the process's peak resident memory.
+ * The first run is a warm-up and is reported separately (first-call cost: graph building, session
+ * creation, JIT).
+ */
 final class Bench {
+    static final String USAGE = """
+            Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N] [--width W --height H]
+                                  [--runs N] [--prompt TEXT] [--threads N]
+              --model     pipeline folder (default: the tiny bundled golden model golden/sana-sprint/model)
+              --runs      measured runs after one warm-up (default 3)
+            """;
+
     private Bench() {}
 
     static int run(String[] argv, PrintStream out) {
-        throw new CliException("bench is not available yet");
+        if (Arrays.asList(argv).contains("--help")) {
+            out.print(USAGE);
+            return 0;
+        }
+        Args a = new Args(argv, Set.of());
+        String model = a.get("model");
+        if (model == null) model = "golden/sana-sprint/model";
+        String backend = a.get("backend");
+        int steps = opt(a.getInt("steps"), 1);
+        int width = opt(a.getInt("width"), 160);
+        int height = opt(a.getInt("height"), 96);
+        int runs = opt(a.getInt("runs"), 3);
+        Integer threads = a.getInt("threads");
+        String prompt = a.get("prompt");
+        a.rejectUnknown();
+        Pipeline.Builder b = Pipeline.builder().model(model);
+        if (backend != null) b.backend(backend);
+        if (threads != null) b.threads(threads);
+        GenerationRequest req = GenerationRequest.builder().prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt)
+                .steps(steps).seed(42).size(width, height).resolutionBinning(false).build();
+        try (Pipeline p = b.build()) {
+            out.println("bench: " + p.describe() + ", " + width + "x" + height + ", " + steps + " step(s), " + runs + " run(s)");
+            long t0 = System.nanoTime();
+            GenerationResult warm = p.generate(req);
+            out.printf(Locale.ROOT, "first call (warm-up): %.1f ms  %s%n", (System.nanoTime() - t0) / 1e6, format(warm.timingsMs()));
+            List<Map<String, Double>> all = new ArrayList<>();
+            for (int i = 0; i < runs; i++) all.add(p.generate(req).timingsMs());
+            Map<String, Double> median = new LinkedHashMap<>();
+            for (String k : all.get(0).keySet()) {
+                double[] v = all.stream().mapToDouble(m -> m.getOrDefault(k, 0.0)).sorted().toArray();
+                median.put(k, v[v.length / 2]);
+            }
+            out.println("steady state (median ms): " + format(median));
+            out.printf(Locale.ROOT, "images/s: %.3f%n", 1000.0 / median.get("total"));
+            out.println("peak RSS: " + peakRss());
+        }
+        return 0;
+    }
+
+    private static int opt(Integer v, int d) {
+        return v == null ? d : v;
+    }
+
+    static String format(Map<String, Double> m) {
+        StringBuilder s = new StringBuilder();
+        m.forEach((k, v) -> s.append(k).append('=').append(String.format(Locale.ROOT, "%.1f", v)).append(' '));
+        return s.toString().trim();
+    }
+
+    /** VmHWM of this process (Linux), or "n/a". */
+    static String peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return line.substring(6).trim();
+            }
+        } catch (IOException | RuntimeException e) {
+            return "n/a";
+        }
+        return "n/a";
     }
 }

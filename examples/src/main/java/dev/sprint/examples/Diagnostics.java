@@ -41,6 +41,11 @@ final class Diagnostics {
             out.println("         " + (a.usable() ? "usable, devices " + a.devices() : "NOT usable"));
             if (a.reason() != null && !a.reason().isEmpty()) out.println("         " + a.reason());
         }
+ 
+        if (providers.stream().anyMatch(p -> p.name().equals("djl"))) {
+            out.println("djl engine (loads libtorch):");
+            dev.sprint.backend.djl.DjlBackendProvider.diagnostics().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
         try {
             out.println("selected by default: " + Backends.select(null).name());
         } catch (RuntimeException e) {
