@@ -1,0 +1,269 @@
+package dev.sprint.swd.vae;
+
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Conv2d;
+import dev.sprint.core.nn.GroupNorm;
+import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.ResizeMode;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers' {@code AutoencoderKL} as SD3.5 uses it (16 latent channels, no quant convs): encoder to the
+ * posterior's mean and log-variance, decoder back to pixels. Scaling/shift factors are applied by callers
+ * ({@link #toVaeSpace}, {@link #toScaledSpace}).
+ */
+public final class AutoencoderKL implements AutoCloseable {
+    /** The config fields used. */
+    public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
+                           int groups, boolean midAttention, double scalingFactor, double shiftFactor) {
+        static KLConfig from(Config c) {
+            if (c.getBoolean("use_quant_conv", false) || c.getBoolean("use_post_quant_conv", false)) {
+                throw new dev.sprint.api.UnsupportedModelException("AutoencoderKL with quant convs is not supported (" + c.origin() + ")");
+            }
+            return new KLConfig(c.getInt("in_channels", 3), c.getInt("out_channels", 3), c.getInt("latent_channels"),
+                    c.getIntArray("block_out_channels"), c.getInt("layers_per_block"), c.getInt("norm_num_groups", 32),
+                    c.getBoolean("mid_block_add_attention", true), c.getDouble("scaling_factor"), c.getDouble("shift_factor", 0.0));
+        }
+    }
+
+    private static final double EPS = 1e-6;
+
+    private final KLConfig config;
+    private final TensorBackend backend;
+    private final WeightSource source;
+    public final Encoder encoder;
+    public final Decoder decoder;
+
+    public AutoencoderKL(KLConfig config, Weights w, WeightSource owned) {
+        this.config = config;
+        this.backend = w.backend();
+        this.source = owned;
+        encoder = w.hasPrefix("encoder") ? new Encoder(config, w.sub("encoder")) : null;
+        decoder = new Decoder(config, w.sub("decoder"));
+        w.requireAllUsed();
+    }
+
+    public static AutoencoderKL load(Path dir, TensorBackend backend) {
+        KLConfig cfg = KLConfig.from(Config.read(dir.resolve("config.json")));
+        WeightSource src = Checkpoints.open(dir);
+        try {
+            return new AutoencoderKL(cfg, new Weights(src, backend), src);
+        } catch (RuntimeException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    public KLConfig config() {
+        return config;
+    }
+
+    /** Pixels per latent cell (8 for SD3.5). */
+    public int spatialCompression() {
+        return 1 << (config.blockOutChannels().length - 1);
+    }
+
+    /** Sampler latents → decoder input: z / scaling + shift. */
+    public Tensor toVaeSpace(Tensor z) {
+        return z.mul(1.0 / config.scalingFactor()).add(config.shiftFactor());
+    }
+
+    /** Posterior sample or mode → sampler latents: (z − shift) · scaling. */
+    public Tensor toScaledSpace(Tensor z) {
+        return z.add(-config.shiftFactor()).mul(config.scalingFactor());
+    }
+
+    /** Latent (B, C, h, w) in VAE space → image (B, 3, 8h, 8w) in ≈[−1, 1]. */
+    public Tensor decode(Tensor z) {
+        return backend.call("vae_kl_decoder", List.of(z), in -> {
+            try (Scope s = backend.newScope()) {
+                return List.of(s.keep(decoder.forward(in.get(0))));
+            }
+        }).get(0);
+    }
+
+    /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
+    public Tensor[] encode(Tensor image) {
+        if (encoder == null) throw new dev.sprint.api.ModelLoadException("this AutoencoderKL checkpoint has no encoder weights");
+        List<Tensor> out = backend.call("vae_kl_encoder", List.of(image), in -> {
+            try (Scope s = backend.newScope()) {
+                Tensor moments = encoder.forward(in.get(0));
+                long c = moments.size(1) / 2;
+                Tensor mean = moments.slice(1, 0, c);
+                Tensor logvar = backend.clamp(moments.slice(1, c, 2 * c), -30, 20);
+                return List.of(s.keep(mean), s.keep(logvar));
+            }
+        });
+        return new Tensor[] {out.get(0), out.get(1)};
+    }
+
+    @Override
+    public void close() {
+        if (source != null) source.close();
+    }
+
+    /** {@code ResnetBlock2D}: GroupNorm → SiLU → conv, twice, plus a 1×1 shortcut when channels change. */
+    static final class ResnetBlock2D {
+        final GroupNorm norm1;
+        final Conv2d conv1;
+        final GroupNorm norm2;
+        final Conv2d conv2;
+        final Conv2d convShortcut;
+
+        ResnetBlock2D(Weights w, int in, int out, int groups) {
+            norm1 = new GroupNorm(w.sub("norm1"), groups, in, EPS);
+            conv1 = Conv2d.same(w.sub("conv1"), in, out, 3);
+            norm2 = new GroupNorm(w.sub("norm2"), groups, out, EPS);
+            conv2 = Conv2d.same(w.sub("conv2"), out, out, 3);
+            convShortcut = in != out ? Conv2d.same(w.sub("conv_shortcut"), in, out, 1) : null;
+        }
+
+        Tensor forward(Tensor x) {
+            TensorBackend be = x.backend();
+            Tensor h = conv1.forward(be.silu(norm1.forward(x)));
+            h = conv2.forward(be.silu(norm2.forward(h)));
+            return (convShortcut == null ? x : convShortcut.forward(x)).add(h);
+        }
+    }
+
+    /** The mid-block's single-head self-attention over pixels, with a GroupNorm and a residual. */
+    static final class Attention {
+        final GroupNorm groupNorm;
+        final Linear toQ;
+        final Linear toK;
+        final Linear toV;
+        final Linear toOut;
+
+        Attention(Weights w, int c, int groups) {
+            groupNorm = new GroupNorm(w.sub("group_norm"), groups, c, EPS);
+            toQ = new Linear(w.sub("to_q"), c, c, true);
+            toK = new Linear(w.sub("to_k"), c, c, true);
+            toV = new Linear(w.sub("to_v"), c, c, true);
+            toOut = new Linear(w.sub("to_out").sub(0), c, c, true);
+        }
+
+        Tensor forward(Tensor x) {
+            long[] s = x.shape();
+            Tensor h = groupNorm.forward(x).reshape(s[0], s[1], s[2] * s[3]).transpose(1, 2); // (B, HW, C)
+            Tensor q = toQ.forward(h);
+            Tensor k = toK.forward(h);
+            Tensor v = toV.forward(h);
+            Tensor o = x.backend().attention(q, k, v, null, 1.0 / Math.sqrt(s[1]));
+            o = toOut.forward(o).transpose(1, 2).reshape(s);
+            return o.add(x);
+        }
+    }
+
+    /** {@code UNetMidBlock2D}: resnet, attention, resnet. */
+    static final class MidBlock {
+        final ResnetBlock2D resnet0;
+        final Attention attention;
+        final ResnetBlock2D resnet1;
+
+        MidBlock(Weights w, int c, int groups, boolean attn) {
+            resnet0 = new ResnetBlock2D(w.sub("resnets").sub(0), c, c, groups);
+            attention = attn ? new Attention(w.sub("attentions").sub(0), c, groups) : null;
+            resnet1 = new ResnetBlock2D(w.sub("resnets").sub(1), c, c, groups);
+        }
+
+        Tensor forward(Tensor x) {
+            x = resnet0.forward(x);
+            if (attention != null) x = attention.forward(x);
+            return resnet1.forward(x);
+        }
+    }
+
+    /** The encoder: conv_in, down blocks (resnets + strided downsample), mid block, norm, conv_out. */
+    public static final class Encoder {
+        final Conv2d convIn;
+        final List<List<ResnetBlock2D>> downResnets = new ArrayList<>();
+        final List<Conv2d> downsamplers = new ArrayList<>();
+        final MidBlock midBlock;
+        final GroupNorm convNormOut;
+        final Conv2d convOut;
+
+        Encoder(KLConfig c, Weights w) {
+            int[] ch = c.blockOutChannels();
+            convIn = Conv2d.same(w.sub("conv_in"), c.inChannels(), ch[0], 3);
+            int prev = ch[0];
+            for (int i = 0; i < ch.length; i++) {
+                Weights b = w.sub("down_blocks").sub(i);
+                List<ResnetBlock2D> rs = new ArrayList<>();
+                for (int j = 0; j < c.layersPerBlock(); j++) {
+                    rs.add(new ResnetBlock2D(b.sub("resnets").sub(j), j == 0 ? prev : ch[i], ch[i], c.groups()));
+                }
+                downResnets.add(rs);
+                // Downsample2D of the VAE: pad (0, 1, 0, 1) then a stride-2 conv without padding
+                downsamplers.add(i + 1 < ch.length
+                        ? new Conv2d(b.sub("downsamplers").sub(0).sub("conv"), ch[i], ch[i], 3, 2, 0, 1, true) : null);
+                prev = ch[i];
+            }
+            midBlock = new MidBlock(w.sub("mid_block"), prev, c.groups(), c.midAttention());
+            convNormOut = new GroupNorm(w.sub("conv_norm_out"), c.groups(), prev, EPS);
+            convOut = Conv2d.same(w.sub("conv_out"), prev, 2L * c.latentChannels(), 3);
+        }
+
+        Tensor forward(Tensor x) {
+            TensorBackend be = x.backend();
+            Tensor h = convIn.forward(x);
+            for (int i = 0; i < downResnets.size(); i++) {
+                for (ResnetBlock2D r : downResnets.get(i)) h = r.forward(h);
+                if (downsamplers.get(i) != null) h = downsamplers.get(i).forward(be.pad(h, new long[] {0, 1, 0, 1}, 0));
+            }
+            h = midBlock.forward(h);
+            return convOut.forward(be.silu(convNormOut.forward(h)));
+        }
+    }
+
+    /** The decoder: conv_in, mid block, up blocks (resnets + nearest×2 upsample + conv), norm, conv_out. */
+    public static final class Decoder {
+        final Conv2d convIn;
+        final MidBlock midBlock;
+        final List<List<ResnetBlock2D>> upResnets = new ArrayList<>();
+        final List<Conv2d> upsamplers = new ArrayList<>();
+        final GroupNorm convNormOut;
+        final Conv2d convOut;
+
+        Decoder(KLConfig c, Weights w) {
+            int[] ch = c.blockOutChannels();
+            int top = ch[ch.length - 1];
+            convIn = Conv2d.same(w.sub("conv_in"), c.latentChannels(), top, 3);
+            midBlock = new MidBlock(w.sub("mid_block"), top, c.groups(), c.midAttention());
+            int prev = top;
+            for (int i = 0; i < ch.length; i++) {
+                int out = ch[ch.length - 1 - i];
+                Weights b = w.sub("up_blocks").sub(i);
+                List<ResnetBlock2D> rs = new ArrayList<>();
+                for (int j = 0; j < c.layersPerBlock() + 1; j++) {
+                    rs.add(new ResnetBlock2D(b.sub("resnets").sub(j), j == 0 ? prev : out, out, c.groups()));
+                }
+                upResnets.add(rs);
+                upsamplers.add(i + 1 < ch.length ? Conv2d.same(b.sub("upsamplers").sub(0).sub("conv"), out, out, 3) : null);
+                prev = out;
+            }
+            convNormOut = new GroupNorm(w.sub("conv_norm_out"), c.groups(), prev, EPS);
+            convOut = Conv2d.same(w.sub("conv_out"), prev, c.outChannels(), 3);
+        }
+
+        Tensor forward(Tensor z) {
+            TensorBackend be = z.backend();
+            Tensor h = midBlock.forward(convIn.forward(z));
+            for (int i = 0; i < upResnets.size(); i++) {
+                for (ResnetBlock2D r : upResnets.get(i)) h = r.forward(h);
+                if (upsamplers.get(i) != null) {
+                    h = be.interpolate(h, (int) h.size(2) * 2, (int) h.size(3) * 2, ResizeMode.NEAREST, false);
+                    h = upsamplers.get(i).forward(h);
+                }
+            }
+            return convOut.forward(be.silu(convNormOut.forward(h)));
+        }
+    }
+}
