@@ -46,9 +46,14 @@ public abstract class SanaSprintPipelineParityTest {
         return pipeline;
     }
 
+    /** True when {@link #backend()} is shared with other tests: the pipeline (which owns its backend) is then left open. */
+    protected boolean sharedBackend() {
+        return false;
+    }
+
     @AfterAll
     void close() {
-        if (pipeline != null) pipeline.close();
+        if (pipeline != null && !sharedBackend()) pipeline.close();
     }
 
     static JsonObject caseInfo(String name) {
