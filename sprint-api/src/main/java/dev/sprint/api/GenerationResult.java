@@ -15,7 +15,7 @@ import java.util.Map;
 public record GenerationResult(List<GeneratedImage> images, Latents latents, long seed, Map<String, Double> timingsMs) {
     public GenerationResult {
         images = List.copyOf(images);
-        timingsMs = Map.copyOf(timingsMs);
+        timingsMs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(timingsMs));
     }
 
     /** The first image; throws if the call produced latents only. */
