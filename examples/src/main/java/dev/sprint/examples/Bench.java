@@ -25,8 +25,12 @@ final class Bench {
     static final String USAGE = """
             Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N] [--width W --height H]
                                   [--runs N] [--prompt TEXT] [--threads N]
+                   ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,decoder,text]
+                                  [--backend NAME] [--runs N] [--threads N]
               --model     pipeline folder (default: the tiny bundled golden model golden/sana-sprint/model)
-              --runs      measured runs after one warm-up (default 3)
+              --config    a real SANA-Sprint config with random weights made in memory (no checkpoint needed);
+                          stages are built, timed and freed one at a time (24 GiB cannot hold all at float32)
+              --runs      measured runs after one warm-up (default 3 for --model, 1 for --config)
             """;
 
     private Bench() {}
@@ -37,6 +41,8 @@ final class Bench {
             return 0;
         }
         Args a = new Args(argv, Set.of());
+        String config = a.get("config");
+        if (config != null) return RealConfigBench.run(a, config, out);
         String model = a.get("model");
         if (model == null) model = "golden/sana-sprint/model";
         String backend = a.get("backend");
