@@ -1,6 +1,7 @@
 package dev.sprint.backend.djl;
 
 import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -9,8 +10,11 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.sprint.api.BackendException;
 import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.Half;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -19,17 +23,24 @@ import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The tensor API on DJL's NDArray with the PyTorch engine (libtorch), eager, on CPU or CUDA.
+ * Obtain one through {@link DjlBackendProvider} (or {@code Backends.select("djl")}).
  *
  * <p>Memory: DJL attaches an operation's result to the manager of its first input, which for a
  * weight is the backend's long-lived root manager. Every result is therefore re-attached to the
- * calling thread's innermost open {@link Scope} (an NDManager sub-manager), so closing the scope frees
- * all intermediates of a forward pass. Weights and tensors made outside any scope live in the root
- * manager until {@link #close()}.
+ * calling thread's innermost open {@link Scope} (an NDManager sub-manager on a per-thread stack), so
+ * closing the scope frees all intermediates of a forward pass. Weights and tensors made outside
+ * any scope live in the root manager until {@link #close()}.
+ *
+ * <p>Uploads of float32 data from a read-only direct buffer (a memory-mapped checkpoint) alias
+ * that memory on CPU instead of copying it; other data is copied. bfloat16 never reaches libtorch
+ * (DJL's bf16 path crashes the JVM): it is converted in Java.
  *
  * <p>Kernel time (wall time spent inside DJL calls) is accumulated per thread for the benchmark's
  * "time outside backend kernels" figure.
@@ -45,7 +56,7 @@ public final class DjlBackend implements TensorBackend {
     DjlBackend(Device device, DType floatType) {
         this.device = device;
         this.floatType = floatType;
-        this.root = NDManager.newBaseManager(device);
+        this.root = NDManager.newBaseManager(device, "PyTorch");
     }
 
     @Override
@@ -68,15 +79,42 @@ public final class DjlBackend implements TensorBackend {
         return kernelNanos.get()[0];
     }
 
+    /** Number of native arrays currently owned by the root manager (weights and unscoped tensors); for leak checks. */
+    int rootArrayCount() {
+        return root.getManagedArrays().size();
+    }
+
+    /** Number of native arrays owned by the calling thread's innermost open scope (root if none). */
+    int currentScopeArrayCount() {
+        return current().getManagedArrays().size();
+    }
+
     private NDManager current() {
         NDManager m = scopes.get().peek();
         return m != null ? m : root;
     }
 
-    private DjlTensor wrap(NDArray a, DType t, long start) {
-        a.attach(current());
-        kernelNanos.get()[0] += System.nanoTime() - start;
-        return new DjlTensor(this, a, t);
+    /**
+     * Runs one DJL operation: times it, turns libtorch errors into {@link BackendException}, and
+     * moves the result into the innermost open scope. A result that is one of the inputs (an
+     * identity op) is returned as that input, untouched, so a weight is never moved into a scope.
+     */
+    private Tensor op(Supplier<NDArray> f, Tensor... inputs) {
+        checkOpen();
+        long start = System.nanoTime();
+        NDArray r;
+        try {
+            r = f.get();
+        } catch (EngineException e) {
+            throw new BackendException("libtorch (" + device() + ") failed: " + e.getMessage(), e);
+        } finally {
+            kernelNanos.get()[0] += System.nanoTime() - start;
+        }
+        for (Tensor in : inputs) {
+            if (a(in) == r) return in;
+        }
+        r.attach(current());
+        return new DjlTensor(this, r, dtypeOf(r.getDataType()));
     }
 
     private static DjlTensor t(Tensor x) {
@@ -100,7 +138,23 @@ public final class DjlBackend implements TensorBackend {
             case BOOL -> DataType.BOOLEAN;
             case I16 -> DataType.INT16;
             case BF16 -> throw new BackendException("the DJL backend does not compute in bfloat16 (it crashes libtorch through DJL); "
-                    + "bf16 checkpoints are converted to float32/float16 on upload");
+                    + "bf16 data is converted to float32/float16 on upload");
+        };
+    }
+
+    private static DType dtypeOf(DataType t) {
+        return switch (t) {
+            case FLOAT32 -> DType.F32;
+            case FLOAT16 -> DType.F16;
+            case FLOAT64 -> DType.F64;
+            case INT64 -> DType.I64;
+            case INT32 -> DType.I32;
+            case INT8 -> DType.I8;
+            case UINT8 -> DType.U8;
+            case BOOLEAN -> DType.BOOL;
+            case INT16 -> DType.I16;
+            case BFLOAT16 -> DType.BF16;
+            default -> throw new BackendException("DJL produced an array of unsupported type " + t);
         };
     }
 
@@ -122,7 +176,10 @@ public final class DjlBackend implements TensorBackend {
 
             @Override
             public Tensor keep(Tensor x) {
-                a(x).attach(parent);
+                if (!open) throw new IllegalStateException("scope is closed");
+                NDArray arr = a(x);
+                // only tensors owned by this scope move; a weight or an outer tensor stays where it lives
+                if (arr.getManager() == m) arr.attach(parent);
                 return x;
             }
 
@@ -140,150 +197,170 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public Tensor upload(HostTensor data, DType dtype) {
         checkOpen();
-        long start = System.nanoTime();
-        Shape shape = new Shape(data.shape());
         HostTensor h = data;
         DType stored = h.dtype();
         if (stored == DType.BF16 || (stored != dtype && dtype.isFloating() && stored.isFloating() && stored != DType.F32)) {
-            // bf16 (and f16/f64 that must change type) go through float32 in Java: DJL's bf16 cast is unsafe
+            // bf16 (and f16/f64 that must change type) go through float32 in Java: DJL's bf16 cast kills the JVM,
+            // and Java's float conversions round like torch's .to()
             h = HostTensor.ofFloats(h.toFloats(), h.shape());
             stored = DType.F32;
         }
-        ByteBuffer b = h.data();
-        if (!b.isDirect()) {
-            ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-            d.put(b.duplicate());
-            d.flip();
-            b = d;
-        }
-        NDArray arr = current().create(b.slice().order(ByteOrder.LITTLE_ENDIAN), shape, djl(stored));
-        if (stored != dtype) {
-            NDArray c = arr.toType(djl(dtype), false);
-            arr.close();
-            arr = c;
-        }
-        return wrap(arr, dtype, start);
+        ByteBuffer b = directLittleEndian(h.data(), stored.bytes());
+        Shape shape = new Shape(data.shape());
+        DataType storedType = djl(stored);
+        Tensor t = op(() -> current().create(b, shape, storedType));
+        if (stored == dtype) return t;
+        Tensor c = cast(t, dtype);
+        t.close();
+        return c;
+    }
+
+    /**
+     * The bytes as a direct little-endian buffer libtorch may read. A read-only direct buffer that is
+     * aligned for its element type (a memory-mapped checkpoint) is used in place — on CPU libtorch then
+     * aliases it, so weights are not copied twice; anything else is copied, so later writes by the
+     * caller cannot change an uploaded tensor.
+     */
+    private static ByteBuffer directLittleEndian(ByteBuffer src, int elementBytes) {
+        ByteBuffer s = src.slice().order(ByteOrder.LITTLE_ENDIAN);
+        if (s.isDirect() && s.isReadOnly() && (s.capacity() == 0 || s.alignmentOffset(0, elementBytes) == 0)) return s;
+        ByteBuffer d = ByteBuffer.allocateDirect(Math.max(s.remaining(), 1)).order(ByteOrder.LITTLE_ENDIAN);
+        d.put(s.duplicate());
+        d.flip();
+        return d;
     }
 
     @Override
     public HostTensor download(Tensor x) {
+        checkOpen();
         DjlTensor d = t(x);
         NDArray arr = d.array;
-        if (arr.getDevice().isGpu()) arr = arr.toDevice(Device.cpu(), true);
-        if (d.dtype() == DType.BF16) { // held as float32 values that are exactly bf16
-            float[] f = arr.toFloatArray();
-            ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : f) b.putShort(dev.sprint.core.tensor.Half.floatToBf16(v));
-            b.flip();
+        try {
+            if (arr.getDevice().isGpu()) arr = arr.toDevice(Device.cpu(), true);
+            if (d.dtype() == DType.BF16) { // held as float32 values that are exactly bf16
+                float[] f = arr.toFloatArray();
+                ByteBuffer b = ByteBuffer.allocate(f.length * 2).order(ByteOrder.LITTLE_ENDIAN);
+                for (float v : f) b.putShort(Half.floatToBf16(v));
+                b.flip();
+                return new HostTensor(DType.BF16, d.shape(), b);
+            }
+            ByteBuffer src = arr.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+            copy.put(src);
+            copy.flip();
+            return new HostTensor(d.dtype(), d.shape(), copy);
+        } catch (EngineException e) {
+            throw new BackendException("libtorch (" + device() + ") failed to read a tensor back: " + e.getMessage(), e);
+        } finally {
             if (arr != d.array) arr.close();
-            return new HostTensor(DType.BF16, d.shape(), b);
         }
-        ByteBuffer src = arr.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-        copy.put(src);
-        copy.flip();
-        if (arr != d.array) arr.close();
-        return new HostTensor(d.dtype(), d.shape(), copy);
     }
 
     @Override
     public Tensor full(double value, DType dtype, long... shape) {
-        checkOpen();
-        long start = System.nanoTime();
-        return wrap(current().full(new Shape(shape), (float) value, djl(dtype)), dtype, start);
+        DataType dt = djl(dtype);
+        Shape s = new Shape(shape);
+        if ((float) value == value || Double.isNaN(value)) return op(() -> current().full(s, (float) value, dt));
+        // not representable in float32 (large int64, float64): make a scalar of the exact value and expand it
+        return op(() -> {
+            NDManager m = current();
+            try (Temps tmp = new Temps()) {
+                NDArray one = tmp.t(dtype.isFloating() ? m.create(value) : m.create((long) value));
+                NDArray typed = one.getDataType() == dt ? one : tmp.t(one.toType(dt, false));
+                return tmp.t(typed.broadcast(s)).duplicate();
+            }
+        });
     }
 
     // ---- elementwise -------------------------------------------------------------------------------
 
     @Override
     public Tensor add(Tensor x, Tensor y) {
-        long s = System.nanoTime();
-        return wrap(a(x).add(a(y)), x.dtype(), s);
+        return op(() -> a(x).add(a(y)), x);
     }
 
     @Override
     public Tensor sub(Tensor x, Tensor y) {
-        long s = System.nanoTime();
-        return wrap(a(x).sub(a(y)), x.dtype(), s);
+        return op(() -> a(x).sub(a(y)), x);
     }
 
     @Override
     public Tensor mul(Tensor x, Tensor y) {
-        long s = System.nanoTime();
-        return wrap(a(x).mul(a(y)), x.dtype(), s);
+        return op(() -> a(x).mul(a(y)), x);
     }
 
     @Override
     public Tensor div(Tensor x, Tensor y) {
-        long s = System.nanoTime();
-        return wrap(a(x).div(a(y)), x.dtype(), s);
+        return op(() -> a(x).div(a(y)), x);
     }
 
     @Override
     public Tensor addScalar(Tensor x, double v) {
-        long s = System.nanoTime();
-        return wrap(a(x).add((float) v), x.dtype(), s);
+        return op(() -> a(x).add((float) v), x);
     }
 
     @Override
     public Tensor mulScalar(Tensor x, double v) {
-        long s = System.nanoTime();
-        return wrap(a(x).mul((float) v), x.dtype(), s);
+        return op(() -> a(x).mul((float) v), x);
     }
 
     @Override
     public Tensor powScalar(Tensor x, double p) {
-        long s = System.nanoTime();
-        return wrap(a(x).pow((float) p), x.dtype(), s);
+        return op(() -> a(x).pow((float) p), x);
+    }
+
+    /** Intermediates of a composed operation, closed as soon as the result exists (they live in the input's manager). */
+    private static final class Temps implements AutoCloseable {
+        private final List<NDArray> arrays = new ArrayList<>(6);
+
+        NDArray t(NDArray a) {
+            arrays.add(a);
+            return a;
+        }
+
+        @Override
+        public void close() {
+            for (NDArray a : arrays) a.close();
+        }
     }
 
     @Override
     public Tensor unary(Tensor x, UnaryOp op) {
-        long s = System.nanoTime();
-        NDArray v = a(x);
-        NDArray r = switch (op) {
-            case NEG -> v.neg();
-            case ABS -> v.abs();
-            case EXP -> v.exp();
-            case LOG -> v.log();
-            case SQRT -> v.sqrt();
-            case RSQRT -> {
-                try (NDArray q = v.sqrt()) {
-                    yield q.pow(-1f);
+        return op(() -> unaryArray(a(x), op), x);
+    }
+
+    private static NDArray unaryArray(NDArray v, UnaryOp op) {
+        try (Temps tmp = new Temps()) {
+            return switch (op) {
+                case NEG -> v.neg();
+                case ABS -> v.abs();
+                case EXP -> v.exp();
+                case LOG -> v.log();
+                case SQRT -> v.sqrt();
+                case RSQRT -> tmp.t(v.sqrt()).pow(-1f);
+                case SQUARE -> v.mul(v);
+                case TANH -> v.tanh();
+                case SIGMOID -> Activation.sigmoid(v);
+                case SIN -> v.sin();
+                case COS -> v.cos();
+                case ERF -> v.erf();
+                case RELU -> Activation.relu(v);
+                case SILU -> v.mul(tmp.t(Activation.sigmoid(v))); // x·σ(x)
+                case GELU -> Activation.gelu(v); // torch gelu, exact erf form
+                case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))); DJL has no approximate flag
+                    NDArray cube = tmp.t(tmp.t(v.mul(v)).mul(v));
+                    NDArray inner = tmp.t(tmp.t(v.add(tmp.t(cube.mul(0.044715f)))).mul((float) Math.sqrt(2 / Math.PI)));
+                    NDArray onePlus = tmp.t(tmp.t(inner.tanh()).add(1f));
+                    yield tmp.t(v.mul(0.5f)).mul(onePlus);
                 }
-            }
-            case SQUARE -> v.mul(v);
-            case TANH -> v.tanh();
-            case SIGMOID -> Activation.sigmoid(v);
-            case SIN -> v.sin();
-            case COS -> v.cos();
-            case ERF -> v.erf();
-            case RELU -> Activation.relu(v);
-            case SILU -> {
-                try (NDArray g = Activation.sigmoid(v)) {
-                    yield v.mul(g);
-                }
-            }
-            case GELU -> Activation.gelu(v); // torch gelu, exact erf form
-            case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), composed: DJL has no approximate flag
-                try (NDArray c = v.mul(v).mul(v).mul(0.044715f); NDArray in = v.add(c).mul((float) Math.sqrt(2 / Math.PI));
-                     NDArray th = in.tanh().add(1f)) {
-                    yield v.mul(0.5f).mul(th);
-                }
-            }
-            case QUICK_GELU -> {
-                try (NDArray g = Activation.sigmoid(v.mul(1.702f))) {
-                    yield v.mul(g);
-                }
-            }
-        };
-        return wrap(r, x.dtype(), s);
+                case QUICK_GELU -> v.mul(tmp.t(Activation.sigmoid(tmp.t(v.mul(1.702f))))); // x·σ(1.702x)
+            };
+        }
     }
 
     @Override
     public Tensor clamp(Tensor x, double min, double max) {
-        long s = System.nanoTime();
-        return wrap(a(x).clip((float) min, (float) max), x.dtype(), s);
+        return op(() -> a(x).clip((float) min, (float) max), x);
     }
 
     // ---- reductions --------------------------------------------------------------------------------
@@ -296,74 +373,89 @@ public final class DjlBackend implements TensorBackend {
 
     @Override
     public Tensor sum(Tensor x, int axis, boolean keepDim) {
-        long s = System.nanoTime();
-        return wrap(a(x).sum(new int[] {axis(axis, x.rank())}, keepDim), x.dtype(), s);
+        int[] ax = {axis(axis, x.rank())};
+        return op(() -> a(x).sum(ax, keepDim), x);
     }
 
     @Override
     public Tensor mean(Tensor x, int axis, boolean keepDim) {
-        long s = System.nanoTime();
-        return wrap(a(x).mean(new int[] {axis(axis, x.rank())}, keepDim), x.dtype(), s);
+        int[] ax = {axis(axis, x.rank())};
+        return op(() -> a(x).mean(ax, keepDim), x);
     }
 
     @Override
     public Tensor max(Tensor x, int axis, boolean keepDim) {
-        long s = System.nanoTime();
-        return wrap(a(x).max(new int[] {axis(axis, x.rank())}, keepDim), x.dtype(), s);
+        int[] ax = {axis(axis, x.rank())};
+        return op(() -> a(x).max(ax, keepDim), x);
     }
 
     @Override
     public Tensor softmax(Tensor x, int axis) {
-        long s = System.nanoTime();
-        return wrap(a(x).softmax(axis(axis, x.rank())), x.dtype(), s);
+        int ax = axis(axis, x.rank());
+        return op(() -> a(x).softmax(ax), x);
     }
 
     // ---- linear algebra ----------------------------------------------------------------------------
 
+    /** torch.matmul (DJL calls it directly), so batch dimensions broadcast. */
     @Override
     public Tensor matmul(Tensor x, Tensor y) {
-        if (x.rank() < 2 || y.rank() < 2) throw new IllegalArgumentException("matmul needs rank >= 2");
-        long s = System.nanoTime();
-        return wrap(a(x).matMul(a(y)), x.dtype(), s);
+        if (x.rank() < 2 || y.rank() < 2) throw new IllegalArgumentException("matmul needs rank >= 2, got " + x + " and " + y);
+        return op(() -> a(x).matMul(a(y)), x);
     }
 
+    /** torch's F.linear: one fused addmm instead of transpose + matmul + add. */
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        long s = System.nanoTime();
-        NDList r = b == null ? ai.djl.nn.core.Linear.linear(a(x), a(w)) : ai.djl.nn.core.Linear.linear(a(x), a(w), a(b));
-        return wrap(r.singletonOrThrow(), x.dtype(), s);
+        return op(() -> (b == null ? ai.djl.nn.core.Linear.linear(a(x), a(w)) : ai.djl.nn.core.Linear.linear(a(x), a(w), a(b)))
+                .singletonOrThrow());
     }
 
+    /** torch's F.layer_norm (one fused kernel); a missing weight/bias is ones/zeros, which is what torch uses. */
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        long c = x.size(-1);
+        return op(() -> {
+            NDManager m = current();
+            try (Temps tmp = new Temps()) {
+                NDArray g = weight != null ? a(weight) : tmp.t(m.ones(new Shape(c), a(x).getDataType()));
+                NDArray bt = bias != null ? a(bias) : tmp.t(m.zeros(new Shape(c), a(x).getDataType()));
+                return JniUtils.layerNorm((PtNDArray) a(x), new Shape(c), (PtNDArray) g, (PtNDArray) bt, eps);
+            }
+        });
+    }
+
+    /** torch's F.conv2d through DJL's convolution (stride, padding, dilation and groups are passed through). */
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        long s = System.nanoTime();
-        NDList r = ai.djl.nn.convolutional.Conv2d.conv2d(a(x), a(w), bias == null ? null : a(bias), new Shape(stride[0], stride[1]),
-                new Shape(padding[0], padding[1]), new Shape(dilation[0], dilation[1]), groups);
-        return wrap(r.singletonOrThrow(), x.dtype(), s);
+        Shape st = new Shape(stride[0], stride[1]);
+        Shape pd = new Shape(padding[0], padding[1]);
+        Shape dl = new Shape(dilation[0], dilation[1]);
+        return op(() -> ai.djl.nn.convolutional.Conv2d.conv2d(a(x), a(w), bias == null ? null : a(bias), st, pd, dl, groups)
+                .singletonOrThrow());
     }
 
     // ---- shape -------------------------------------------------------------------------------------
 
     @Override
     public Tensor reshape(Tensor x, long... shape) {
-        long s = System.nanoTime();
-        return wrap(a(x).reshape(new Shape(shape)), x.dtype(), s);
+        Shape s = new Shape(shape);
+        return op(() -> a(x).reshape(s), x);
     }
 
     @Override
     public Tensor permute(Tensor x, int... axes) {
         int[] p = new int[axes.length];
         for (int i = 0; i < p.length; i++) p[i] = axis(axes[i], axes.length);
-        long s = System.nanoTime();
-        return wrap(a(x).transpose(p), x.dtype(), s);
+        return op(() -> a(x).transpose(p), x);
     }
 
     @Override
     public Tensor concat(List<Tensor> parts, int axis) {
-        NDList l = new NDList();
+        NDList l = new NDList(parts.size());
         for (Tensor p : parts) l.add(a(p));
-        long s = System.nanoTime();
-        return wrap(NDArrays.concat(l, axis(axis, parts.get(0).rank())), parts.get(0).dtype(), s);
+        int ax = axis(axis, parts.get(0).rank());
+        return op(() -> NDArrays.concat(l, ax), parts.toArray(new Tensor[0]));
     }
 
     private static String prefix(int axis) {
@@ -376,21 +468,20 @@ public final class DjlBackend implements TensorBackend {
         long len = x.size(ax);
         long s0 = Math.max(0, Math.min(start < 0 ? start + len : start, len));
         long e0 = Math.max(s0, Math.min(end < 0 ? end + len : end, len));
-        long s = System.nanoTime();
-        return wrap(a(x).get(new NDIndex(prefix(ax) + s0 + ":" + e0)), x.dtype(), s);
+        NDIndex index = new NDIndex(prefix(ax) + s0 + ":" + e0);
+        return op(() -> a(x).get(index), x);
     }
 
     @Override
     public Tensor indexSelect(Tensor x, int axis, Tensor indices) {
         int ax = axis(axis, x.rank());
-        long s = System.nanoTime();
-        return wrap(a(x).get(new NDIndex(prefix(ax) + "{}", a(indices))), x.dtype(), s);
+        return op(() -> a(x).get(new NDIndex(prefix(ax) + "{}", a(indices))), x);
     }
 
     @Override
     public Tensor broadcastTo(Tensor x, long... shape) {
-        long s = System.nanoTime();
-        return wrap(a(x).broadcast(new Shape(shape)), x.dtype(), s);
+        Shape s = new Shape(shape);
+        return op(() -> a(x).broadcast(s), x);
     }
 
     @Override
@@ -399,16 +490,14 @@ public final class DjlBackend implements TensorBackend {
         if (dtype == DType.BF16) {
             // libtorch bf16 through DJL kills the JVM: hold bf16 values (rounded in Java) in a float32 array
             float[] f = toFloats(x);
-            for (int i = 0; i < f.length; i++) f[i] = dev.sprint.core.tensor.Half.bf16ToFloat(dev.sprint.core.tensor.Half.floatToBf16(f[i]));
+            for (int i = 0; i < f.length; i++) f[i] = Half.bf16ToFloat(Half.floatToBf16(f[i]));
             DjlTensor held = (DjlTensor) upload(HostTensor.ofFloats(f, x.shape()), DType.F32);
             return new DjlTensor(this, held.array, DType.BF16);
         }
-        if (x.dtype() == DType.BF16) {
-            DjlTensor held = new DjlTensor(this, a(x), DType.F32);
-            return dtype == DType.F32 ? held : cast(held, dtype);
-        }
-        long s = System.nanoTime();
-        return wrap(a(x).toType(djl(dtype), false), dtype, s);
+        // a bf16 tensor is a float32 array underneath: copy it so the result is a distinct float32 tensor
+        if (x.dtype() == DType.BF16 && dtype == DType.F32) return op(() -> a(x).duplicate(), x);
+        DataType dt = djl(dtype);
+        return op(() -> a(x).toType(dt, false), x);
     }
 
     @Override

@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprint.api.BackendUnavailableException;
+import dev.sprint.api.Precision;
+import dev.sprint.api.spi.Availability;
+import dev.sprint.api.spi.Backend;
+import dev.sprint.core.tensor.DType;
+import java.util.Map;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.api.spi.Backends;
 import dev.sprint.core.tensor.Scope;
@@ -32,6 +37,40 @@ class DjlProviderTest {
         BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> new DjlBackendProvider().open(new BackendOptions("cuda:0", true, null, 0, null)));
         assertTrue(e.getMessage().contains("cuda:0"), e.getMessage());
+    }
+
+    @Test
+    void probeIsCheapAndReportsTheCpu() {
+        Availability a = new DjlBackendProvider().probe();
+        assertTrue(a.usable(), a.reason());
+        assertTrue(a.devices().contains("cpu"), a.devices().toString());
+        assertTrue(a.reason().contains("cpu"), "names the natives it found: " + a.reason());
+    }
+
+    @Test
+    void autoFallsBackToCpuAndThreadsAreApplied() {
+        try (Backend b = new DjlBackendProvider().open(new BackendOptions("auto", false, Precision.FLOAT16, 2, null))) {
+            assertEquals("cpu", b.device());
+            assertEquals(DType.F32, ((TensorBackend) b).floatType(), "CPU computes float32 even when float16 is asked for");
+        }
+        Map<String, String> d = DjlBackendProvider.diagnostics();
+        assertEquals("2", d.get("intra-op threads"), d.toString());
+        assertTrue(d.get("engine").startsWith("PyTorch 2.7.1"), d.toString());
+        assertTrue(d.get("libtorch path").contains("pytorch"), d.toString());
+        assertEquals("0", d.get("cuda devices (libtorch)"), d.toString());
+    }
+
+    @Test
+    void badDeviceNamesAreClearErrors() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> new DjlBackendProvider().open(new BackendOptions("tpu", false, null, 0, null)));
+        assertTrue(e.getMessage().contains("cuda:N"), e.getMessage());
+        BackendUnavailableException auto = assertThrows(BackendUnavailableException.class,
+                () -> new DjlBackendProvider().open(new BackendOptions("auto", true, null, 0, null)));
+        assertTrue(auto.getMessage().contains("CUDA"), auto.getMessage());
+        try (Backend cpu = new DjlBackendProvider().open(new BackendOptions("cuda:1", false, null, 0, null))) {
+            assertEquals("cpu", cpu.device(), "a CUDA device that is not required falls back to the CPU");
+        }
     }
 
     @Test

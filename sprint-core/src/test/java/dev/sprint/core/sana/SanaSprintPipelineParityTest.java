@@ -171,6 +171,26 @@ public abstract class SanaSprintPipelineParityTest {
     }
 
     @Test
+    void cancellationStopsBetweenStepsAndListenerSeesEachStep() {
+        GenerationRequest r = GenerationRequest.builder().prompt("a cat").steps(4).seed(3).size(64, 32)
+                .resolutionBinning(false).build();
+        dev.sprint.api.CancellationToken cancel = new dev.sprint.api.CancellationToken();
+        List<dev.sprint.api.StepEvent> seen = new java.util.ArrayList<>();
+        assertThrows(dev.sprint.api.GenerationCancelledException.class, () -> pipeline().generate(r, new dev.sprint.api.GenerationListener() {
+            @Override
+            public void onStep(dev.sprint.api.StepEvent e) {
+                seen.add(e);
+                if (e.step() == 1) cancel.cancel();
+            }
+        }, cancel));
+        assertEquals(2, seen.size(), "cancelled after the second step");
+        assertEquals(4, seen.get(0).steps());
+        assertEquals(1.5708f, (float) seen.get(0).timestep(), 1e-6f);
+        // still usable afterwards
+        assertEquals(64, pipeline().generate(r).image().width());
+    }
+
+    @Test
     void perImageSeedsReproduceSingleRuns() {
         // diffusers with a list of generators: image i draws all its noise from generator i, so it equals a
         // one-image run with that seed (up to batched-arithmetic rounding).
