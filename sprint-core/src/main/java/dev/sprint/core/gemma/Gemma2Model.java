@@ -92,23 +92,35 @@ public final class Gemma2Model implements AutoCloseable {
         List<Tensor> in = List.of(ids, globalMask, slidingMask, cos, sin);
         return backend.call("gemma2", in, t -> {
             try (Scope s = backend.newScope()) {
-                Tensor h = embedTokens.forward(t.get(0));
-                // transformers multiplies by sqrt(hidden) cast to the activation dtype
-                h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
-                for (int i = 0; i < layers.size(); i++) {
-                    Tensor m = config.isSliding(i) ? t.get(2) : t.get(1);
-                    h = layers.get(i).forward(h, m, t.get(3), t.get(4));
-                }
-                return List.of(s.keep(norm.forward(h)));
+                return List.of(s.keep(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4))));
             }
         }).get(0);
+    }
+
+    /**
+     * The forward pass as a pure tensor function (what backends trace and {@code export-onnx} writes).
+     *
+     * @param ids          token ids (B, L), int64
+     * @param globalMask   additive mask (B, 1, L, L) of the global layers (see {@link #mask})
+     * @param slidingMask  additive mask (B, 1, L, L) of the sliding-window layers
+     * @param cos          RoPE cosines (L, head_dim)
+     * @param sin          RoPE sines (L, head_dim)
+     */
+    public Tensor forwardGraph(Tensor ids, Tensor globalMask, Tensor slidingMask, Tensor cos, Tensor sin) {
+        Tensor h = embedTokens.forward(ids);
+        // transformers multiplies by sqrt(hidden) cast to the activation dtype
+        h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
+        for (int i = 0; i < layers.size(); i++) {
+            h = layers.get(i).forward(h, config.isSliding(i) ? slidingMask : globalMask, cos, sin);
+        }
+        return norm.forward(h);
     }
 
     /**
      * Additive mask (B, 1, L, L): 0 where query i may see key j (j ≤ i, key not padding, and inside the
      * window i − W &lt; j), else the most negative float, as transformers' eager path builds it.
      */
-    float[] mask(long[][] attention, int len, int window) {
+    public float[] mask(long[][] attention, int len, int window) {
         float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
         float[] m = new float[attention.length * len * len];
         for (int b = 0; b < attention.length; b++) {
@@ -123,7 +135,7 @@ public final class Gemma2Model implements AutoCloseable {
     }
 
     /** RoPE tables cos, sin of shape (L, headDim), float32 as transformers computes them. */
-    float[][] rope(int len) {
+    public float[][] rope(int len) {
         int d = config.headDim();
         float[] inv = new float[d / 2];
         for (int i = 0; i < d / 2; i++) {

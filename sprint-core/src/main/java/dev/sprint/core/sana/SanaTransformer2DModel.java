@@ -100,8 +100,8 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(hidden);
         inputs.add(encoderHidden);
-        inputs.add(backend.fromFloats(timestepProjection(timestep, 256), b, 256));
-        inputs.add(config.guidanceEmbeds() ? backend.fromFloats(timestepProjection(guidance, 256), b, 256) : null);
+        inputs.add(backend.fromFloats(timestep, b));
+        inputs.add(config.guidanceEmbeds() ? backend.fromFloats(guidance, b) : null);
         inputs.add(encoderMask == null ? null : maskBias(encoderMask));
         int nControl = controlResiduals == null ? 0 : controlResiduals.size();
         if (controlResiduals != null) inputs.addAll(controlResiduals);
@@ -114,17 +114,29 @@ public final class SanaTransformer2DModel implements AutoCloseable {
                 int k = 0;
                 Tensor x = in.get(k++);
                 Tensor text = in.get(k++);
-                Tensor tProj = in.get(k++);
-                Tensor gProj = hasGuidance ? in.get(k++) : null;
+                Tensor t = in.get(k++);
+                Tensor g = hasGuidance ? in.get(k++) : null;
                 Tensor bias = hasMask ? in.get(k++) : null;
                 List<Tensor> control = in.subList(k, k + nControl);
-                return List.of(s.keep(run(x, text, tProj, gProj, bias, control)));
+                return List.of(s.keep(forwardGraph(x, text, t, g, bias, control)));
             }
         }).get(0);
     }
 
-    private Tensor run(Tensor x, Tensor text, Tensor tProj, Tensor gProj, Tensor bias, List<Tensor> control) {
+    /**
+     * The forward pass as a pure tensor function (what backends trace and {@code export-onnx} writes).
+     *
+     * @param x        latents (B, C, h, w)
+     * @param text     text embeddings (B, L, caption_channels)
+     * @param timestep (B) timesteps
+     * @param guidance (B) guidance values for SANA-Sprint, else null
+     * @param bias     additive text-mask bias (B, 1, 1, L): (1 − mask)·(−10000), or null
+     * @param control  ControlNet residuals (may be empty)
+     */
+    public Tensor forwardGraph(Tensor x, Tensor text, Tensor timestep, Tensor guidance, Tensor bias, List<Tensor> control) {
         TensorBackend be = backend;
+        Tensor tProj = timestepProjection(timestep);
+        Tensor gProj = guidance == null ? null : timestepProjection(guidance);
         long b = x.size(0);
         int p = config.patchSize();
         long h = x.size(2) / p;
@@ -150,23 +162,17 @@ public final class SanaTransformer2DModel implements AutoCloseable {
     }
 
     /**
-     * {@code Timesteps(256, flip_sin_to_cos=True, downscale_freq_shift=0)} on the host, in float32 steps
-     * as torch computes them: freqᵢ = exp(−ln(10000)·i/128), [cos(t·freq) | sin(t·freq)].
+     * {@code Timesteps(256, flip_sin_to_cos=True, downscale_freq_shift=0)}: [cos(t·freq) | sin(t·freq)] with
+     * freqᵢ = exp(−ln(10000)·i/128) computed on the host in float32 as torch does; the products and
+     * trigonometry run on the backend, so the timestep stays a graph input.
      */
-    static float[] timestepProjection(float[] t, int channels) {
-        int half = channels / 2;
+    private Tensor timestepProjection(Tensor t) {
+        int half = 128;
         float[] freqs = new float[half];
         float logMax = (float) -Math.log(10000.0);
         for (int i = 0; i < half; i++) freqs[i] = (float) Math.exp(logMax * (float) i / (float) half);
-        float[] out = new float[t.length * channels];
-        for (int b = 0; b < t.length; b++) {
-            for (int i = 0; i < half; i++) {
-                float arg = t[b] * freqs[i];
-                out[b * channels + i] = (float) Math.cos(arg);
-                out[b * channels + half + i] = (float) Math.sin(arg);
-            }
-        }
-        return out;
+        Tensor arg = t.reshape(t.size(0), 1).mul(backend.fromFloats(freqs, 1, half));
+        return backend.concat(List.of(backend.cos(arg), backend.sin(arg)), 1);
     }
 
     /** diffusers' text mask → additive bias (1 − mask)·(−10000), shaped (B, 1, 1, L). */
