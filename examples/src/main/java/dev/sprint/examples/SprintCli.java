@@ -33,6 +33,7 @@ public final class SprintCli {
               generate      make images from a prompt
               diagnostics   which backends were found, which devices and native libraries each can use, and why not
               bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
+              export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
               help          this text
 
             generate options:
@@ -87,6 +88,7 @@ public final class SprintCli {
             case "generate" -> generate(rest, out, err);
             case "diagnostics" -> Diagnostics.run(out);
             case "bench" -> Bench.run(rest, out);
+            case "export-onnx" -> ExportOnnx.run(rest, out);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }
