@@ -69,6 +69,20 @@ final class GraphEncoder {
         }
     }
 
+    /** ONNX Runtime's contrib-operator domain (fused kernels such as Gelu); ops are written "domain:Op". */
+    static final String MS_DOMAIN = "com.microsoft";
+
+    /** Writes op_type, and the domain when the op is written {@code "domain:Op"}. */
+    private static void opType(Proto node, String op) {
+        int colon = op.indexOf(':');
+        if (colon < 0) {
+            node.string(4, op);
+        } else {
+            node.string(4, op.substring(colon + 1));
+            node.string(7, op.substring(0, colon));
+        }
+    }
+
     static int onnxType(DType t) {
         return switch (t) {
             case F32 -> 1;
@@ -150,7 +164,7 @@ final class GraphEncoder {
             Proto node = new Proto();
             for (ONode in : n.inputs) node.string(1, rename.get(in));
             node.string(2, rename.get(n));
-            node.string(4, n.op);
+            opType(node, n.op);
             if (n.attrs != null) {
                 n.attrs.entrySet().stream().sorted(Map.Entry.comparingByKey())
                         .forEach(e -> node.message(5, attribute(e.getKey(), e.getValue())));
@@ -182,6 +196,7 @@ final class GraphEncoder {
                 .string(2, "sprint")
                 .message(7, graph)
                 .message(8, new Proto().string(1, "").int64(2, OPSET))
+                .message(8, new Proto().string(1, MS_DOMAIN).int64(2, 1))
                 .toByteArray();
     }
 
@@ -192,7 +207,7 @@ final class GraphEncoder {
             Proto node = new Proto();
             for (ONode in : n.inputs) node.string(1, names.get(in));
             node.string(2, names.get(n));
-            node.string(4, n.op);
+            opType(node, n.op);
             if (n.attrs != null) {
                 n.attrs.entrySet().stream().sorted(Map.Entry.comparingByKey())
                         .forEach(e -> node.message(5, attribute(e.getKey(), e.getValue())));
@@ -214,6 +229,7 @@ final class GraphEncoder {
                 .string(2, "sprint")
                 .message(7, graph)
                 .message(8, new Proto().string(1, "").int64(2, OPSET))
+                .message(8, new Proto().string(1, MS_DOMAIN).int64(2, 1))
                 .toByteArray();
     }
 }

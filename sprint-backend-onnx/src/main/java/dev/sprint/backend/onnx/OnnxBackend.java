@@ -29,35 +29,83 @@ import org.slf4j.LoggerFactory;
 /**
  * The tensor API on ONNX Runtime. Operations are not executed one by one: they are recorded as ONNX
  * nodes and run as one graph when a value is needed (a download, or the end of a
- * {@link #call component forward pass}). Graphs are encoded canonically, so the same computation on the
- * same shapes maps to the same bytes and reuses one cached {@link OrtSession} (bounded LRU). Weights are
- * graph inputs bound as session initializers from the checkpoint's memory ({@code addInitializer}), so
- * they are never serialised into the protobuf and ORT may pre-pack them.
+ * {@link #call component forward pass}; a call inside a call is inlined). Graphs are encoded canonically,
+ * so the same computation on the same shapes and weights maps to the same key and reuses one cached
+ * {@link OrtSession} (bounded LRU; evicted sessions are closed). Weights are bound as external
+ * initializers over the checkpoint's own memory ({@code addExternalInitializers}, zero copy for F32), so
+ * they are never serialised into the protobuf and ORT may fold and pre-pack them.
+ *
+ * <p>Where ORT has a fused kernel that is as exact as the composite, it is used (each is covered by the
+ * conformance suite): {@code LayerNormalization} for layerNorm, {@code SimplifiedLayerNormalization} for
+ * rmsNorm, {@code Gemm(transB=1)} for linear, and the com.microsoft contrib ops {@code Gelu},
+ * {@code FastGelu} and {@code QuickGelu} for GELU, GELU-tanh and SiLU/quick-GELU. Graphs written by
+ * {@link #export} therefore need ONNX Runtime (or a runtime with those contrib ops).
+ *
+ * <p>Float type: F32, or F16 when opened on CUDA with float16 precision (weights converted once).
  */
 public final class OnnxBackend implements TensorBackend {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxBackend.class);
+
+    /**
+     * How sessions are made.
+     *
+     * @param threads        intra-op threads per session, 0 = ORT's default (one per physical core)
+     * @param interOpThreads inter-op threads, used only in PARALLEL execution mode; 0 = ORT's default
+     * @param mode           SEQUENTIAL (default) or PARALLEL (independent branches run concurrently)
+     * @param cacheSize      sessions kept (LRU); an evicted session is closed
+     * @param half           compute in float16 (only honoured on CUDA)
+     * @param prepack        let ORT pre-pack constant weights per session (faster GEMMs; one packed copy of
+     *                       the weights per cached session)
+     */
+    record Settings(int threads, int interOpThreads, OrtSession.SessionOptions.ExecutionMode mode, int cacheSize,
+                    boolean half, boolean prepack) {
+        Settings {
+            if (cacheSize < 1) throw new IllegalArgumentException("onnx.sessionCache must be >= 1, got " + cacheSize);
+            if (threads < 0 || interOpThreads < 0) throw new IllegalArgumentException("thread counts must be >= 0");
+        }
+    }
+
+    /** A cached session with what must outlive it: its options and the weight tensors bound to it. */
+    private record Cached(OrtSession session, OrtSession.SessionOptions options, List<OnnxTensor> weights) {
+        void close() {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                LOG.warn("closing an ONNX session failed: {}", e.getMessage());
+            }
+            options.close();
+            weights.forEach(OnnxTensor::close); // wrappers only: the weight memory itself is the checkpoint's
+        }
+    }
+
+    /**
+     * Cache key: the canonical graph bytes AND the identity of the weights bound to it, since weights are
+     * initializers baked into a session (two models with the same shapes must not share a session).
+     */
+    private record Key(ByteBuffer model, List<Long> weightIds) {}
 
     private final OrtEnvironment env;
     private final String device;
     private final boolean cuda;
     private final int cudaDevice;
-    private final int threads;
-    private final int cacheSize;
+    private final Settings settings;
+    private final DType floatType;
     private final AtomicLong ids = new AtomicLong();
-    private final Map<Long, OnnxTensor> weightTensors = new HashMap<>();
-    private final LinkedHashMap<ByteBuffer, OrtSession> sessions;
+    private final LinkedHashMap<Key, Cached> sessions;
     private final ThreadLocal<int[]> tracing = ThreadLocal.withInitial(() -> new int[1]);
+    private final Map<String, long[]> callStats = new LinkedHashMap<>();
     private volatile boolean closed;
     private long sessionsCreated;
+    private long sessionsEvicted;
     private double sessionMillis;
 
-    OnnxBackend(OrtEnvironment env, String device, boolean cuda, int cudaDevice, int threads, int cacheSize) {
+    OnnxBackend(OrtEnvironment env, String device, boolean cuda, int cudaDevice, Settings settings) {
         this.env = env;
         this.device = device;
         this.cuda = cuda;
         this.cudaDevice = cudaDevice;
-        this.threads = threads;
-        this.cacheSize = cacheSize;
+        this.settings = settings;
+        this.floatType = cuda && settings.half() ? DType.F16 : DType.F32;
         this.sessions = new LinkedHashMap<>(16, 0.75f, true);
     }
 
@@ -73,7 +121,7 @@ public final class OnnxBackend implements TensorBackend {
 
     @Override
     public DType floatType() {
-        return DType.F32;
+        return floatType;
     }
 
     /** Number of ONNX Runtime sessions created so far (each distinct graph structure creates one). */
@@ -81,9 +129,35 @@ public final class OnnxBackend implements TensorBackend {
         return sessionsCreated;
     }
 
-    /** Sessions created so far and the milliseconds spent creating them (graph optimisation included). */
+    /** Number of sessions closed because the cache was full. */
+    public synchronized long sessionsEvicted() {
+        return sessionsEvicted;
+    }
+
+    /** Sessions currently cached (at most the {@code onnx.sessionCache} setting). */
+    public synchronized int sessionsCached() {
+        return sessions.size();
+    }
+
+    /** The cached sessions, least recently used first (for tests). */
+    synchronized List<OrtSession> cachedSessions() {
+        List<OrtSession> out = new ArrayList<>();
+        for (Cached c : sessions.values()) out.add(c.session());
+        return out;
+    }
+
+    /**
+     * Sessions created so far and the milliseconds spent creating them (graph optimisation included),
+     * then per graph name: runs, sessions created, milliseconds creating sessions, milliseconds running
+     * (feeding inputs and copying outputs included), and milliseconds encoding graphs on the Java side.
+     */
     public synchronized String sessionStats() {
-        return sessionsCreated + " sessions, " + String.format(java.util.Locale.ROOT, "%.1f", sessionMillis) + " ms";
+        StringBuilder b = new StringBuilder().append(sessionsCreated).append(" sessions, ")
+                .append(String.format(java.util.Locale.ROOT, "%.1f", sessionMillis)).append(" ms");
+        callStats.forEach((name, v) -> b.append(String.format(java.util.Locale.ROOT,
+                "; %s: %d runs, %d sessions %.1f ms, run %.1f ms, graph encoding %.1f ms",
+                name, v[0], v[1], v[2] / 1e6, v[3] / 1e6, v[4] / 1e6)));
+        return b.toString();
     }
 
     // ---- node construction ---------------------------------------------------------------------------
@@ -152,11 +226,30 @@ public final class OnnxBackend implements TensorBackend {
     @Override
     public Tensor weight(HostTensor data) {
         DType t = data.dtype().isFloating() ? floatType() : data.dtype();
-        return leaf(convert(data, t), true);
+        HostTensor h = convert(data, t);
+        // converted once into direct memory, so each session binds the same bytes without a copy
+        // (an F32 checkpoint slice is memory-mapped, hence already direct: zero copy)
+        if (!h.data().isDirect()) h = new HostTensor(h.dtype(), h.shape(), direct(h.data()));
+        return leaf(h, true);
+    }
+
+    private static ByteBuffer direct(ByteBuffer b) {
+        ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        d.put(b.duplicate());
+        d.flip();
+        return d;
     }
 
     private static HostTensor convert(HostTensor h, DType t) {
         if (h.dtype() == t) return h;
+        if (t == DType.F16) { // float16 compute (CUDA): round like PyTorch's .half()
+            float[] v = h.toFloats();
+            // direct: a converted weight is then bound to sessions without another copy
+            ByteBuffer b = ByteBuffer.allocateDirect(2 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float f : v) b.putShort(dev.sprint.core.tensor.Half.fromFloat(f));
+            b.flip();
+            return new HostTensor(DType.F16, h.shape(), b);
+        }
         if (t == DType.F32) return HostTensor.ofFloats(h.toFloats(), h.shape());
         if (t == DType.I64) return HostTensor.ofLongs(h.toLongs(), h.shape());
         if (t == DType.F64) return HostTensor.ofDoubles(h.toDoubles(), h.shape());
@@ -223,6 +316,9 @@ public final class OnnxBackend implements TensorBackend {
         return op("Pow", x.shape, x.dtype, null, x, scalarLike(p, x.dtype));
     }
 
+    /** Prefix of ONNX Runtime contrib ops (com.microsoft domain). */
+    private static final String MS = GraphEncoder.MS_DOMAIN + ":";
+
     private ONode un(String op, ONode x) {
         return op(op, x.shape, x.dtype, null, x);
     }
@@ -244,17 +340,16 @@ public final class OnnxBackend implements TensorBackend {
             case COS -> un("Cos", x);
             case ERF -> un("Erf", x);
             case RELU -> un("Relu", x);
-            case SILU -> op("Mul", x.shape, x.dtype, null, x, un("Sigmoid", x));
-            case GELU -> { // 0.5·x·(1 + erf(x/√2))
-                ONode e = un("Erf", n(mulScalar(x, 1 / Math.sqrt(2))));
-                yield n(mul(mulScalar(x, 0.5), addScalar(e, 1)));
-            }
-            case GELU_TANH -> { // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))
-                ONode cube = n(mul(mul(x, x), x));
-                ONode inner = n(mulScalar(add(x, mulScalar(cube, 0.044715)), Math.sqrt(2 / Math.PI)));
-                yield n(mul(mulScalar(x, 0.5), addScalar(un("Tanh", inner), 1)));
-            }
-            case QUICK_GELU -> op("Mul", x.shape, x.dtype, null, x, un("Sigmoid", n(mulScalar(x, 1.702))));
+            // x·σ(αx) is ORT's contrib QuickGelu: one pass over memory instead of three nodes (Mul(αx),
+            // Sigmoid, Mul); same logistic kernel as Sigmoid, so it is as exact.
+            case SILU -> op(MS + "QuickGelu", x.shape, x.dtype, Map.of("alpha", 1.0), x);
+            // GELU (erf) as ORT's contrib Gelu: one kernel for 0.5·x·(1 + erf(x/√2)) instead of five
+            // nodes; it uses the same erf kernel as the ONNX Erf op.
+            case GELU -> op(MS + "Gelu", x.shape, x.dtype, null, x);
+            // GELU_TANH 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) as ORT's contrib FastGelu (the exact tanh
+            // formula, not a further approximation): one kernel instead of nine nodes.
+            case GELU_TANH -> op(MS + "FastGelu", x.shape, x.dtype, null, x);
+            case QUICK_GELU -> op(MS + "QuickGelu", x.shape, x.dtype, Map.of("alpha", 1.702), x);
         };
     }
 
@@ -322,12 +417,75 @@ public final class OnnxBackend implements TensorBackend {
         return op("MatMul", out, x.dtype, null, x, y);
     }
 
+    /**
+     * {@code F.linear} as one Gemm(transB=1) on the rows: the weight is read in its checkpoint (out, in)
+     * layout, so ORT neither folds a transposed copy of every weight into each session nor needs a
+     * separate bias Add; leading axes are flattened into rows and restored (reshapes are free).
+     */
     @Override
-    public Tensor linear(Tensor x, Tensor w, Tensor b) {
-        // MatMul against a transposed weight; ORT folds the constant Transpose and fuses the bias Add
-        ONode wt = n(transpose(w, 0, 1));
-        Tensor y = matmul(x, wt);
-        return b == null ? y : add(y, b);
+    public Tensor linear(Tensor xt, Tensor wt, Tensor bt) {
+        ONode x = n(xt);
+        ONode w = n(wt);
+        ONode b = bt == null ? null : n(bt);
+        if (x.shape.length < 1 || w.shape.length != 2 || (b != null && b.numel() != w.shape[0])) {
+            return TensorBackend.super.linear(xt, wt, bt);
+        }
+        long in = x.shape[x.shape.length - 1];
+        long out = w.shape[0];
+        if (in != w.shape[1]) throw new IllegalArgumentException("linear " + x.describe() + " with weight " + w.describe());
+        long rows = x.numel() / Math.max(1, in);
+        ONode x2 = x.shape.length == 2 ? x : n(reshape(x, rows, in));
+        Map<String, Object> attrs = Map.of("transB", 1L);
+        ONode y = b == null ? op("Gemm", new long[] {rows, out}, x.dtype, attrs, x2, w)
+                : op("Gemm", new long[] {rows, out}, x.dtype, attrs, x2, w, b.shape.length == 1 ? b : n(reshape(b, out)));
+        long[] shape = x.shape.clone();
+        shape[shape.length - 1] = out;
+        return x.shape.length == 2 ? y : reshape(y, shape);
+    }
+
+    /** A norm's per-channel parameter as a 1-D [c] tensor, ones when absent; null if it is not one value per channel. */
+    private ONode channelParam(Tensor p, long c, DType t, double fill) {
+        if (p == null) {
+            float[] v = new float[(int) c];
+            java.util.Arrays.fill(v, (float) fill);
+            HostTensor h = convert(HostTensor.ofFloats(v, c), t);
+            return op("Constant", new long[] {c}, t, Map.of("value", h)); // embedded: the graph stays canonical
+        }
+        ONode w = n(p);
+        if (w.numel() != c || w.dtype != t) return null;
+        return w.shape.length == 1 ? w : n(reshape(w, c));
+    }
+
+    /**
+     * LayerNorm as ONNX's LayerNormalization (opset 17): one kernel instead of the seven-node composite,
+     * which ORT would not fuse (it matches only Pow/Div spellings). Statistics are computed per row in one
+     * pass; the conformance suite checks it at the standard tolerance, including variance ~ eps.
+     */
+    @Override
+    public Tensor layerNorm(Tensor xt, Tensor weight, Tensor bias, double eps) {
+        ONode x = n(xt);
+        if (x.shape.length == 0) return TensorBackend.super.layerNorm(xt, weight, bias, eps);
+        long c = x.shape[x.shape.length - 1];
+        ONode scale = channelParam(weight, c, x.dtype, 1);
+        ONode b = bias == null ? null : channelParam(bias, c, x.dtype, 0);
+        if (scale == null || (bias != null && b == null)) return TensorBackend.super.layerNorm(xt, weight, bias, eps);
+        Map<String, Object> attrs = Map.of("axis", -1L, "epsilon", eps);
+        return b == null ? op("LayerNormalization", x.shape, x.dtype, attrs, x, scale)
+                : op("LayerNormalization", x.shape, x.dtype, attrs, x, scale, b);
+    }
+
+    /**
+     * RMSNorm as ORT's SimplifiedLayerNormalization (x·rsqrt(mean(x²)+eps)·scale): one kernel instead of
+     * six nodes. ORT registers it in the ONNX domain (opset 1) as its own extension.
+     */
+    @Override
+    public Tensor rmsNorm(Tensor xt, Tensor weight, double eps) {
+        ONode x = n(xt);
+        if (x.shape.length == 0) return TensorBackend.super.rmsNorm(xt, weight, eps);
+        long c = x.shape[x.shape.length - 1];
+        ONode scale = channelParam(weight, c, x.dtype, 1);
+        if (scale == null) return TensorBackend.super.rmsNorm(xt, weight, eps);
+        return op("SimplifiedLayerNormalization", x.shape, x.dtype, Map.of("axis", -1L, "epsilon", eps), x, scale);
     }
 
     @Override
@@ -444,10 +602,12 @@ public final class OnnxBackend implements TensorBackend {
 
     @Override
     public List<Tensor> call(String name, List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> fn) {
+        int[] depth = tracing.get();
+        // a call inside a call (or inside an export) is inlined into the enclosing graph
+        if (depth[0] > 0) return fn.apply(inputs);
         List<ONode> in = new ArrayList<>(inputs.size());
         for (Tensor t : inputs) in.add(n(t));
         evaluate(in, name + ":inputs");
-        int[] depth = tracing.get();
         List<Tensor> out;
         depth[0]++;
         try {
@@ -519,10 +679,14 @@ public final class OnnxBackend implements TensorBackend {
         List<ONode> pending = new ArrayList<>();
         for (ONode x : nodes) if (x.value() == null && !pending.contains(x)) pending.add(x);
         if (pending.isEmpty()) return;
+        long tEncode = System.nanoTime();
         GraphEncoder g = new GraphEncoder(pending);
         byte[] model = g.encode(pending, what);
+        long[] stats = callStats.computeIfAbsent(what, k -> new long[5]);
+        stats[4] += System.nanoTime() - tEncode;
         try {
-            OrtSession session = session(model, g, what);
+            OrtSession session = session(model, g, what, stats);
+            long t0 = System.nanoTime();
             Map<String, OnnxTensor> feeds = new HashMap<>();
             try {
                 for (ONode x : g.dataLeaves) feeds.put(g.names.get(x), toOrt(x.value()));
@@ -535,55 +699,69 @@ public final class OnnxBackend implements TensorBackend {
             } finally {
                 feeds.values().forEach(OnnxTensor::close);
             }
+            stats[0]++;
+            stats[3] += System.nanoTime() - t0;
         } catch (OrtException e) {
             throw new BackendException("ONNX Runtime failed running '" + what + "': " + e.getMessage(), e);
         }
     }
 
-    private OrtSession session(byte[] model, GraphEncoder g, String what) throws OrtException {
-        ByteBuffer key = ByteBuffer.wrap(model);
-        OrtSession s = sessions.get(key);
-        if (s != null) return s;
+    private OrtSession session(byte[] model, GraphEncoder g, String what, long[] stats) throws OrtException {
+        List<Long> weightIds = new ArrayList<>(g.weightLeaves.size());
+        for (ONode w : g.weightLeaves) weightIds.add(w.id);
+        Key key = new Key(ByteBuffer.wrap(model), weightIds);
+        Cached c = sessions.get(key);
+        if (c != null) return c.session();
         long t0 = System.nanoTime();
         OrtSession.SessionOptions opts = new OrtSession.SessionOptions();
-        opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-        if (threads > 0) opts.setIntraOpNumThreads(threads);
-        if (cuda) opts.addCUDA(cudaDevice);
-        Map<String, ai.onnxruntime.OnnxTensorLike> init = new HashMap<>();
-        for (ONode w : g.weightLeaves) init.put(g.names.get(w), weightTensor(w));
-        if (!init.isEmpty()) opts.addExternalInitializers(init);
-        s = env.createSession(model, opts);
-        double ms = (System.nanoTime() - t0) / 1e6;
+        List<OnnxTensor> weights = new ArrayList<>(g.weightLeaves.size());
+        OrtSession s;
+        try {
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (settings.threads() > 0) opts.setIntraOpNumThreads(settings.threads());
+            opts.setExecutionMode(settings.mode());
+            if (settings.interOpThreads() > 0) opts.setInterOpNumThreads(settings.interOpThreads());
+            if (!settings.prepack()) opts.addConfigEntry("session.disable_prepacking", "1");
+            if (cuda) opts.addCUDA(cudaDevice);
+            Map<String, ai.onnxruntime.OnnxTensorLike> init = new HashMap<>();
+            for (ONode w : g.weightLeaves) {
+                OnnxTensor t = toOrt(w.value()); // a wrapper over the weight's direct memory, no copy
+                weights.add(t);
+                init.put(g.names.get(w), t);
+            }
+            if (!init.isEmpty()) opts.addExternalInitializers(init);
+            s = env.createSession(model, opts);
+        } catch (OrtException | RuntimeException e) {
+            opts.close();
+            weights.forEach(OnnxTensor::close);
+            throw e;
+        }
+        long nanos = System.nanoTime() - t0;
         sessionsCreated++;
-        sessionMillis += ms;
-        LOG.debug("ONNX session for '{}': {} nodes, {} weights, {} KB graph, created in {} ms", what, g.order.size(),
-                g.weightLeaves.size(), model.length / 1024, String.format(java.util.Locale.ROOT, "%.1f", ms));
-        sessions.put(key, s);
-        while (sessions.size() > cacheSize) {
+        sessionMillis += nanos / 1e6;
+        stats[1]++;
+        stats[2] += nanos;
+        // a slow creation (graph optimisation, weight pre-packing of a large model) is worth telling the host
+        // once: it is the first-call cost of this graph, later calls with the same shapes reuse the session
+        boolean slow = nanos >= 1_000_000_000L;
+        String msg = "ONNX session for '{}': {} nodes, {} weights, {} KB graph, created in {} ms";
+        Object[] args = {what, g.order.size(), g.weightLeaves.size(), model.length / 1024,
+                String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6)};
+        if (slow) LOG.info(msg, args); else LOG.debug(msg, args);
+        sessions.put(key, new Cached(s, opts, weights));
+        while (sessions.size() > settings.cacheSize()) {
             var eldest = sessions.entrySet().iterator().next();
             sessions.remove(eldest.getKey());
             eldest.getValue().close();
+            sessionsEvicted++;
+            LOG.debug("evicted an ONNX session (cache size {})", settings.cacheSize());
         }
         return s;
     }
 
-    private OnnxTensor weightTensor(ONode w) throws OrtException {
-        OnnxTensor t = weightTensors.get(w.id);
-        if (t == null) {
-            t = toOrt(w.value());
-            weightTensors.put(w.id, t);
-        }
-        return t;
-    }
-
     private OnnxTensor toOrt(HostTensor h) throws OrtException {
         ByteBuffer b = h.data();
-        if (!b.isDirect()) {
-            ByteBuffer d = ByteBuffer.allocateDirect(b.remaining()).order(ByteOrder.LITTLE_ENDIAN);
-            d.put(b.duplicate());
-            d.flip();
-            b = d;
-        }
+        if (!b.isDirect()) b = direct(b);
         OnnxJavaType t = switch (h.dtype()) {
             case F32 -> OnnxJavaType.FLOAT;
             case F64 -> OnnxJavaType.DOUBLE;
@@ -611,15 +789,7 @@ public final class OnnxBackend implements TensorBackend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        for (OrtSession s : sessions.values()) {
-            try {
-                s.close();
-            } catch (OrtException e) {
-                LOG.warn("closing an ONNX session failed: {}", e.getMessage());
-            }
-        }
+        sessions.values().forEach(Cached::close);
         sessions.clear();
-        weightTensors.values().forEach(OnnxTensor::close);
-        weightTensors.clear();
     }
 }

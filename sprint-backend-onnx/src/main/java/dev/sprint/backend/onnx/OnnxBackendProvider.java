@@ -17,8 +17,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * ONNX Runtime backend ({@code onnx}): CPU with the {@code onnxruntime} artifact, CUDA with
- * {@code onnxruntime_gpu} and the system's CUDA 12 libraries. Options (backend extras):
- * {@code onnx.sessionCache} (sessions kept, default 32).
+ * {@code onnxruntime_gpu} and the system's CUDA 12 libraries.
+ *
+ * <p>Options:
+ * <ul>
+ *   <li>{@link BackendOptions#threads()}: intra-op threads of each session (0 = ORT's default, one per
+ *       physical core).</li>
+ *   <li>{@link BackendOptions#precision()}: {@code FLOAT16} or {@code AUTO} on CUDA computes in float16
+ *       (weights converted once when uploaded); CPU always computes float32 ({@code FLOAT16} on CPU logs
+ *       one warning when the backend is opened).</li>
+ *   <li>{@code extra "onnx.sessionCache"}: how many ONNX Runtime sessions (one per distinct traced graph:
+ *       component × input shapes × weights) are kept, least recently used first out; default 32. An
+ *       evicted session is closed, and a later call of that graph pays session creation again.</li>
+ *   <li>{@code extra "onnx.executionMode"}: {@code sequential} (default) runs one node at a time, each
+ *       using the intra-op threads; {@code parallel} also runs independent branches concurrently.</li>
+ *   <li>{@code extra "onnx.interOpThreads"}: threads for running branches concurrently in {@code parallel}
+ *       mode (0 = ORT's default); ignored in {@code sequential} mode.</li>
+ *   <li>{@code extra "onnx.prepackWeights"}: {@code true} (default) lets ORT pre-pack constant GEMM/conv
+ *       weights, which is faster but keeps one packed copy of the weights per cached session; {@code false}
+ *       keeps only the checkpoint's copy, for large models run at many shapes (e.g. SwD's scales, each a
+ *       separate graph).</li>
+ * </ul>
+ * An invalid option value fails {@link #open} with a {@link BackendUnavailableException}.
  */
 public final class OnnxBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxBackendProvider.class);
@@ -75,11 +95,47 @@ public final class OnnxBackendProvider implements BackendProvider {
         } else if (!dev.equals("cpu")) {
             throw new BackendUnavailableException("unknown device '" + options.device() + "' (auto, cpu, cuda, cuda:N)");
         }
-        if (options.precision() == Precision.FLOAT16) {
-            LOG.warn("the ONNX backend computes in float32; float16 is not implemented yet");
+        // Precision.AUTO means float16 on CUDA, float32 on CPU (see Precision); CPU always computes float32
+        boolean half = cuda && options.precision() != Precision.FLOAT32;
+        if (!cuda && options.precision() == Precision.FLOAT16) { // once per opened backend
+            LOG.warn("float16 was asked for, but the ONNX backend computes float32 on CPU");
         }
-        int cache = Integer.parseInt(options.extra().getOrDefault("onnx.sessionCache", "32"));
-        return new OnnxBackend(env, cuda ? "cuda:" + index : "cpu", cuda, index, options.threads(), cache);
+        OnnxBackend.Settings settings = new OnnxBackend.Settings(options.threads(),
+                intExtra(options, "onnx.interOpThreads", 0), executionMode(options),
+                intExtra(options, "onnx.sessionCache", 32), half, boolExtra(options, "onnx.prepackWeights", true));
+        return new OnnxBackend(env, cuda ? "cuda:" + index : "cpu", cuda, index, settings);
+    }
+
+    private static int intExtra(BackendOptions options, String key, int dflt) {
+        String v = options.extra().get(key);
+        if (v == null) return dflt;
+        try {
+            int i = Integer.parseInt(v.trim());
+            if (i >= (key.equals("onnx.sessionCache") ? 1 : 0)) return i;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new BackendUnavailableException("backend option " + key + "=" + v + " is not a valid count");
+    }
+
+    private static boolean boolExtra(BackendOptions options, String key, boolean dflt) {
+        String v = options.extra().get(key);
+        if (v == null) return dflt;
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new BackendUnavailableException("backend option " + key + "=" + v + " is not true or false");
+        };
+    }
+
+    private static OrtSession.SessionOptions.ExecutionMode executionMode(BackendOptions options) {
+        String v = options.extra().getOrDefault("onnx.executionMode", "sequential").trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "sequential" -> OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL;
+            case "parallel" -> OrtSession.SessionOptions.ExecutionMode.PARALLEL;
+            default -> throw new BackendUnavailableException(
+                    "backend option onnx.executionMode=" + v + " is not 'sequential' or 'parallel'");
+        };
     }
 
     /** Null when CUDA can be used, else why not. */

@@ -1,6 +1,5 @@
 package dev.sprint.backend.onnx;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -8,14 +7,27 @@ import java.nio.charset.StandardCharsets;
  * length-delimited fields). Written by hand so the backend needs no generated code.
  */
 final class Proto {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    // a plain growable array: ByteArrayOutputStream synchronises every single-byte write, and graph
+    // encoding runs on every evaluation (it is the session cache key)
+    private byte[] buf = new byte[64];
+    private int len;
+
+    private void ensure(int extra) {
+        if (len + extra > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+    }
+
+    private void write(int b) {
+        ensure(1);
+        buf[len++] = (byte) b;
+    }
 
     private void varint(long v) {
+        ensure(10);
         while ((v & ~0x7FL) != 0) {
-            out.write((int) ((v & 0x7F) | 0x80));
+            buf[len++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        out.write((int) v);
+        buf[len++] = (byte) v;
     }
 
     private void tag(int field, int wireType) {
@@ -31,15 +43,21 @@ final class Proto {
     Proto float32(int field, float v) {
         tag(field, 5);
         int b = Float.floatToRawIntBits(v);
-        for (int i = 0; i < 4; i++) out.write((b >>> (8 * i)) & 0xFF);
+        for (int i = 0; i < 4; i++) write((b >>> (8 * i)) & 0xFF);
+        return this;
+    }
+
+    private Proto bytes(int field, byte[] v, int n) {
+        tag(field, 2);
+        varint(n);
+        ensure(n);
+        System.arraycopy(v, 0, buf, len, n);
+        len += n;
         return this;
     }
 
     Proto bytes(int field, byte[] v) {
-        tag(field, 2);
-        varint(v.length);
-        out.write(v, 0, v.length);
-        return this;
+        return bytes(field, v, v.length);
     }
 
     Proto string(int field, String v) {
@@ -47,17 +65,17 @@ final class Proto {
     }
 
     Proto message(int field, Proto m) {
-        return bytes(field, m.toByteArray());
+        return bytes(field, m.buf, m.len);
     }
 
     /** A packed repeated int64 field. */
     Proto packedInt64(int field, long[] values) {
         Proto p = new Proto();
         for (long v : values) p.varint(v);
-        return bytes(field, p.toByteArray());
+        return message(field, p);
     }
 
     byte[] toByteArray() {
-        return out.toByteArray();
+        return java.util.Arrays.copyOf(buf, len);
     }
 }

@@ -1,6 +1,7 @@
 package dev.sprint.swd.lora;
 
 import dev.sprint.api.ModelLoadException;
+import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
@@ -10,75 +11,114 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A base checkpoint with a PEFT LoRA adapter merged in: {@code W' = W + s·(B·A)} with
- * {@code s = lora_alpha / r} ({@code lora_alpha / √r} with rsLoRA), computed on the host in float32 when a
- * targeted weight is first read. Model code reads it like any {@link WeightSource}, so no model changes
- * for LoRA. The adapter folder is PEFT's release format: {@code adapter_config.json} +
- * {@code adapter_model.safetensors} with names {@code base_model.model.<module>.lora_A/B.weight}.
+ * A base checkpoint with a PEFT LoRA adapter merged in, exposed as a {@link WeightSource} so model code
+ * is unchanged: {@code W' = W + s·(B·A)} with {@code s = lora_alpha / r} ({@code lora_alpha / √r} with
+ * {@code use_rslora}), per-module {@code r}/{@code lora_alpha} from {@code rank_pattern}/{@code alpha_pattern},
+ * transposed for {@code fan_in_fan_out} layouts, and for Conv2d targets
+ * {@code B (out, r, 1, 1) · A (r, in, kh, kw)}. Merged in float32 on the host when a targeted weight is
+ * read (the model reads each weight once, at load); biases are unchanged.
+ *
+ * <p>The adapter folder is PEFT's release format: {@code adapter_config.json} +
+ * {@code adapter_model.safetensors} with names {@code base_model.model.<module>.lora_A.weight} (r, in…) and
+ * {@code ….lora_B.weight} (out, r…). Every adapter tensor must fit the base model: a module the base does
+ * not have, or a shape that does not match, is a {@link ModelLoadException} ("adapter for another base
+ * model"), checked when the source is opened.
  */
 public final class LoraMergedSource implements WeightSource {
+    private static final Logger LOG = LoggerFactory.getLogger(LoraMergedSource.class);
     private static final String PREFIX = "base_model.model.";
+    private static final String A_SUFFIX = ".lora_A.weight";
+    private static final String B_SUFFIX = ".lora_B.weight";
+
+    /** One adapted base weight. */
+    private record Target(String aName, String bName, double scale) {}
 
     private final WeightSource base;
     private final WeightSource adapter;
     private final Path adapterDir;
-    /** base weight name → {lora_A name, lora_B name, scale}. */
-    private final Map<String, Object[]> targets = new HashMap<>();
-    private final Map<String, HostTensor> merged = new ConcurrentHashMap<>();
+    private final boolean fanInFanOut;
+    private final Map<String, Target> targets = new LinkedHashMap<>();
 
     private LoraMergedSource(WeightSource base, WeightSource adapter, Path adapterDir, Config cfg) {
         this.base = base;
         this.adapter = adapter;
         this.adapterDir = adapterDir;
+        String type = cfg.getString("peft_type", "LORA");
+        if (!type.equals("LORA")) throw new UnsupportedModelException("PEFT adapter type " + type + " is not supported: " + adapterDir);
+        if (cfg.getBoolean("use_dora", false)) throw new UnsupportedModelException("DoRA adapters are not supported: " + adapterDir);
+        if (cfg.getBoolean("lora_bias", false)) throw new UnsupportedModelException("LoRA adapters with lora_bias are not supported: " + adapterDir);
         int r = cfg.getInt("r");
         double alpha = cfg.getDouble("lora_alpha", r);
         boolean rslora = cfg.getBoolean("use_rslora", false);
-        if (cfg.getBoolean("use_dora", false)) {
-            throw new ModelLoadException("DoRA adapters are not supported: " + adapterDir);
-        }
-        if (cfg.getBoolean("fan_in_fan_out", false)) {
-            throw new ModelLoadException("fan_in_fan_out adapters (Conv1D layouts) are not supported: " + adapterDir);
-        }
+        fanInFanOut = cfg.getBoolean("fan_in_fan_out", false);
+        Map<String, Double> rankPattern = patterns(cfg, "rank_pattern");
+        Map<String, Double> alphaPattern = patterns(cfg, "alpha_pattern");
         for (String name : adapter.names()) {
-            if (!name.endsWith(".lora_A.weight")) continue;
-            if (!name.startsWith(PREFIX)) {
-                throw new ModelLoadException("adapter tensor '" + name + "' in " + adapterDir + " does not start with " + PREFIX);
+            if (name.endsWith(B_SUFFIX)) continue;
+            if (!name.startsWith(PREFIX) || !name.endsWith(A_SUFFIX)) {
+                throw new UnsupportedModelException("adapter tensor '" + name + "' in " + adapterDir
+                        + " is not a LoRA A/B weight (" + PREFIX + "<module>" + A_SUFFIX + "); only plain LoRA is supported");
             }
-            String module = name.substring(PREFIX.length(), name.length() - ".lora_A.weight".length());
-            String bName = PREFIX + module + ".lora_B.weight";
+            String module = name.substring(PREFIX.length(), name.length() - A_SUFFIX.length());
+            String bName = PREFIX + module + B_SUFFIX;
             if (!adapter.names().contains(bName)) throw new ModelLoadException("adapter " + adapterDir + " has no " + bName);
             String target = module + ".weight";
             if (!base.names().contains(target)) {
                 throw new ModelLoadException("LoRA adapter " + adapterDir + " targets '" + module
                         + "', which the base model does not have: the adapter is for another base model");
             }
-            double scale = rslora ? alpha / Math.sqrt(r) : alpha / r;
-            targets.put(target, new Object[] {name, bName, scale});
+            int rank = (int) (double) match(rankPattern, module, r);
+            double a = match(alphaPattern, module, alpha);
+            checkShapes(target, base.get(target).shape(), adapter.get(name).shape(), adapter.get(bName).shape(), rank);
+            targets.put(target, new Target(name, bName, rslora ? a / Math.sqrt(rank) : a / rank));
+        }
+        for (String name : adapter.names()) {
+            if (name.endsWith(B_SUFFIX) && !adapter.names().contains(name.substring(0, name.length() - B_SUFFIX.length()) + A_SUFFIX)) {
+                throw new ModelLoadException("adapter " + adapterDir + " has " + name + " without its lora_A");
+            }
         }
         if (targets.isEmpty()) throw new ModelLoadException("LoRA adapter " + adapterDir + " has no lora_A/lora_B pairs");
+        LOG.info("LoRA {}: {} weights adapted (r={}, alpha={}{})", adapterDir, targets.size(), r, alpha, rslora ? ", rsLoRA" : "");
     }
 
-    /** Opens an adapter folder over a base transformer's weights (takes ownership of both sources). */
+    /**
+     * Opens an adapter folder over a base model's weights. Takes ownership of {@code base}: it is closed
+     * with this source, or at once if the adapter does not fit.
+     */
     public static LoraMergedSource open(WeightSource base, Path adapterDir) {
-        Config cfg = Config.read(adapterDir.resolve("adapter_config.json"));
-        WeightSource adapter = Checkpoints.open(adapterDir);
+        WeightSource adapter = null;
         try {
+            Config cfg = Config.read(adapterDir.resolve("adapter_config.json"));
+            adapter = Checkpoints.open(adapterDir);
             return new LoraMergedSource(base, adapter, adapterDir, cfg);
         } catch (RuntimeException e) {
-            adapter.close();
+            if (adapter != null) adapter.close();
+            base.close();
             throw e;
         }
     }
 
     /** Names of the base weights the adapter changes. */
     public Set<String> targets() {
-        return targets.keySet();
+        return Collections.unmodifiableSet(targets.keySet());
+    }
+
+    /** The merge factor s of a target weight (alpha/r, or alpha/√r with rsLoRA). */
+    public double scale(String target) {
+        Target t = targets.get(target);
+        if (t == null) throw new IllegalArgumentException(target + " is not adapted");
+        return t.scale();
     }
 
     @Override
@@ -88,39 +128,8 @@ public final class LoraMergedSource implements WeightSource {
 
     @Override
     public HostTensor get(String name) {
-        Object[] t = targets.get(name);
-        if (t == null) return base.get(name);
-        return merged.computeIfAbsent(name, n -> merge(n, (String) t[0], (String) t[1], (Double) t[2]));
-    }
-
-    private HostTensor merge(String name, String aName, String bName, double scale) {
-        HostTensor w = base.get(name);
-        HostTensor a = adapter.get(aName);
-        HostTensor b = adapter.get(bName);
-        long[] ws = w.shape();
-        if (ws.length != 2 || a.shape().length != 2 || b.shape().length != 2 || b.shape()[0] != ws[0]
-                || a.shape()[1] != ws[1] || a.shape()[0] != b.shape()[1]) {
-            throw new ModelLoadException("LoRA shapes do not fit '" + name + "' " + java.util.Arrays.toString(ws)
-                    + ": A " + java.util.Arrays.toString(a.shape()) + ", B " + java.util.Arrays.toString(b.shape())
-                    + " in " + adapterDir + " (adapter for another base model?)");
-        }
-        int out = (int) ws[0];
-        int in = (int) ws[1];
-        int r = (int) a.shape()[0];
-        float[] wf = w.toFloats();
-        float[] af = a.toFloats();
-        float[] bf = b.toFloats();
-        float s = (float) scale;
-        ByteBuffer buf = ByteBuffer.allocateDirect(out * in * 4).order(ByteOrder.LITTLE_ENDIAN);
-        FloatBuffer f = buf.asFloatBuffer();
-        for (int o = 0; o < out; o++) {
-            for (int i = 0; i < in; i++) {
-                float d = 0f;
-                for (int k = 0; k < r; k++) d += bf[o * r + k] * af[k * in + i];
-                f.put(o * in + i, wf[o * in + i] + d * s);
-            }
-        }
-        return new HostTensor(DType.F32, ws, buf);
+        Target t = targets.get(name);
+        return t == null ? base.get(name) : merge(name, t);
     }
 
     @Override
@@ -130,8 +139,74 @@ public final class LoraMergedSource implements WeightSource {
 
     @Override
     public void close() {
-        merged.clear();
         adapter.close();
         base.close();
+    }
+
+    private static Map<String, Double> patterns(Config cfg, String key) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        if (!cfg.has(key)) return out;
+        Config p = cfg.getObject(key);
+        for (String k : p.json().keySet()) out.put(k, p.getDouble(k));
+        return out;
+    }
+
+    /** PEFT's pattern lookup: the first key that matches the module name as a dotted suffix (regex). */
+    private static double match(Map<String, Double> patterns, String module, double dflt) {
+        for (Map.Entry<String, Double> e : patterns.entrySet()) {
+            if (Pattern.compile("(.*\\.)?(" + e.getKey() + ")$").matcher(module).matches()) return e.getValue();
+        }
+        return dflt;
+    }
+
+    private void checkShapes(String target, long[] w, long[] a, long[] b, int rank) {
+        boolean ok;
+        if (w.length == 2) {
+            long out = fanInFanOut ? w[1] : w[0];
+            long in = fanInFanOut ? w[0] : w[1];
+            ok = a.length == 2 && b.length == 2 && a[0] == rank && b[1] == rank && b[0] == out && a[1] == in;
+        } else if (w.length == 4) {
+            // Conv2d LoRA: A is a conv (r, in, kh, kw), B a 1×1 conv (out, r, 1, 1)
+            ok = a.length == 4 && b.length == 4 && a[0] == rank && b[1] == rank && b[0] == w[0] && a[1] == w[1]
+                    && a[2] == w[2] && a[3] == w[3] && b[2] == 1 && b[3] == 1;
+        } else {
+            ok = false;
+        }
+        if (!ok) {
+            throw new ModelLoadException("LoRA shapes do not fit '" + target + "' " + Arrays.toString(w) + ": A "
+                    + Arrays.toString(a) + ", B " + Arrays.toString(b) + ", r " + rank + " in " + adapterDir
+                    + " (adapter for another base model?)");
+        }
+    }
+
+    /** W + s·(B·A) in float32 (transposed delta for fan_in_fan_out); the result has W's shape. */
+    private HostTensor merge(String name, Target t) {
+        HostTensor w = base.get(name);
+        HostTensor a = adapter.get(t.aName());
+        HostTensor b = adapter.get(t.bName());
+        long[] ws = w.shape();
+        int rank = (int) a.shape()[0];
+        int out = (int) b.shape()[0];
+        int in = Math.toIntExact(a.numel() / rank);
+        float[] wf = w.toFloats();
+        float[] af = a.toFloats();
+        float[] bf = b.toFloats();
+        float s = (float) t.scale();
+        boolean transposed = fanInFanOut && ws.length == 2;
+        ByteBuffer buf = ByteBuffer.allocateDirect(wf.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        FloatBuffer f = buf.asFloatBuffer();
+        IntStream.range(0, out).parallel().forEach(o -> {
+            float[] row = new float[in];
+            for (int k = 0; k < rank; k++) {
+                float bk = bf[o * rank + k];
+                int ak = k * in;
+                for (int i = 0; i < in; i++) row[i] += bk * af[ak + i];
+            }
+            for (int i = 0; i < in; i++) {
+                int idx = transposed ? i * out + o : o * in + i;
+                f.put(idx, wf[idx] + row[i] * s);
+            }
+        });
+        return new HostTensor(DType.F32, ws, buf);
     }
 }

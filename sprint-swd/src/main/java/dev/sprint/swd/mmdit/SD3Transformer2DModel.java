@@ -1,0 +1,486 @@
+package dev.sprint.swd.mmdit;
+
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Conv2d;
+import dev.sprint.core.nn.LayerNorm;
+import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * diffusers' {@code SD3Transformer2DModel} (v0.36): the MMDiT of Stable Diffusion 3 / 3.5, with SD3.5
+ * Medium's dual-attention (MMDiT-X) blocks. Patchify conv + centre-cropped 2-D sin-cos positions,
+ * timestep + pooled-text conditioning, context embedder, joint transformer blocks over
+ * [sample tokens | context tokens], AdaLN-continuous final norm, projection and unpatchify. Field
+ * names follow the checkpoint's weight names; the output is the flow-matching velocity.
+ *
+ * <p>Host-side data (the timestep sinusoid and the positional-embedding crop) is computed in Java and
+ * passed into the traced forward pass as inputs.
+ */
+public final class SD3Transformer2DModel implements AutoCloseable {
+    private static final double EPS = 1e-6;
+
+    private final SD3TransformerConfig config;
+    private final TensorBackend backend;
+    private final WeightSource source;
+    public final PatchEmbed posEmbed;
+    public final CombinedTimestepTextProjEmbeddings timeTextEmbed;
+    public final Linear contextEmbedder;
+    public final List<JointTransformerBlock> transformerBlocks;
+    public final AdaLayerNormContinuous normOut;
+    public final Linear projOut;
+
+    /**
+     * Builds the model from a weight path (every weight is shape-checked, unexpected ones are an error).
+     *
+     * @param owned the source to close with the model, or null
+     */
+    public SD3Transformer2DModel(SD3TransformerConfig c, Weights w, WeightSource owned) {
+        this.config = c;
+        this.backend = w.backend();
+        this.source = owned;
+        int d = c.innerDim();
+        posEmbed = new PatchEmbed(c, w.sub("pos_embed"));
+        timeTextEmbed = new CombinedTimestepTextProjEmbeddings(w.sub("time_text_embed"), d, c.pooledProjectionDim());
+        contextEmbedder = new Linear(w.sub("context_embedder"), c.jointAttentionDim(), c.captionProjectionDim(), true);
+        List<JointTransformerBlock> blocks = new ArrayList<>(c.numLayers());
+        for (int i = 0; i < c.numLayers(); i++) {
+            blocks.add(new JointTransformerBlock(c, w.sub("transformer_blocks").sub(i), i == c.numLayers() - 1,
+                    c.isDualAttention(i)));
+        }
+        transformerBlocks = List.copyOf(blocks);
+        normOut = new AdaLayerNormContinuous(w.sub("norm_out"), d);
+        projOut = new Linear(w.sub("proj_out"), d, (long) c.patchSize() * c.patchSize() * c.outChannels(), true);
+        w.requireAllUsed();
+    }
+
+    /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
+    public static SD3Transformer2DModel load(Path dir, TensorBackend backend) {
+        return load(dir, Checkpoints.open(dir), backend);
+    }
+
+    /**
+     * Loads the config of {@code dir} with weights from {@code source} (e.g. a
+     * {@link dev.sprint.swd.lora.LoraMergedSource} over the folder's checkpoint); the model owns the source.
+     */
+    public static SD3Transformer2DModel load(Path dir, WeightSource source, TensorBackend backend) {
+        try {
+            SD3TransformerConfig cfg = SD3TransformerConfig.from(Config.read(dir.resolve("config.json")));
+            return new SD3Transformer2DModel(cfg, new Weights(source, backend), source);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    public SD3TransformerConfig config() {
+        return config;
+    }
+
+    /**
+     * Velocity prediction with timesteps given as a tensor (read back to the host before the traced pass,
+     * since the sinusoid is computed in Java).
+     *
+     * @param latent        latents (B, 16, h, w), h and w multiples of the patch size
+     * @param timestep      (B) timesteps, 1000·σ
+     * @param encoderHidden prompt embeddings (B, L, joint_attention_dim)
+     * @param pooled        pooled text embeddings (B, pooled_projection_dim)
+     */
+    public Tensor forward(Tensor latent, Tensor timestep, Tensor encoderHidden, Tensor pooled) {
+        return forward(latent, backend.toFloats(timestep), encoderHidden, pooled);
+    }
+
+    /** Velocity prediction; {@code timestep} holds one value (1000·σ) per sample. */
+    public Tensor forward(Tensor latent, float[] timestep, Tensor encoderHidden, Tensor pooled) {
+        long b = latent.size(0);
+        int p = config.patchSize();
+        if (latent.rank() != 4 || latent.size(1) != config.inChannels()) {
+            throw new InvalidRequestException("SD3 transformer input must be (B, " + config.inChannels() + ", h, w), got "
+                    + latent.describe());
+        }
+        int h = (int) latent.size(2);
+        int w = (int) latent.size(3);
+        if (h % p != 0 || w % p != 0) {
+            throw new InvalidRequestException("latent size " + h + "x" + w + " is not a multiple of the patch size " + p);
+        }
+        if (timestep.length != b || encoderHidden.size(0) != b || pooled.size(0) != b) {
+            throw new InvalidRequestException("batch mismatch: latents " + b + ", timesteps " + timestep.length
+                    + ", prompt embeddings " + encoderHidden.size(0) + ", pooled " + pooled.size(0));
+        }
+        Tensor tProj = backend.fromFloats(timestepProjection(timestep, 256), b, 256);
+        Tensor pos = backend.fromFloats(posEmbed.cropped(h / p, w / p), 1, (long) (h / p) * (w / p), config.innerDim());
+        return backend.call("sd3_transformer", List.of(latent, encoderHidden, pooled, tProj, pos), in -> {
+            try (Scope s = backend.newScope()) {
+                return List.of(s.keep(run(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4))));
+            }
+        }).get(0);
+    }
+
+    private Tensor run(Tensor latent, Tensor text, Tensor pooled, Tensor tProj, Tensor pos) {
+        long b = latent.size(0);
+        int p = config.patchSize();
+        long hp = latent.size(2) / p;
+        long wp = latent.size(3) / p;
+        int d = config.innerDim();
+        Tensor x = posEmbed.forward(latent, pos);                  // (B, N, D)
+        Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
+        Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
+        for (JointTransformerBlock block : transformerBlocks) {
+            Tensor[] out = block.forward(x, c, temb);
+            c = out[0];
+            x = out[1];
+        }
+        x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
+        long co = config.outChannels();
+        // unpatchify: "nhwpqc -> nchpwq"
+        x = x.reshape(b, hp, wp, p, p, co).permute(0, 5, 1, 3, 2, 4);
+        return x.reshape(b, co, hp * p, wp * p);
+    }
+
+    /**
+     * {@code Timesteps(256, flip_sin_to_cos=True, downscale_freq_shift=0)} on the host, in float32 steps
+     * as torch computes them: freqᵢ = exp(−ln(10000)·i/128), output [cos(t·freq) | sin(t·freq)].
+     */
+    public static float[] timestepProjection(float[] t, int channels) {
+        int half = channels / 2;
+        float[] freqs = new float[half];
+        float logMax = (float) -Math.log(10000.0);
+        for (int i = 0; i < half; i++) freqs[i] = (float) Math.exp(logMax * (float) i / (float) half);
+        float[] out = new float[t.length * channels];
+        for (int b = 0; b < t.length; b++) {
+            for (int i = 0; i < half; i++) {
+                float arg = t[b] * freqs[i];
+                out[b * channels + i] = (float) Math.cos(arg);
+                out[b * channels + half + i] = (float) Math.sin(arg);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * diffusers' {@code get_2d_sincos_pos_embed(dim, grid, base_size, interpolation_scale=1)} for a
+     * {@code grid × grid} table, row-major (row = y): coordinates are index·base/grid; the first half of
+     * each vector embeds the x coordinate, the second half y, each as [sin | cos] over
+     * ω_k = 10000^(−k/(dim/4)). Computed in float64 (as diffusers does), rounded to float32.
+     */
+    public static float[] sincosTable(int dim, int grid, int baseSize) {
+        if (dim % 4 != 0) throw new IllegalArgumentException("sin-cos embedding width must be divisible by 4: " + dim);
+        int quarter = dim / 4;
+        double[] omega = new double[quarter];
+        for (int k = 0; k < quarter; k++) omega[k] = 1.0 / Math.pow(10000.0, (double) k / quarter);
+        float[] out = new float[grid * grid * dim];
+        for (int y = 0; y < grid; y++) {
+            for (int x = 0; x < grid; x++) {
+                // the grid coordinates are float32 in diffusers: arange(grid) / (grid / base_size)
+                double cx = (float) x / ((float) grid / baseSize);
+                double cy = (float) y / ((float) grid / baseSize);
+                int o = (y * grid + x) * dim;
+                for (int k = 0; k < quarter; k++) {
+                    out[o + k] = (float) Math.sin(cx * omega[k]);
+                    out[o + quarter + k] = (float) Math.cos(cx * omega[k]);
+                    out[o + 2 * quarter + k] = (float) Math.sin(cy * omega[k]);
+                    out[o + 3 * quarter + k] = (float) Math.cos(cy * omega[k]);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (source != null) source.close();
+    }
+
+    /**
+     * {@code PatchEmbed} with {@code pos_embed_max_size}: a p×p stride-p conv to tokens (row-major), plus
+     * the centre crop of the M×M sin-cos table (never resampled). The table is the checkpoint's
+     * persistent buffer {@code pos_embed.pos_embed} when present (it is in SD3.5 files), else computed;
+     * it stays on the host and only the crop is uploaded per forward pass.
+     */
+    public static final class PatchEmbed {
+        public final Conv2d proj;
+        private final HostTensor table;   // (1, M·M, D) or null → computed
+        private final int maxSize;
+        private final int dim;
+        private final int baseSize;
+
+        PatchEmbed(SD3TransformerConfig c, Weights w) {
+            int p = c.patchSize();
+            dim = c.innerDim();
+            maxSize = c.posEmbedMaxSize();
+            baseSize = c.sampleSize() / p;
+            proj = new Conv2d(w.sub("proj"), c.inChannels(), dim, p, p, 0, 1, true);
+            table = w.has("pos_embed") ? w.host("pos_embed", 1, (long) maxSize * maxSize, dim) : null;
+        }
+
+        /** The (hp·wp, D) crop: rows top..top+hp−1, cols left..left+wp−1 with top = (M − hp)/2, left = (M − wp)/2. */
+        public float[] cropped(int hp, int wp) {
+            if (hp > maxSize || wp > maxSize) {
+                throw new InvalidRequestException("latent of " + hp + "x" + wp + " patches exceeds the positional table ("
+                        + maxSize + "x" + maxSize + " patches, pos_embed_max_size)");
+            }
+            int top = (maxSize - hp) / 2;
+            int left = (maxSize - wp) / 2;
+            float[] out = new float[hp * wp * dim];
+            if (table == null) {
+                float[] full = sincosTable(dim, maxSize, baseSize);
+                for (int r = 0; r < hp; r++) {
+                    System.arraycopy(full, ((top + r) * maxSize + left) * dim, out, r * wp * dim, wp * dim);
+                }
+                return out;
+            }
+            int bytes = table.dtype().bytes();
+            for (int r = 0; r < hp; r++) {
+                // one row of the crop, read straight from the (memory-mapped) buffer in its stored dtype
+                int start = ((top + r) * maxSize + left) * dim * bytes;
+                ByteBuffer row = table.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                row.position(row.position() + start).limit(row.position() + wp * dim * bytes);
+                float[] v = new HostTensor(table.dtype(), new long[] {(long) wp * dim}, row.slice().order(ByteOrder.LITTLE_ENDIAN))
+                        .toFloats();
+                System.arraycopy(v, 0, out, r * wp * dim, wp * dim);
+            }
+            return out;
+        }
+
+        Tensor forward(Tensor latent, Tensor pos) {
+            long b = latent.size(0);
+            Tensor t = proj.forward(latent);                                   // (B, D, hp, wp)
+            t = t.reshape(b, dim, t.size(2) * t.size(3)).transpose(1, 2);       // (B, N, D)
+            return t.add(pos);
+        }
+    }
+
+    /** {@code TimestepEmbedding} / {@code PixArtAlphaTextProjection} (silu): linear_1 → SiLU → linear_2. */
+    public static final class MlpEmbedding {
+        public final Linear linear1;
+        public final Linear linear2;
+
+        MlpEmbedding(Weights w, int in, int dim) {
+            linear1 = new Linear(w.sub("linear_1"), in, dim, true);
+            linear2 = new Linear(w.sub("linear_2"), dim, dim, true);
+        }
+
+        Tensor forward(Tensor x) {
+            return linear2.forward(x.backend().silu(linear1.forward(x)));
+        }
+    }
+
+    /** {@code CombinedTimestepTextProjEmbeddings}: temb = timestep_embedder(sinusoid(t)) + text_embedder(pooled). */
+    public static final class CombinedTimestepTextProjEmbeddings {
+        public final MlpEmbedding timestepEmbedder;
+        public final MlpEmbedding textEmbedder;
+
+        CombinedTimestepTextProjEmbeddings(Weights w, int dim, int pooledDim) {
+            timestepEmbedder = new MlpEmbedding(w.sub("timestep_embedder"), 256, dim);
+            textEmbedder = new MlpEmbedding(w.sub("text_embedder"), pooledDim, dim);
+        }
+
+        Tensor forward(Tensor tProj, Tensor pooled) {
+            return timestepEmbedder.forward(tProj).add(textEmbedder.forward(pooled));
+        }
+    }
+
+    /**
+     * {@code AdaLayerNormContinuous} (layer_norm, no affine, eps 1e-6): (scale, shift) = linear(SiLU(temb))
+     * — scale FIRST, unlike AdaLN-Zero — then LN(x)·(1 + scale) + shift.
+     */
+    public static final class AdaLayerNormContinuous {
+        public final Linear linear;
+        private final LayerNorm norm;
+        private final int dim;
+
+        AdaLayerNormContinuous(Weights w, int dim) {
+            this.dim = dim;
+            linear = new Linear(w.sub("linear"), dim, 2L * dim, true);
+            norm = new LayerNorm(w.sub("norm"), dim, EPS, false);
+        }
+
+        Tensor forward(Tensor x, Tensor temb) {
+            List<Tensor> m = chunks(linear.forward(x.backend().silu(temb)), 2, dim);
+            return modulate(norm.forward(x), m.get(1), m.get(0));
+        }
+    }
+
+    /**
+     * {@code AdaLayerNormZero} (6 chunks: shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp) or
+     * {@code SD35AdaLayerNormZeroX} (9 chunks, + shift_msa2, scale_msa2, gate_msa2). Returns the chunks;
+     * the caller applies them, as the LayerNorm output is shared between attn and attn2.
+     */
+    public static final class AdaLayerNormZero {
+        public final Linear linear;
+        private final int dim;
+        private final int n;
+
+        AdaLayerNormZero(Weights w, int dim, int n) {
+            this.dim = dim;
+            this.n = n;
+            linear = new Linear(w.sub("linear"), dim, (long) n * dim, true);
+        }
+
+        List<Tensor> chunks(Tensor temb) {
+            return SD3Transformer2DModel.chunks(linear.forward(temb.backend().silu(temb)), n, dim);
+        }
+    }
+
+    /** Splits (B, n·D) into n tensors (B, 1, D), ready to broadcast over tokens. */
+    static List<Tensor> chunks(Tensor mod, int n, int dim) {
+        return mod.backend().chunk(mod.reshape(mod.size(0), n, dim), n, 1);
+    }
+
+    /** x·(1 + scale) + shift with (B, 1, D) modulation. */
+    static Tensor modulate(Tensor normed, Tensor shift, Tensor scale) {
+        return normed.mul(scale.add(1.0)).add(shift);
+    }
+
+    /** {@code FeedForward(activation_fn="gelu-approximate")}: net.0.proj (D→4D) → tanh-GELU → net.2 (4D→D). */
+    public static final class FeedForward {
+        public final Linear proj;
+        public final Linear out;
+
+        FeedForward(Weights w, int dim) {
+            proj = new Linear(w.sub("net").sub(0).sub("proj"), dim, 4L * dim, true);
+            out = new Linear(w.sub("net").sub(2), 4L * dim, dim, true);
+        }
+
+        Tensor forward(Tensor x) {
+            return out.forward(x.backend().geluTanh(proj.forward(x)));
+        }
+    }
+
+    /**
+     * diffusers {@code Attention} with {@code JointAttnProcessor2_0}: per-head RMSNorm (eps 1e-6) on q/k;
+     * with a context stream (add_*_proj, norm_added_*), softmax attention over [sample | context]
+     * tokens, split back, outputs through to_out.0 and (unless context_pre_only) to_add_out.
+     */
+    public static final class JointAttention {
+        public final Linear toQ, toK, toV, toOut;
+        public final Tensor normQ, normK;
+        public final Linear addQProj, addKProj, addVProj, toAddOut;
+        public final Tensor normAddedQ, normAddedK;
+        private final int heads;
+        private final int headDim;
+
+        JointAttention(SD3TransformerConfig c, Weights w, boolean context, boolean contextPreOnly) {
+            int d = c.innerDim();
+            heads = c.numAttentionHeads();
+            headDim = c.attentionHeadDim();
+            boolean qk = c.qkNorm() != null;
+            toQ = new Linear(w.sub("to_q"), d, d, true);
+            toK = new Linear(w.sub("to_k"), d, d, true);
+            toV = new Linear(w.sub("to_v"), d, d, true);
+            toOut = new Linear(w.sub("to_out").sub(0), d, d, true);
+            normQ = qk ? w.take("norm_q.weight", headDim) : null;
+            normK = qk ? w.take("norm_k.weight", headDim) : null;
+            addQProj = context ? new Linear(w.sub("add_q_proj"), d, d, true) : null;
+            addKProj = context ? new Linear(w.sub("add_k_proj"), d, d, true) : null;
+            addVProj = context ? new Linear(w.sub("add_v_proj"), d, d, true) : null;
+            toAddOut = context && !contextPreOnly ? new Linear(w.sub("to_add_out"), d, d, true) : null;
+            normAddedQ = context && qk ? w.take("norm_added_q.weight", headDim) : null;
+            normAddedK = context && qk ? w.take("norm_added_k.weight", headDim) : null;
+        }
+
+        /** (B, N, D) → (B, H, N, hd), then the per-head RMSNorm if given. */
+        private Tensor heads(Tensor x, Tensor norm) {
+            Tensor t = x.reshape(x.size(0), x.size(1), heads, headDim).transpose(1, 2);
+            return norm == null ? t : t.backend().rmsNorm(t, norm, EPS);
+        }
+
+        /** Self-attention over the sample tokens only (attn2 of the dual-attention blocks). */
+        Tensor forward(Tensor x) {
+            Tensor q = heads(toQ.forward(x), normQ);
+            Tensor k = heads(toK.forward(x), normK);
+            Tensor v = heads(toV.forward(x), null);
+            Tensor o = x.backend().attention(q, k, v, null, 1.0 / Math.sqrt(headDim));
+            return toOut.forward(o.transpose(1, 2).reshape(x.size(0), x.size(1), (long) heads * headDim));
+        }
+
+        /** Joint attention; returns {sample output, context output (null when context_pre_only)}. */
+        Tensor[] forward(Tensor x, Tensor c) {
+            TensorBackend be = x.backend();
+            long b = x.size(0);
+            long n = x.size(1);
+            long l = c.size(1);
+            Tensor q = heads(toQ.forward(x), normQ);
+            // context_pre_only: the context queries' outputs are discarded, and softmax is per query row, so
+            // they are not computed (add_q_proj is still loaded: the checkpoint has it)
+            if (toAddOut != null) q = be.concat(List.of(q, heads(addQProj.forward(c), normAddedQ)), 2);
+            Tensor k = be.concat(List.of(heads(toK.forward(x), normK), heads(addKProj.forward(c), normAddedK)), 2);
+            Tensor v = be.concat(List.of(heads(toV.forward(x), null), heads(addVProj.forward(c), null)), 2);
+            Tensor o = be.attention(q, k, v, null, 1.0 / Math.sqrt(headDim));
+            o = o.transpose(1, 2).reshape(b, q.size(2), (long) heads * headDim);
+            Tensor xo = toOut.forward(o.slice(1, 0, n));
+            Tensor co = toAddOut == null ? null : toAddOut.forward(o.slice(1, n, n + l));
+            return new Tensor[] {xo, co};
+        }
+    }
+
+    /**
+     * {@code JointTransformerBlock}: AdaLN-Zero(-X) modulated joint attention and tanh-GELU feed-forward for
+     * the sample stream; the context stream likewise, except in the last ({@code context_pre_only}) block,
+     * whose context only feeds keys/values (AdaLN-continuous norm, no to_add_out/ff_context). Dual-attention
+     * blocks add {@code attn2}, an image-only attention on LN(x_in)·(1 + scale_msa2) + shift_msa2 of the
+     * block input, gated by gate_msa2.
+     */
+    public static final class JointTransformerBlock {
+        public final AdaLayerNormZero norm1;
+        public final AdaLayerNormZero norm1Context;             // null in the context_pre_only block
+        public final AdaLayerNormContinuous norm1ContextPreOnly; // only in the context_pre_only block
+        public final JointAttention attn;
+        public final JointAttention attn2;                      // dual-attention blocks only
+        public final FeedForward ff;
+        public final FeedForward ffContext;                     // null in the context_pre_only block
+        private final LayerNorm norm;                           // the shared non-affine LN (eps 1e-6)
+        private final boolean contextPreOnly;
+
+        JointTransformerBlock(SD3TransformerConfig c, Weights w, boolean contextPreOnly, boolean dual) {
+            int d = c.innerDim();
+            this.contextPreOnly = contextPreOnly;
+            norm1 = new AdaLayerNormZero(w.sub("norm1"), d, dual ? 9 : 6);
+            norm1Context = contextPreOnly ? null : new AdaLayerNormZero(w.sub("norm1_context"), d, 6);
+            norm1ContextPreOnly = contextPreOnly ? new AdaLayerNormContinuous(w.sub("norm1_context"), d) : null;
+            attn = new JointAttention(c, w.sub("attn"), true, contextPreOnly);
+            attn2 = dual ? new JointAttention(c, w.sub("attn2"), false, false) : null;
+            ff = new FeedForward(w.sub("ff"), d);
+            ffContext = contextPreOnly ? null : new FeedForward(w.sub("ff_context"), d);
+            norm = new LayerNorm(w.sub("norm"), d, EPS, false);
+        }
+
+        /** Returns {context (null after the last block), sample}. */
+        Tensor[] forward(Tensor x, Tensor c, Tensor temb) {
+            List<Tensor> m = norm1.chunks(temb);
+            Tensor nx = norm.forward(x);
+            Tensor xMsa = modulate(nx, m.get(0), m.get(1));
+            List<Tensor> cm = null;
+            Tensor cMsa;
+            if (contextPreOnly) {
+                cMsa = norm1ContextPreOnly.forward(c, temb);
+            } else {
+                cm = norm1Context.chunks(temb);
+                cMsa = modulate(norm.forward(c), cm.get(0), cm.get(1));
+            }
+            Tensor[] a = attn.forward(xMsa, cMsa);
+            x = x.add(m.get(2).mul(a[0]));
+            if (attn2 != null) {
+                // attn2 reads the block input's LayerNorm with its own modulation (SD35AdaLayerNormZeroX)
+                Tensor x2 = modulate(nx, m.get(6), m.get(7));
+                x = x.add(m.get(8).mul(attn2.forward(x2)));
+            }
+            x = x.add(m.get(5).mul(ff.forward(modulate(norm.forward(x), m.get(3), m.get(4)))));
+            if (contextPreOnly) return new Tensor[] {null, x};
+            c = c.add(cm.get(2).mul(a[1]));
+            c = c.add(cm.get(5).mul(ffContext.forward(modulate(norm.forward(c), cm.get(3), cm.get(4)))));
+            return new Tensor[] {c, x};
+        }
+    }
+}

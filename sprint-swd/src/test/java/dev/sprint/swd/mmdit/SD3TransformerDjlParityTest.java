@@ -1,0 +1,11 @@
+package dev.sprint.swd.mmdit;
+
+import dev.sprint.core.tensor.TensorBackend;
+
+/** {@link SD3TransformerParityTest} on the DJL/PyTorch backend (CPU, float32). */
+class SD3TransformerDjlParityTest extends SD3TransformerParityTest {
+    @Override
+    protected TensorBackend backend() {
+        return SwdDjl.CPU;
+    }
+}
