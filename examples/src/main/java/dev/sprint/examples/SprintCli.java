@@ -55,6 +55,11 @@ public final class SprintCli {
               --no-instruction          no complex-human-instruction prefix
               --keep-case               do not lower-case / strip the prompt (diffusers does by default)
               --max-sequence-length L   text tokens kept per prompt (default 300)
+              --negative-prompt TEXT    negative prompt (models with classifier-free guidance: base Sana, ControlNet)
+              --controlnet DIR          a Sana ControlNet folder (needs a base Sana model: SanaPipeline / SanaControlNetPipeline)
+              --control-image IN.png    control image (e.g. an edge map)
+              --control-scale S         ControlNet conditioning scale (default 1.0)
+              --components DIR          folder with text_encoder/, tokenizer/, vae/ when --model lacks them
               --backend NAME            djl or onnx (default: best available)
               --device D                auto, cpu, cuda, cuda:N (default auto)
               --precision P             auto, float32, float16 (CUDA only)
@@ -114,6 +119,8 @@ public final class SprintCli {
         if (threads != null) pb.threads(threads);
         String controlNet = a.get("controlnet");
         if (controlNet != null) pb.controlNet(controlNet);
+        String components = a.get("components");
+        if (components != null) pb.extension("sana.components", components);
 
         GenerationRequest.Builder rb = GenerationRequest.builder();
         List<String> prompts = a.all("prompt");

@@ -1,5 +1,12 @@
 package dev.sprint.controlnet;
 
+import dev.sprint.core.dcae.AutoencoderDC;
+import dev.sprint.core.sana.SanaTextEncoder;
+import dev.sprint.core.sana.SanaTransformer2DModel;
+import dev.sprint.core.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
@@ -84,13 +91,71 @@ public final class SanaControlNetFamily implements ModelFamily {
         }
         FlowMatchEulerScheduler scheduler = new FlowMatchEulerScheduler(
                 FlowMatchEulerScheduler.FlowMatchEulerConfig.from(folder.config("scheduler")));
-        componentFolder(folder, settings, "text_encoder");
+        ModelFolder textFolder = componentFolder(folder, settings, "text_encoder");
         componentFolder(folder, settings, "tokenizer");
-        componentFolder(folder, settings, "vae");
-        // The transformer, DC-AE and Gemma-2 models live in sprint-core (dev.sprint.core.sana / dcae / gemma) and were
-        // not available when this family was written; SanaComponents is the seam they plug into.
-        throw new UnsupportedModelException("the Sana ControlNet pipeline needs sprint-core's Sana transformer, DC-AE and"
-                + " Gemma-2 models, which this build does not provide yet (scheduler " + scheduler.config() + ", controlnet "
-                + cnDir + ")");
+        ModelFolder vaeFolder = componentFolder(folder, settings, "vae");
+        List<AutoCloseable> owned = new ArrayList<>();
+        try {
+            SanaTextEncoder te = SanaTextEncoder.load(textFolder, backend);
+            owned.add(te);
+            SanaTransformer2DModel tr = SanaTransformer2DModel.load(folder.component("transformer"), backend);
+            owned.add(tr);
+            AutoencoderDC dc = AutoencoderDC.load(vaeFolder.component("vae"), backend);
+            owned.add(dc);
+            SanaControlNetModel cn = cnDir == null ? null : SanaControlNetModel.load(cnDir, backend);
+            if (cn != null) owned.add(cn);
+            SanaComponents.TextEncoder text = (prompts, len, instruction, normalize) -> {
+                SanaTextEncoder.Embeddings e = te.encode(prompts, len, instruction, normalize);
+                return new SanaComponents.Embeddings(e.embeds(), e.mask());
+            };
+            SanaComponents.Denoiser denoiser = new SanaComponents.Denoiser() {
+                @Override
+                public int inChannels() {
+                    return tr.config().inChannels();
+                }
+
+                @Override
+                public int sampleSize() {
+                    return tr.config().sampleSize();
+                }
+
+                @Override
+                public Tensor forward(Tensor latents, float[] timestep, Tensor textEmbeds, long[][] mask, List<Tensor> residuals) {
+                    return tr.forward(latents, timestep, null, textEmbeds, mask, residuals == null || residuals.isEmpty() ? null : residuals);
+                }
+            };
+            SanaComponents.Autoencoder vae = new SanaComponents.Autoencoder() {
+                @Override
+                public Tensor encode(Tensor image) {
+                    return dc.encode(image);
+                }
+
+                @Override
+                public Tensor decode(Tensor latents) {
+                    return dc.decode(latents);
+                }
+
+                @Override
+                public double scalingFactor() {
+                    return dc.config().scalingFactor();
+                }
+
+                @Override
+                public int spatialCompression() {
+                    return dc.config().spatialCompression();
+                }
+            };
+            return new SanaControlNetPipeline(settings.model(), cls, backend, text, denoiser, vae, cn, scheduler,
+                    settings.defaults(), owned);
+        } catch (RuntimeException e) {
+            for (AutoCloseable c : owned) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // already failing; the load error is the one to report
+                }
+            }
+            throw e;
+        }
     }
 }
