@@ -25,7 +25,7 @@ final class Bench {
     static final String USAGE = """
             Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N] [--width W --height H]
                                   [--runs N] [--prompt TEXT] [--threads N]
-                   ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,decoder,text]
+                   ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,controlnet,decoder,text]
                                   [--backend NAME] [--runs N] [--threads N]
               --model     pipeline folder (default: the tiny bundled golden model golden/sana-sprint/model)
               --config    a real SANA-Sprint config with random weights made in memory (no checkpoint needed);

@@ -67,6 +67,24 @@ final class RealConfigBench {
                                 () -> m.forward(x, new float[] {0.9f}, new float[] {0.45f}, text, mask, null));
                         m.close();
                     }
+                    case "controlnet" -> {
+                        // SanaControlNetModel over the same width: 7 copied blocks (NVlabs' copy_blocks_num)
+                        JsonObject j = config(cfgName).json().deepCopy();
+                        j.addProperty("num_layers", 7);
+                        j.addProperty("_class_name", "SanaControlNetModel");
+                        dev.sprint.controlnet.SanaControlNetConfig c =
+                                dev.sprint.controlnet.SanaControlNetConfig.from(new Config(j, cfgName + " (controlnet)"));
+                        long t0 = System.nanoTime();
+                        dev.sprint.controlnet.SanaControlNetModel m =
+                                new dev.sprint.controlnet.SanaControlNetModel(c, new SyntheticWeights(n -> true, 4), be);
+                        double load = (System.nanoTime() - t0) / 1e6;
+                        Tensor x = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
+                        Tensor cond = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
+                        Tensor text = be.fromFloats(new float[300 * c.captionChannels()], 1, 300, c.captionChannels());
+                        time(out, be, "ControlNet (7 blocks, latent " + latent + "²)", load, runs,
+                                () -> m.forward(x, text, new float[] {500f}, cond, 1.0, null).get(0));
+                        m.close();
+                    }
                     case "decoder" -> {
                         AutoencoderDCConfig c = AutoencoderDCConfig.from(config("dc-ae-f32c32-sana-1.1.json"));
                         long t0 = System.nanoTime();
@@ -90,7 +108,7 @@ final class RealConfigBench {
                         time(out, be, "Gemma-2-2B encoder (506 tokens)", load, runs, () -> m.forward(ids, mask));
                         m.close();
                     }
-                    default -> throw new CliException("unknown stage '" + stage + "' (transformer, decoder, text)");
+                    default -> throw new CliException("unknown stage '" + stage + "' (transformer, controlnet, decoder, text)");
                 }
             }
         }
