@@ -39,7 +39,7 @@ public final class SanaControlNetModel implements AutoCloseable {
     private final SanaBlocks.AdaLayerNormSingle timeEmbed;
     private final SanaBlocks.CaptionProjection caption;
     private final Linear inputBlock;
-    private final List<SanaBlocks.Block> transformerBlocks = new ArrayList<>();
+    private final List<dev.sprint.core.sana.SanaTransformer2DModel.SanaTransformerBlock> transformerBlocks = new ArrayList<>();
     private final List<Linear> controlnetBlocks = new ArrayList<>();
 
     /** Builds the model from a checkpoint; every weight must be used and match the config's shapes. */
@@ -58,7 +58,8 @@ public final class SanaControlNetModel implements AutoCloseable {
         caption = new SanaBlocks.CaptionProjection(w, config.captionChannels(), d);
         inputBlock = new Linear(w.sub("input_block"), d, d, true);
         for (int k = 0; k < config.numLayers(); k++) {
-            transformerBlocks.add(new SanaBlocks.Block(w.sub("transformer_blocks").sub(k), config));
+            transformerBlocks.add(new dev.sprint.core.sana.SanaTransformer2DModel.SanaTransformerBlock(blockConfig(config),
+                    w.sub("transformer_blocks").sub(k)));
             controlnetBlocks.add(new Linear(w.sub("controlnet_blocks").sub(k), d, d, true));
         }
         w.requireAllUsed();
@@ -74,6 +75,14 @@ public final class SanaControlNetModel implements AutoCloseable {
             src.close();
             throw e;
         }
+    }
+
+    /** The copied blocks are core's Sana blocks, configured like a base (non-Sprint) transformer. */
+    private static dev.sprint.core.sana.SanaTransformerConfig blockConfig(SanaControlNetConfig c) {
+        return new dev.sprint.core.sana.SanaTransformerConfig(c.inChannels(), c.inChannels(), c.numAttentionHeads(),
+                c.attentionHeadDim(), c.numLayers(), c.numCrossAttentionHeads(), c.crossAttentionHeadDim(),
+                c.crossAttentionDim(), c.captionChannels(), c.mlpRatio(), c.attentionBias(), c.sampleSize(), c.patchSize(),
+                c.normElementwiseAffine(), c.normEps(), null, false, 0.1);
     }
 
     public SanaControlNetConfig config() {

@@ -222,7 +222,8 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         private final int crossHeads;
         private final int crossHeadDim;
 
-        SanaTransformerBlock(SanaTransformerConfig c, Weights w) {
+        /** Builds block weights under {@code w} ({@code transformer_blocks.N.}) for config {@code c}; public for ControlNet copies. */
+        public SanaTransformerBlock(SanaTransformerConfig c, Weights w) {
             dim = c.innerDim();
             heads = c.numAttentionHeads();
             crossHeads = c.numCrossAttentionHeads();
