@@ -5,13 +5,15 @@ import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Conv2d;
-import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
 import dev.sprint.core.nn.Weights;
-import dev.sprint.core.tensor.ResizeMode;
+import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,9 @@ import java.util.List;
  * diffusers' {@code AutoencoderDC} (Deep Compression Autoencoder, as SANA uses it): ResBlocks and
  * EfficientViT blocks (multi-scale ReLU linear attention + GLUMBConv), strided-conv downsampling and
  * nearest-interpolation upsampling with pixel-(un)shuffle shortcuts, channel-wise RMSNorms with bias.
- * Class and field names follow the checkpoint's weight names.
+ * Class and field names follow the checkpoint's weight names; where weights are fused at load for speed
+ * (stacked q/k/v, the 1×1 grouped projection as a batched matrix, the nearest-×2 + conv3×3 upsampling
+ * folded into per-phase 2×2 kernels) the field's Javadoc names the tensors it holds.
  */
 public final class AutoencoderDC implements AutoCloseable {
     private final AutoencoderDCConfig config;
@@ -90,11 +94,6 @@ public final class AutoencoderDC implements AutoCloseable {
         return norm.forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
     }
 
-    /** A Linear applied over channels of an NCHW tensor. */
-    static Tensor channelLinear(Linear l, Tensor x) {
-        return l.forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
-    }
-
     /** (B, C, H, W) → (B, C·r, H, W), each channel repeated r times in a row ({@code repeat_interleave}). */
     static Tensor repeatInterleave(Tensor x, int r) {
         if (r == 1) return x;
@@ -109,6 +108,36 @@ public final class AutoencoderDC implements AutoCloseable {
         if (g == 1) return x;
         long[] s = x.shape();
         return x.backend().mean(x.reshape(s[0], s[1] / g, g, s[2], s[3]), 2, false);
+    }
+
+    /**
+     * Stacks the (rows, cols) matrices {@code names} under {@code w} into one (n·rows, cols) weight, on the
+     * host, so the backend holds the fused matrix only (not the parts as well).
+     */
+    static Tensor stackRows(Weights w, long cols, long rows, String... names) {
+        HostTensor[] parts = new HostTensor[names.length];
+        boolean sameType = true;
+        for (int i = 0; i < names.length; i++) {
+            parts[i] = w.host(names[i], rows, cols);
+            sameType &= parts[i].dtype() == parts[0].dtype();
+        }
+        long[] shape = {rows * names.length, cols};
+        if (sameType) { // row-major: stacking rows is concatenating bytes
+            int bytes = 0;
+            for (HostTensor p : parts) bytes += p.data().remaining();
+            ByteBuffer out = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            for (HostTensor p : parts) out.put(p.data().duplicate());
+            out.flip();
+            return w.backend().weight(new HostTensor(parts[0].dtype(), shape, out));
+        }
+        float[] all = new float[(int) (shape[0] * cols)];
+        int off = 0;
+        for (HostTensor p : parts) {
+            float[] f = p.toFloats();
+            System.arraycopy(f, 0, all, off, f.length);
+            off += f.length;
+        }
+        return w.backend().weight(HostTensor.ofFloats(all, shape));
     }
 
     /** {@code ResBlock}: conv3×3 → act → conv3×3 (no bias) → channel RMSNorm, plus the input. */
@@ -134,11 +163,14 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** {@code EfficientViTBlock}: multi-scale ReLU linear attention, then GLUMBConv; both residual. */
     public static final class EfficientViTBlock implements Block {
-        public final Linear toQ;
-        public final Linear toK;
-        public final Linear toV;
-        public final List<Conv2d[]> toQkvMultiscale = new ArrayList<>();
-        public final Linear toOut;
+        /**
+         * {@code attn.to_q}, {@code to_k} and {@code to_v} stacked row-wise into one (3·inner, C) matrix:
+         * the three are concatenated on channels right after, so one matmul yields {@code [q|k|v]}.
+         */
+        public final Tensor toQkv;
+        public final List<MultiscaleProjection> toQkvMultiscale = new ArrayList<>();
+        /** {@code attn.to_out.weight}, (C, inner·(1 + scales)). */
+        public final Tensor toOut;
         public final RMSNorm normOut;
         public final Conv2d convInverted;
         public final Conv2d convDepth;
@@ -151,17 +183,12 @@ public final class AutoencoderDC implements AutoCloseable {
             int heads = channels / headDim;
             int inner = heads * headDim;
             Weights a = w.sub("attn");
-            toQ = new Linear(a.sub("to_q"), channels, inner, false);
-            toK = new Linear(a.sub("to_k"), channels, inner, false);
-            toV = new Linear(a.sub("to_v"), channels, inner, false);
+            toQkv = stackRows(a, channels, inner, "to_q.weight", "to_k.weight", "to_v.weight");
             for (int i = 0; i < scales.length; i++) {
                 Weights m = a.sub("to_qkv_multiscale").sub(i);
-                int k = scales[i];
-                toQkvMultiscale.add(new Conv2d[] {
-                    new Conv2d(m.sub("proj_in"), 3L * inner, 3L * inner, k, 1, k / 2, 3 * inner, false),
-                    new Conv2d(m.sub("proj_out"), 3L * inner, 3L * inner, 1, 1, 0, 3 * heads, false)});
+                toQkvMultiscale.add(new MultiscaleProjection(m, 3 * inner, 3 * heads, scales[i]));
             }
-            toOut = new Linear(a.sub("to_out"), (long) inner * (1 + scales.length), channels, false);
+            toOut = a.take("to_out.weight", channels, (long) inner * (1 + scales.length));
             normOut = new RMSNorm(a.sub("norm_out"), channels, 1e-5, true);
             Weights f = w.sub("conv_out");
             int hidden = 4 * channels;
@@ -182,11 +209,15 @@ public final class AutoencoderDC implements AutoCloseable {
             long h = x.size(2);
             long w = x.size(3);
             long hw = h * w;
-            Tensor qkv = be.concat(List.of(channelLinear(toQ, x), channelLinear(toK, x), channelLinear(toV, x)), 1);
+            // Linear layers over channels as (out, in)·(B, in, HW) matmuls: NCHW in, NCHW out, no permutes
+            Tensor qkv = toQkv.matmul(x.reshape(b, x.size(1), hw)).reshape(b, -1, h, w);
             List<Tensor> branches = new ArrayList<>();
             branches.add(qkv);
-            for (Conv2d[] m : toQkvMultiscale) branches.add(m[1].forward(m[0].forward(qkv)));
-            Tensor all = be.concat(branches, 1);
+            for (MultiscaleProjection m : toQkvMultiscale) branches.add(m.forward(qkv));
+            Tensor all = branches.size() == 1 ? qkv : be.concat(branches, 1);
+            DType dtype = all.dtype();
+            boolean linear = hw > headDim;
+            if (linear) all = toF32(all); // diffusers upcasts the linear branch to float32
             // heads are contiguous chunks of 3·head_dim channels, each [q | k | v]
             Tensor t = all.reshape(b, -1, 3L * headDim, hw);
             List<Tensor> parts = be.chunk(t, 3, 2);
@@ -194,18 +225,22 @@ public final class AutoencoderDC implements AutoCloseable {
             Tensor k = be.relu(parts.get(1));
             Tensor v = parts.get(2);
             Tensor out;
-            if (hw > headDim) { // linear attention, with V padded by a row of ones as the normaliser
+            if (linear) { // linear attention, with V padded by a row of ones as the normaliser
                 Tensor vp = be.pad(v, new long[] {0, 0, 0, 1}, 1.0);
                 Tensor o = vp.matmul(k.transpose(-1, -2)).matmul(q);          // (B, heads, hd+1, HW)
                 out = o.slice(2, 0, headDim).div(o.slice(2, headDim, headDim + 1).add(1e-15));
-            } else { // quadratic attention: scores = kᵀq normalised over keys
-                Tensor scores = k.transpose(-1, -2).matmul(q);                 // (B, heads, HW, HW)
+                if (dtype != DType.F32) out = be.cast(out, dtype);
+            } else { // quadratic attention: scores = kᵀq normalised over keys (in float32)
+                Tensor scores = toF32(k.transpose(-1, -2).matmul(q));          // (B, heads, HW, HW)
                 scores = scores.div(be.sum(scores, 2, true).add(1e-15));
-                out = v.matmul(scores);
+                out = v.matmul(dtype != DType.F32 ? be.cast(scores, dtype) : scores);
             }
-            out = out.reshape(b, -1, h, w);
-            out = channelNorm(normOut, channelLinear(toOut, out));
-            return out.add(x);
+            out = toOut.matmul(out.reshape(b, -1, hw)).reshape(b, -1, h, w);
+            return channelNorm(normOut, out).add(x);
+        }
+
+        private static Tensor toF32(Tensor t) {
+            return t.dtype() == DType.F32 ? t : t.backend().cast(t, DType.F32);
         }
 
         private Tensor glumbConv(Tensor x) {
@@ -214,6 +249,30 @@ public final class AutoencoderDC implements AutoCloseable {
             List<Tensor> g = be.chunk(convDepth.forward(y), 2, 1);
             y = convPoint.forward(g.get(0).mul(be.silu(g.get(1))));
             return channelNorm(convNorm, y).add(x);
+        }
+    }
+
+    /**
+     * {@code SanaMultiscaleAttentionProjection}: depthwise k×k conv, then a 1×1 conv with {@code groups}
+     * groups, computed as one batched (groups, g, g)·(B, groups, g, HW) matmul (faster than a grouped conv).
+     */
+    public static final class MultiscaleProjection {
+        public final Conv2d projIn;
+        /** {@code proj_out.weight} (C, g, 1, 1) viewed as (groups, g, g), g = C / groups. */
+        public final Tensor projOut;
+        private final int groups;
+
+        MultiscaleProjection(Weights w, int channels, int groups, int kernel) {
+            this.groups = groups;
+            int g = channels / groups;
+            projIn = new Conv2d(w.sub("proj_in"), channels, channels, kernel, 1, kernel / 2, channels, false);
+            projOut = w.take("proj_out.weight", channels, g, 1, 1).reshape(groups, g, g);
+        }
+
+        Tensor forward(Tensor x) {
+            Tensor y = projIn.forward(x);
+            long[] s = y.shape();
+            return projOut.matmul(y.reshape(s[0], groups, s[1] / groups, s[2] * s[3])).reshape(s);
         }
     }
 
@@ -239,28 +298,92 @@ public final class AutoencoderDC implements AutoCloseable {
         }
     }
 
-    /** {@code DCUpBlock2d}: nearest ×2 + conv (or conv + pixel shuffle), plus the repeat/pixel-shuffle shortcut. */
+    /**
+     * {@code DCUpBlock2d}: nearest ×2 + conv3×3 (or conv + pixel shuffle), plus the repeat/pixel-shuffle
+     * shortcut.
+     *
+     * <p>"interpolate" mode never materialises the upsampled input: a 3×3 conv over a nearest-×2 image is,
+     * for each of the four output phases (py, px), a 2×2 conv over the low-resolution input whose taps are
+     * sums of the 3×3 taps (for py = 0 the rows are {W0 | W1+W2} at offsets {−1, 0}; for py = 1 {W0+W1 | W2}
+     * at {0, +1}; the same for columns). All four phases are one 2×2 conv with padding 1 and 4·out channels
+     * (phase-major); phase (py, px) is its output window starting at (py, px). This is the same math with
+     * 16/36 of the multiply-adds and no 4×-sized intermediate.
+     */
     public static final class UpBlock implements Block {
+        /** {@code conv} for "pixel_shuffle" mode; null in "interpolate" mode (see {@link #phaseWeight}). */
         public final Conv2d conv;
+        /** "interpolate" mode: {@code conv.weight} (out, in, 3, 3) folded into (4·out, in, 2, 2), phase-major. */
+        public final Tensor phaseWeight;
+        /** "interpolate" mode: {@code conv.bias} repeated for the four phases. */
+        public final Tensor phaseBias;
         private final int repeats;
-        private final boolean interpolate;
+        private final int out;
 
         UpBlock(Weights w, int in, int out, boolean interpolate) {
-            this.interpolate = interpolate;
-            conv = new Conv2d(w.sub("conv"), in, interpolate ? out : out * 4L, 3, 1, 1, 1, true);
+            this.out = out;
             repeats = out * 4 / in;
+            if (interpolate) {
+                conv = null;
+                float[] k = w.host("conv.weight", out, in, 3, 3).toFloats();
+                float[] b = w.host("conv.bias", out).toFloats();
+                phaseWeight = w.backend().weight(HostTensor.ofFloats(foldNearest2x(k, out, in), 4L * out, in, 2, 2));
+                float[] pb = new float[4 * out];
+                for (int p = 0; p < 4; p++) System.arraycopy(b, 0, pb, p * out, out);
+                phaseBias = w.backend().weight(HostTensor.ofFloats(pb, 4L * out));
+            } else {
+                conv = new Conv2d(w.sub("conv"), in, out * 4L, 3, 1, 1, 1, true);
+                phaseWeight = null;
+                phaseBias = null;
+            }
+        }
+
+        /** Row (or column) tap sums per phase: phase 0 → {W0, W1+W2}, phase 1 → {W0+W1, W2}. */
+        private static final int[][][] FOLD = {{{0}, {1, 2}}, {{0, 1}, {2}}};
+
+        static float[] foldNearest2x(float[] k, int out, int in) {
+            float[] f = new float[16 * out * in];
+            for (int py = 0; py < 2; py++) {
+                for (int px = 0; px < 2; px++) {
+                    int phase = py * 2 + px;
+                    for (int o = 0; o < out; o++) {
+                        for (int i = 0; i < in; i++) {
+                            int src = (o * in + i) * 9;
+                            int dst = ((phase * out + o) * in + i) * 4;
+                            for (int a = 0; a < 2; a++) {
+                                for (int c = 0; c < 2; c++) {
+                                    double sum = 0;
+                                    for (int ky : FOLD[py][a]) for (int kx : FOLD[px][c]) sum += k[src + ky * 3 + kx];
+                                    f[dst + a * 2 + c] = (float) sum;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return f;
         }
 
         @Override
         public Tensor forward(Tensor x) {
             TensorBackend be = x.backend();
-            Tensor y;
-            if (interpolate) {
-                y = conv.forward(be.interpolate(x, (int) x.size(2) * 2, (int) x.size(3) * 2, ResizeMode.NEAREST, false));
-            } else {
-                y = be.pixelShuffle(conv.forward(x), 2);
+            if (conv != null) return be.pixelShuffle(conv.forward(x), 2).add(be.pixelShuffle(repeatInterleave(x, repeats), 2));
+            long b = x.size(0);
+            long h = x.size(2);
+            long w = x.size(3);
+            Tensor o = be.conv2d(x, phaseWeight, phaseBias, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+            List<Tensor> phases = new ArrayList<>(4);
+            for (int p = 0; p < 4; p++) {
+                int py = p / 2;
+                int px = p % 2;
+                phases.add(o.slice(1, (long) p * out, (long) (p + 1) * out).slice(2, py, py + h).slice(3, px, px + w)
+                        .reshape(b, 1, out, h, w));
             }
-            return y.add(be.pixelShuffle(repeatInterleave(x, repeats), 2));
+            Tensor main = be.concat(phases, 1);                                 // (B, 4 phases, out, h, w)
+            // shortcut: repeat_interleave puts output channel c, phase p at index 4c + p
+            Tensor sc = repeatInterleave(x, repeats).reshape(b, out, 4, h, w).permute(0, 2, 1, 3, 4);
+            // pixel shuffle of the phase-major sum: (B, py, px, out, h, w) → (B, out, h, py, w, px)
+            Tensor y = main.add(sc).reshape(b, 2, 2, out, h, w).permute(0, 3, 4, 1, 5, 2);
+            return y.reshape(b, out, 2 * h, 2 * w);
         }
     }
 
