@@ -1,0 +1,213 @@
+package dev.sprint.swd.text;
+
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Embedding;
+import dev.sprint.core.nn.LayerNorm;
+import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' {@code CLIPTextModelWithProjection}: token + position embeddings, pre-LN encoder layers
+ * with causal self-attention (no padding mask: SD3 passes none, so pads are attended), final LayerNorm,
+ * and the text projection of the pooled token. Weight names: {@code text_model.*} and {@code text_projection}.
+ */
+public final class CLIPTextModelWithProjection implements AutoCloseable {
+    /**
+     * What SD3 reads from one pass.
+     *
+     * @param penultimate {@code hidden_states[-2]}: output of the second-to-last layer, no final norm (B, L, D)
+     * @param lastHidden  {@code last_hidden_state}: final layer, final norm applied (B, L, D)
+     * @param textEmbeds  projection of the pooled (eos) token of {@code lastHidden} (B, P)
+     */
+    public record Output(Tensor penultimate, Tensor lastHidden, Tensor textEmbeds) {}
+
+    private final CLIPTextConfig config;
+    private final TensorBackend backend;
+    private final WeightSource source;
+    public final Embedding tokenEmbedding;
+    public final Tensor positionEmbedding;
+    public final List<CLIPEncoderLayer> layers;
+    public final LayerNorm finalLayerNorm;
+    public final Linear textProjection;
+
+    public CLIPTextModelWithProjection(CLIPTextConfig c, Weights w, WeightSource owned) {
+        this.config = c;
+        this.backend = w.backend();
+        this.source = owned;
+        Weights tm = w.sub("text_model");
+        tokenEmbedding = new Embedding(tm.sub("embeddings").sub("token_embedding"), c.vocabSize(), c.hiddenSize());
+        positionEmbedding = tm.sub("embeddings").sub("position_embedding").take("weight", c.maxPositionEmbeddings(), c.hiddenSize());
+        layers = new ArrayList<>();
+        for (int i = 0; i < c.numHiddenLayers(); i++) layers.add(new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i)));
+        finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true);
+        textProjection = new Linear(w.sub("text_projection"), c.hiddenSize(), c.projectionDim(), false);
+        w.requireAllUsed();
+    }
+
+    /** Loads {@code text_encoder/} or {@code text_encoder_2/}. */
+    public static CLIPTextModelWithProjection load(Path dir, TensorBackend backend) {
+        CLIPTextConfig cfg = CLIPTextConfig.from(Config.read(dir.resolve("config.json")));
+        WeightSource src = Checkpoints.open(dir);
+        try {
+            return new CLIPTextModelWithProjection(cfg, new Weights(src, backend), src);
+        } catch (RuntimeException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    public CLIPTextConfig config() {
+        return config;
+    }
+
+    public TensorBackend backend() {
+        return backend;
+    }
+
+    /** Runs the model on token ids {@code [B][L]} (L ≤ max positions). */
+    public Output forward(long[][] ids) {
+        int b = ids.length;
+        int len = ids[0].length;
+        if (len > config.maxPositionEmbeddings()) {
+            throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config.maxPositionEmbeddings() + " positions");
+        }
+        long[] flat = new long[b * len];
+        long[] pooledIndex = new long[b];
+        for (int i = 0; i < b; i++) {
+            if (ids[i].length != len) throw new InvalidRequestException("ragged token batch");
+            for (int j = 0; j < len; j++) {
+                long id = ids[i][j];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new InvalidRequestException("token id " + id + " outside the CLIP vocabulary of " + config.vocabSize());
+                }
+                flat[i * len + j] = id;
+            }
+            pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
+        }
+        Tensor idsT = backend.fromLongs(flat, b, len);
+        Tensor mask = backend.fromFloats(causalMask(len), 1, 1, len, len);
+        Tensor pool = backend.fromLongs(pooledIndex, b);
+        List<Tensor> out = backend.call("clip_text", List.of(idsT, mask, pool), t -> {
+            try (Scope s = backend.newScope()) {
+                Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
+                return List.of(s.keep(o.penultimate()), s.keep(o.lastHidden()), s.keep(o.textEmbeds()));
+            }
+        });
+        return new Output(out.get(0), out.get(1), out.get(2));
+    }
+
+    /**
+     * The pass as a tensor function.
+     *
+     * @param ids         (B, L) int64
+     * @param causalMask  additive (1, 1, L, L), see {@link #causalMask}
+     * @param pooledIndex (B) int64 flat indices b·L + position of the pooled token
+     */
+    public Output forwardGraph(Tensor ids, Tensor causalMask, Tensor pooledIndex) {
+        long b = ids.size(0);
+        long len = ids.size(1);
+        Tensor h = tokenEmbedding.forward(ids).add(positionEmbedding.slice(0, 0, len));
+        Tensor penultimate = h;
+        for (int i = 0; i < layers.size(); i++) {
+            if (i == layers.size() - 1) penultimate = h;
+            h = layers.get(i).forward(h, causalMask);
+        }
+        if (layers.isEmpty()) penultimate = h;
+        Tensor last = finalLayerNorm.forward(h);
+        Tensor pooled = backend.indexSelect(last.reshape(b * len, config.hiddenSize()), 0, pooledIndex);
+        return new Output(penultimate, last, textProjection.forward(pooled));
+    }
+
+    /** Legacy pooling (eos_token_id 2): the first maximal id, which is eos in CLIP vocabularies; else the first eos. */
+    int poolPosition(long[] ids) {
+        int best = 0;
+        for (int j = 0; j < ids.length; j++) {
+            if (config.eosTokenId() == 2 ? ids[j] > ids[best] : ids[j] == config.eosTokenId()) {
+                best = j;
+                if (config.eosTokenId() != 2) return j;
+            }
+        }
+        return best;
+    }
+
+    /** 0 on and below the diagonal, the dtype's most negative value above it. */
+    public float[] causalMask(int len) {
+        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float[] m = new float[len * len];
+        for (int i = 0; i < len; i++) for (int j = i + 1; j < len; j++) m[i * len + j] = min;
+        return m;
+    }
+
+    @Override
+    public void close() {
+        if (source != null) source.close();
+    }
+
+    /** {@code CLIPEncoderLayer}: x + attn(ln1(x)); x + mlp(ln2(x)). */
+    public static final class CLIPEncoderLayer {
+        public final LayerNorm layerNorm1;
+        public final CLIPAttention selfAttn;
+        public final LayerNorm layerNorm2;
+        public final Linear fc1;
+        public final Linear fc2;
+        private final Activation act;
+
+        CLIPEncoderLayer(CLIPTextConfig c, Weights w) {
+            layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true);
+            selfAttn = new CLIPAttention(c, w.sub("self_attn"));
+            layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true);
+            fc1 = Linear.load(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize());
+            fc2 = Linear.load(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize());
+            act = Activation.of(c.hiddenAct());
+        }
+
+        Tensor forward(Tensor x, Tensor mask) {
+            x = x.add(selfAttn.forward(layerNorm1.forward(x), mask));
+            return x.add(fc2.forward(act.apply(fc1.forward(layerNorm2.forward(x)))));
+        }
+    }
+
+    /** {@code CLIPAttention}: q scaled by head_dim^-0.5 before q·kᵀ, additive causal mask, softmax. */
+    public static final class CLIPAttention {
+        public final Linear qProj;
+        public final Linear kProj;
+        public final Linear vProj;
+        public final Linear outProj;
+        private final int heads;
+        private final int headDim;
+
+        CLIPAttention(CLIPTextConfig c, Weights w) {
+            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), c.hiddenSize());
+            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), c.hiddenSize());
+            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), c.hiddenSize());
+            outProj = Linear.load(w.sub("out_proj"), c.hiddenSize(), c.hiddenSize());
+            heads = c.numAttentionHeads();
+            headDim = c.headDim();
+        }
+
+        Tensor forward(Tensor x, Tensor mask) {
+            long b = x.size(0);
+            long len = x.size(1);
+            Tensor q = split(qProj.forward(x).mul(Math.pow(headDim, -0.5)), b, len);
+            Tensor k = split(kProj.forward(x), b, len);
+            Tensor v = split(vProj.forward(x), b, len);
+            Tensor o = x.backend().attention(q, k, v, mask, 1.0);
+            return outProj.forward(o.permute(0, 2, 1, 3).reshape(b, len, (long) heads * headDim));
+        }
+
+        private Tensor split(Tensor t, long b, long len) {
+            return t.reshape(b, len, heads, headDim).permute(0, 2, 1, 3);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package dev.sprint.swd.text;
+
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Embedding;
+import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * transformers' {@code T5EncoderModel}: shared embedding, pre-RMS-norm blocks of unscaled self-attention
+ * (no 1/√d) plus a relative position bias that only block 0 stores and all blocks reuse, gated-GELU
+ * feed-forward, final RMS norm. SD3 passes no attention mask, so pads are attended.
+ */
+public final class T5EncoderModel implements AutoCloseable {
+    private final T5Config config;
+    private final TensorBackend backend;
+    private final WeightSource source;
+    public final Embedding shared;
+    public final Tensor relativeAttentionBias; // (buckets, heads), of block 0
+    public final List<T5Block> block;
+    public final RMSNorm finalLayerNorm;
+
+    public T5EncoderModel(T5Config c, Weights w, WeightSource owned) {
+        this.config = c;
+        this.backend = w.backend();
+        this.source = owned;
+        // T5EncoderModel ties encoder.embed_tokens to shared; checkpoints hold one or both names
+        Weights emb = w.has("shared.weight") ? w.sub("shared") : w.sub("encoder").sub("embed_tokens");
+        shared = new Embedding(emb, c.vocabSize(), c.dModel());
+        if (w.has("shared.weight") && w.has("encoder.embed_tokens.weight")) w.sub("encoder").sub("embed_tokens").take("weight", c.vocabSize(), c.dModel());
+        Weights enc = w.sub("encoder");
+        relativeAttentionBias = enc.sub("block").sub(0).sub("layer").sub(0).sub("SelfAttention").sub("relative_attention_bias")
+                .take("weight", c.numBuckets(), c.numHeads());
+        block = new ArrayList<>();
+        for (int i = 0; i < c.numLayers(); i++) block.add(new T5Block(c, enc.sub("block").sub(i)));
+        finalLayerNorm = new RMSNorm(enc.sub("final_layer_norm"), c.dModel(), c.layerNormEps(), true);
+        w.requireAllUsed();
+    }
+
+    /** Loads {@code text_encoder_3/} (single or sharded safetensors). */
+    public static T5EncoderModel load(Path dir, TensorBackend backend) {
+        T5Config cfg = T5Config.from(Config.read(dir.resolve("config.json")));
+        WeightSource src = Checkpoints.open(dir);
+        try {
+            return new T5EncoderModel(cfg, new Weights(src, backend), src);
+        } catch (RuntimeException e) {
+            src.close();
+            throw e;
+        }
+    }
+
+    public T5Config config() {
+        return config;
+    }
+
+    /** {@code last_hidden_state} (B, L, d_model) of token ids {@code [B][L]}. */
+    public Tensor forward(long[][] ids) {
+        int b = ids.length;
+        int len = ids[0].length;
+        long[] flat = new long[b * len];
+        for (int i = 0; i < b; i++) {
+            if (ids[i].length != len) throw new InvalidRequestException("ragged token batch");
+            for (int j = 0; j < len; j++) {
+                long id = ids[i][j];
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new InvalidRequestException("token id " + id + " outside the T5 vocabulary of " + config.vocabSize());
+                }
+                flat[i * len + j] = id;
+            }
+        }
+        Tensor idsT = backend.fromLongs(flat, b, len);
+        Tensor buckets = backend.fromLongs(relativeBuckets(len, config.numBuckets(), config.maxDistance()), (long) len * len);
+        return backend.call("t5_encoder", List.of(idsT, buckets), t -> {
+            try (Scope s = backend.newScope()) {
+                return List.of(s.keep(forwardGraph(t.get(0), t.get(1))));
+            }
+        }).get(0);
+    }
+
+    /**
+     * The pass as a tensor function.
+     *
+     * @param ids     (B, L) int64
+     * @param buckets (L·L) int64 bucket of (query i, key j) at i·L + j, see {@link #relativeBuckets}
+     */
+    public Tensor forwardGraph(Tensor ids, Tensor buckets) {
+        long len = ids.size(1);
+        Tensor h = shared.forward(ids);
+        // (L·L, H) → (1, H, L, L)
+        Tensor bias = backend.indexSelect(relativeAttentionBias, 0, buckets)
+                .reshape(len, len, config.numHeads()).permute(2, 0, 1).reshape(1, config.numHeads(), len, len);
+        for (T5Block blk : block) h = blk.forward(h, bias);
+        return finalLayerNorm.forward(h);
+    }
+
+    /**
+     * T5's bidirectional relative position buckets for memory − query distances, computed in float32
+     * like {@code T5Attention._relative_position_bucket}: half the buckets per direction, exact below
+     * half of those, logarithmic up to {@code maxDistance}, clamped to the last bucket.
+     */
+    public static long[] relativeBuckets(int len, int numBuckets, int maxDistance) {
+        int half = numBuckets / 2;
+        int maxExact = half / 2;
+        float logRange = (float) Math.log((double) maxDistance / maxExact);
+        long[] out = new long[len * len];
+        for (int q = 0; q < len; q++) {
+            for (int k = 0; k < len; k++) {
+                int rel = k - q;
+                long bucket = rel > 0 ? half : 0;
+                int n = Math.abs(rel);
+                if (n < maxExact) {
+                    bucket += n;
+                } else {
+                    float ratio = (float) Math.log((float) n / (float) maxExact);
+                    long large = maxExact + (long) (ratio / logRange * (float) (half - maxExact));
+                    bucket += Math.min(large, half - 1);
+                }
+                out[q * len + k] = bucket;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (source != null) source.close();
+    }
+
+    /** {@code T5Block} of the encoder: self-attention layer then feed-forward layer, both pre-norm residual. */
+    public static final class T5Block {
+        public final RMSNorm attnLayerNorm;
+        public final Linear q;
+        public final Linear k;
+        public final Linear v;
+        public final Linear o;
+        public final RMSNorm ffLayerNorm;
+        public final Linear wi0;
+        public final Linear wi1;
+        public final Linear wo;
+        private final Activation act;
+        private final T5Config c;
+
+        T5Block(T5Config c, Weights w) {
+            this.c = c;
+            Weights attn = w.sub("layer").sub(0);
+            attnLayerNorm = new RMSNorm(attn.sub("layer_norm"), c.dModel(), c.layerNormEps(), true);
+            Weights sa = attn.sub("SelfAttention");
+            q = new Linear(sa.sub("q"), c.dModel(), c.innerDim(), false);
+            k = new Linear(sa.sub("k"), c.dModel(), c.innerDim(), false);
+            v = new Linear(sa.sub("v"), c.dModel(), c.innerDim(), false);
+            o = new Linear(sa.sub("o"), c.innerDim(), c.dModel(), false);
+            Weights ff = w.sub("layer").sub(1);
+            ffLayerNorm = new RMSNorm(ff.sub("layer_norm"), c.dModel(), c.layerNormEps(), true);
+            Weights d = ff.sub("DenseReluDense");
+            if (c.gated()) {
+                wi0 = new Linear(d.sub("wi_0"), c.dModel(), c.dFf(), false);
+                wi1 = new Linear(d.sub("wi_1"), c.dModel(), c.dFf(), false);
+            } else {
+                wi0 = new Linear(d.sub("wi"), c.dModel(), c.dFf(), false);
+                wi1 = null;
+            }
+            wo = new Linear(d.sub("wo"), c.dFf(), c.dModel(), false);
+            act = Activation.of(c.denseAct());
+        }
+
+        Tensor forward(Tensor x, Tensor positionBias) {
+            long b = x.size(0);
+            long len = x.size(1);
+            Tensor n = attnLayerNorm.forward(x);
+            Tensor qh = heads(q.forward(n), b, len);
+            Tensor kh = heads(k.forward(n), b, len);
+            Tensor vh = heads(v.forward(n), b, len);
+            Tensor a = x.backend().attention(qh, kh, vh, positionBias, 1.0); // T5 does not scale scores
+            x = x.add(o.forward(a.permute(0, 2, 1, 3).reshape(b, len, c.innerDim())));
+            n = ffLayerNorm.forward(x);
+            Tensor hidden = act.apply(wi0.forward(n));
+            if (wi1 != null) hidden = hidden.mul(wi1.forward(n));
+            return x.add(wo.forward(hidden));
+        }
+
+        private Tensor heads(Tensor t, long b, long len) {
+            return t.reshape(b, len, c.numHeads(), c.dKv()).permute(0, 2, 1, 3);
+        }
+    }
+}
