@@ -64,6 +64,8 @@ public interface Pipeline extends AutoCloseable {
         private GenerationRequest.Builder defaults = GenerationRequest.builder();
         private String controlNet;
         private final Map<String, Object> extensions = new HashMap<>();
+        /** Extension key of {@link #swd(SwdSpec)}. */
+        public static final String SWD_KEY = "swd";
 
         private Builder() {}
 
@@ -92,6 +94,13 @@ public interface Pipeline extends AutoCloseable {
         /** A ControlNet folder or repo id (needs dev.sprint:sprint-controlnet). */
         public Builder controlNet(String pathOrRepoId) { controlNet = pathOrRepoId; return this; }
         public Builder controlNet(Path folder) { return controlNet(folder.toString()); }
+        /**
+         * Scale-wise distillation for an SD3.5 folder (needs dev.sprint:sprint-swd), e.g.
+         * {@code .swd(SwdPreset.MEDIUM_6_STEPS)} (adapter from the Hugging Face cache) or
+         * {@code .swd(SwdPreset.MEDIUM_6_STEPS.withWeights(dir))}. Without it an SD3.5 folder samples with
+         * plain flow-matching Euler.
+         */
+        public Builder swd(SwdSpec spec) { extensions.put(SWD_KEY, Objects.requireNonNull(spec, "swd")); return this; }
         /** A typed setting of an optional module (used by those modules' own builder helpers). */
         public Builder extension(String key, Object value) { extensions.put(key, value); return this; }
 

@@ -48,6 +48,11 @@ public final class SanaControlNetFamily implements ModelFamily {
     }
 
     @Override
+    public java.util.Set<String> extensionKeys() {
+        return java.util.Set.of(COMPONENTS_KEY);
+    }
+
+    @Override
     public boolean accepts(ModelFolder folder, PipelineSettings settings) {
         String cls = folder.pipelineClass();
         return BASE_CLASSES.contains(cls) || (settings.controlNet() != null && SANA_CLASSES.contains(cls));

@@ -1,6 +1,7 @@
 package dev.sprint.core.spi;
 
 import dev.sprint.api.BackendUnavailableException;
+import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
@@ -48,6 +49,13 @@ public final class CorePipelineFactory implements PipelineFactory {
                     + (hint != null ? "; add " + hint : "; supported: " + MODULE_HINTS.keySet())
                     + " (families found: " + families.stream().map(ModelFamily::name).toList() + ")");
         });
+        for (String key : settings.extensions().keySet()) {
+            if (!family.extensionKeys().contains(key)) {
+                throw new InvalidRequestException("the setting '" + key + "' does not apply to " + dir + " (a "
+                        + folder.pipelineClass() + " folder, opened by the " + family.name() + " family)"
+                        + (key.equals("swd") ? "; SwD needs a StableDiffusion3Pipeline (SD3.5) folder" : ""));
+            }
+        }
         BackendProvider provider = Backends.select(settings.backend());
         Backend opened = provider.open(settings.backendOptions());
         if (!(opened instanceof TensorBackend backend)) {

@@ -19,6 +19,14 @@ public interface ModelFamily {
         return 0;
     }
 
+    /**
+     * Keys of {@link PipelineSettings#extensions()} this family reads; opening a folder with any other
+     * extension set (e.g. SwD settings for a SANA folder) is an error instead of being silently ignored.
+     */
+    default java.util.Set<String> extensionKeys() {
+        return java.util.Set.of();
+    }
+
     /** Whether this family opens this folder with these settings (usually by the pipeline class). */
     boolean accepts(ModelFolder folder, PipelineSettings settings);
 

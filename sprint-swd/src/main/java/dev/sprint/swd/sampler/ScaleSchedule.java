@@ -47,6 +47,30 @@ public record ScaleSchedule(String name, List<int[]> scales, float[] sigmas) {
         return scales.size();
     }
 
+    /** The last (output) latent size {h, w}. */
+    public int[] finalScale() {
+        return scales.get(scales.size() - 1).clone();
+    }
+
+    /**
+     * The same table for another final latent size (h, w): every scale keeps its ratio to the final
+     * scale per axis, rounded to a multiple of {@code multiple} (the patch size), at least one multiple —
+     * e.g. the 4-step table 64, 80, 96, 128 for 1024×768 px gives 64×48, 80×60, 96×72, 128×96. A documented
+     * generalisation: the authors' code only passes the square tables it was trained with. Sigmas unchanged.
+     */
+    public ScaleSchedule rescaledTo(int finalHeight, int finalWidth, int multiple) {
+        int[] last = finalScale();
+        if (last[0] == finalHeight && last[1] == finalWidth) return this;
+        List<int[]> out = new ArrayList<>();
+        for (int[] s : scales) {
+            int h = Math.max(multiple, Math.round((float) s[0] * finalHeight / last[0] / multiple) * multiple);
+            int w = Math.max(multiple, Math.round((float) s[1] * finalWidth / last[1] / multiple) * multiple);
+            out.add(new int[] {h, w});
+        }
+        out.set(out.size() - 1, new int[] {finalHeight, finalWidth});
+        return new ScaleSchedule(name + "@" + finalHeight + "x" + finalWidth, out, sigmas);
+    }
+
     /** Checks that every scale is a multiple of the transformer's patch size. */
     public ScaleSchedule requireMultipleOf(int patch) {
         for (int[] s : scales) {
