@@ -7,6 +7,10 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.Precision;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
+import dev.sprint.api.SwdSpec;
+import dev.sprint.swd.sampler.ScaleSchedule;
+import dev.sprint.swd.sampler.SwdConfig;
+import dev.sprint.swd.sampler.SwdPreset;
 import dev.sprint.api.GenerationListener;
 import dev.sprint.api.CancellationToken;
 import java.awt.image.BufferedImage;
@@ -41,7 +45,7 @@ public final class SprintCli {
                                         (default %s)
               --prompt TEXT             prompt; repeat for a batch drawn from one generator
               --output FILE.png         output file (default out.png); a batch writes FILE-0.png, FILE-1.png, ...
-              --steps N                 sampler steps (SANA-Sprint: 1..4, default 2)
+              --steps N                 sampler steps (SANA-Sprint: 1..4, default 2; SD3.5 without SwD: Euler steps, default 28)
               --seed S                  seed of the noise generator (default: random, printed)
               --width W --height H      image size in pixels (default: the model's, 1024x1024 for SANA-Sprint)
               --guidance G              guidance scale (SANA-Sprint: embedded guidance, default 4.5)
@@ -54,11 +58,17 @@ public final class SprintCli {
               --no-binning              generate at exactly W x H (multiples of 32) instead of the aspect-ratio table
               --no-instruction          no complex-human-instruction prefix
               --keep-case               do not lower-case / strip the prompt (diffusers does by default)
-              --max-sequence-length L   text tokens kept per prompt (default 300)
+              --max-sequence-length L   text tokens kept per prompt (SANA default 300; SD3.5: T5 tokens, 256, SwD 512)
               --negative-prompt TEXT    negative prompt (models with classifier-free guidance: base Sana, ControlNet)
               --controlnet DIR          a Sana ControlNet folder (needs a base Sana model: SanaPipeline / SanaControlNetPipeline)
               --control-image IN.png    control image (e.g. an edge map)
               --control-scale S         ControlNet conditioning scale (default 1.0)
+              --swd-weights DIR|REPO_ID SwD adapter (PEFT LoRA) for an SD3.5 folder; scale-wise sampling
+              --swd-preset NAME         SwD table: medium-6-steps (default), medium-4-steps-2026, medium-4-steps-2025,
+                                        large-4-steps, large-6-steps-2025; alone it loads the preset's adapter from
+                                        the Hugging Face cache
+              --scales 32,48,... --sigmas 1.0,...,0
+                                        custom SwD table: latent side (or HxW, e.g. 8x10) per step, n+1 sigmas ending in 0
               --components DIR          folder with text_encoder/, tokenizer/, vae/ when --model lacks them
               --backend NAME            djl or onnx (default: best available)
               --device D                auto, cpu, cuda, cuda:N (default auto)
@@ -119,6 +129,8 @@ public final class SprintCli {
         if (threads != null) pb.threads(threads);
         String controlNet = a.get("controlnet");
         if (controlNet != null) pb.controlNet(controlNet);
+        SwdSpec swd = swdSpec(a, err);
+        if (swd != null) pb.swd(swd);
         String components = a.get("components");
         if (components != null) pb.extension("sana.components", components);
 
@@ -185,6 +197,29 @@ public final class SprintCli {
             err.println("timings (ms): " + r.timingsMs());
         }
         return 0;
+    }
+
+    /** The SwD settings of --swd-weights / --swd-preset / --scales + --sigmas, or null. */
+    static SwdSpec swdSpec(Args a, PrintStream err) {
+        String weights = a.get("swd-weights");
+        String preset = a.get("swd-preset");
+        String scales = a.get("scales");
+        String sigmas = a.get("sigmas");
+        if (scales != null || sigmas != null) {
+            if (scales == null || sigmas == null) throw new CliException("--scales and --sigmas go together");
+            if (preset != null) throw new CliException("give either --swd-preset or --scales/--sigmas, not both");
+            if (weights == null) throw new CliException("a custom SwD table needs --swd-weights DIR (the adapter trained for it)");
+            return new SwdConfig(weights, ScaleSchedule.parse(scales, sigmas));
+        }
+        if (preset != null) {
+            SwdPreset p = SwdPreset.parse(preset);
+            return weights == null ? p : new SwdConfig(weights, p.schedule());
+        }
+        if (weights != null) {
+            err.println("SwD table: medium-6-steps (default; pick another with --swd-preset or --scales/--sigmas)");
+            return new SwdConfig(weights, SwdPreset.MEDIUM_6_STEPS.schedule());
+        }
+        return null;
     }
 
     /** out.png → [out.png] for one image, [out-0.png, out-1.png, ...] for several. */
