@@ -24,9 +24,15 @@ import java.util.Set;
 final class Bench {
     static final String USAGE = """
             Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N] [--width W --height H]
-                                  [--runs N] [--prompt TEXT] [--threads N]
+                                  [--runs N] [--prompt TEXT] [--threads N] [--max-sequence-length L]
+                                  [--swd-weights DIR [--swd-preset NAME | --scales ... --sigmas ...]]   (SD3.5 folders)
                    ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,controlnet,decoder,text]
                                   [--backend NAME] [--runs N] [--threads N]
+                   ./sprint bench --config sd3.5-medium [--size PIXELS (1024)] [--text-tokens N (333)] [--loops]
+                                  [--backend NAME] [--runs N] [--threads N]
+              --config sd3.5-medium  SwD (6 and 4 steps) vs plain Euler (6 and 4 steps) on the real SD3.5-Medium
+                          transformer with random weights: each latent size timed once, totals per sampler, speedups;
+                          --loops also runs every sampler loop end to end
               --model     pipeline folder (default: the tiny bundled golden model golden/sana-sprint/model)
               --config    a real SANA-Sprint config with random weights made in memory (no checkpoint needed);
                           stages are built, timed and freed one at a time (24 GiB cannot hold all at float32)
@@ -40,8 +46,9 @@ final class Bench {
             out.print(USAGE);
             return 0;
         }
-        Args a = new Args(argv, Set.of());
+        Args a = new Args(argv, Set.of("loops"));
         String config = a.get("config");
+        if ("sd3.5-medium".equals(config)) return Sd3Bench.run(a, out);
         if (config != null) return RealConfigBench.run(a, config, out);
         String model = a.get("model");
         if (model == null) model = "golden/sana-sprint/model";
@@ -52,12 +59,18 @@ final class Bench {
         int runs = opt(a.getInt("runs"), 3);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
+        dev.sprint.api.SwdSpec swd = SprintCli.swdSpec(a, System.err);
+        Integer maxLen = a.getInt("max-sequence-length");
         a.rejectUnknown();
         Pipeline.Builder b = Pipeline.builder().model(model);
         if (backend != null) b.backend(backend);
         if (threads != null) b.threads(threads);
-        GenerationRequest req = GenerationRequest.builder().prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt)
-                .steps(steps).seed(42).size(width, height).resolutionBinning(false).build();
+        if (swd != null) b.swd(swd);
+        GenerationRequest.Builder rb = GenerationRequest.builder().prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt)
+                .seed(42).size(width, height).resolutionBinning(false);
+        if (swd == null) rb.steps(steps);    // an SwD table fixes the steps
+        if (maxLen != null) rb.maxSequenceLength(maxLen);
+        GenerationRequest req = rb.build();
         try (Pipeline p = b.build()) {
             out.println("bench: " + p.describe() + ", " + width + "x" + height + ", " + steps + " step(s), " + runs + " run(s)");
             long t0 = System.nanoTime();

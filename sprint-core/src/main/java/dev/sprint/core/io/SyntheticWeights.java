@@ -81,7 +81,8 @@ public final class SyntheticWeights implements WeightSource {
             f.put((float) (norm ? 1 + u : u));
         }
         bytes += n * 4;
-        return new HostTensor(DType.F32, shape, b);
+        // read-only like a mapped checkpoint, so a CPU backend may use the buffer in place instead of copying
+        return new HostTensor(DType.F32, shape, b.asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN));
     }
 
     @Override
