@@ -150,8 +150,13 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         Tensor caption = captionLinear2.forward(be.geluTanh(captionLinear1.forward(text)));
         if (captionNorm != null) caption = captionNorm.forward(caption);
         for (int i = 0; i < transformerBlocks.size(); i++) {
-            tokens = transformerBlocks.get(i).forward(tokens, caption, bias, mod, (int) h, (int) w);
-            if (i > 0 && i <= control.size()) tokens = tokens.add(control.get(i - 1));
+            // one scope per block: an eager backend frees the block's intermediates at once instead of
+            // holding every intermediate of the whole pass (gigabytes at 1024²)
+            try (Scope blockScope = be.newScope()) {
+                Tensor t = transformerBlocks.get(i).forward(tokens, caption, bias, mod, (int) h, (int) w);
+                if (i > 0 && i <= control.size()) t = t.add(control.get(i - 1));
+                tokens = blockScope.keep(t);
+            }
         }
         List<Tensor> ss = be.chunk(scaleShiftTable.reshape(1, 2, d).add(embedded.reshape(b, 1, d)), 2, 1);
         Tensor out = normOut.forward(tokens).mul(ss.get(1).add(1.0)).add(ss.get(0));   // (shift, scale)

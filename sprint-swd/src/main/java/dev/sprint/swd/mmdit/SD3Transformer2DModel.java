@@ -137,9 +137,13 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
         Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
         for (JointTransformerBlock block : transformerBlocks) {
-            Tensor[] out = block.forward(x, c, temb);
-            c = out[0];
-            x = out[1];
+            // one scope per block: an eager backend frees the block's intermediates at once instead of
+            // holding every intermediate of the whole pass (over 10 GB for SD3.5-Medium at 512²)
+            try (Scope blockScope = backend.newScope()) {
+                Tensor[] out = block.forward(x, c, temb);
+                c = out[0] == null ? null : blockScope.keep(out[0]);
+                x = blockScope.keep(out[1]);
+            }
         }
         x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
         long co = config.outChannels();
