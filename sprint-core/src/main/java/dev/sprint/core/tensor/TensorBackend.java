@@ -248,9 +248,41 @@ public interface TensorBackend extends Backend {
      * v (..., Lk, Dv); mask is additive and broadcastable to (..., Lq, Lk), or null.
      */
     default Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
-        Tensor scores = mulScalar(matmul(q, transpose(k, -2, -1)), scale);
-        if (mask != null) scores = add(scores, mask);
-        return matmul(softmax(scores, -1), v);
+        return attention(q, k, v, mask, scale, ATTENTION_CHUNK_BYTES);
+    }
+
+    /** Score-matrix bytes above which {@link #attention} processes the queries in chunks. */
+    long ATTENTION_CHUNK_BYTES = 256L << 20;
+
+    /**
+     * {@link #attention} computing at most {@code maxScoreBytes} of float32 scores at a time: rows of the
+     * softmax are independent, so the queries are split into chunks (each in its own scope, so an eager
+     * backend frees a chunk's scores before the next) and the outputs concatenated — same result, but
+     * SD3.5 at 1024² (24 heads × 4429² scores = 1.9 GB per matrix, several live at once) stays bounded.
+     */
+    default Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, long maxScoreBytes) {
+        long lq = q.size(-2);
+        long lk = k.size(-2);
+        long matrices = q.numel() / Math.max(1, lq * q.size(-1));
+        long rowBytes = matrices * lk * 4;
+        if (lq <= 1 || rowBytes * lq <= maxScoreBytes) {
+            Tensor scores = mulScalar(matmul(q, transpose(k, -2, -1)), scale);
+            if (mask != null) scores = add(scores, mask);
+            return matmul(softmax(scores, -1), v);
+        }
+        long chunk = Math.max(1, maxScoreBytes / rowBytes);
+        boolean maskRows = mask != null && mask.rank() >= 2 && mask.size(-2) == lq && lq > 1;
+        Tensor kt = transpose(k, -2, -1);
+        List<Tensor> parts = new ArrayList<>();
+        for (long start = 0; start < lq; start += chunk) {
+            long end = Math.min(lq, start + chunk);
+            try (Scope s = newScope()) {
+                Tensor scores = mulScalar(matmul(slice(q, q.rank() - 2, start, end), kt), scale);
+                if (mask != null) scores = add(scores, maskRows ? slice(mask, mask.rank() - 2, start, end) : mask);
+                parts.add(s.keep(matmul(softmax(scores, -1), v)));
+            }
+        }
+        return concat(parts, q.rank() - 2);
     }
 
     /**

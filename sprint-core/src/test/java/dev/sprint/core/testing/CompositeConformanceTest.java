@@ -412,6 +412,29 @@ public abstract class CompositeConformanceTest {
         }
     }
 
+    @Test
+    public void attentionInQueryChunksEqualsTheWholeComputation() {
+        int b = 2, h = 2, lq = 5, lk = 6, d = 8;
+        Pair q = rand(b, h, lq, d);
+        Pair k = rand(b, h, lk, d);
+        Pair v = rand(b, h, lk, d);
+        float[] causal = new float[lq * lk];
+        for (int i = 0; i < lq; i++) for (int j = 0; j < lk; j++) if (j > i) causal[i * lk + j] = Float.NEGATIVE_INFINITY;
+        List<Pair> masks = new ArrayList<>();
+        masks.add(null);
+        masks.add(pair(causal, 1, 1, lq, lk));      // rows follow the query chunks
+        masks.add(randIn(-2, 2, b, 1, 1, lk));      // one row broadcast to every query
+        double scale = 1 / Math.sqrt(d);
+        long rowBytes = (long) b * h * lk * 4;
+        for (long bound : new long[] {1, rowBytes * 2, rowBytes * 3}) {  // 1, 2 and 3 query rows per chunk
+            for (Pair m : masks) {
+                Tensor y = be.attention(q.t(), k.t(), v.t(), m == null ? null : m.t(), scale, bound);
+                assertClose("chunked attention (" + bound + " B) mask " + (m == null ? "none" : Arrays.toString(m.nd().shape())),
+                        y, oracle().attention(q.nd(), k.nd(), v.nd(), m == null ? null : m.nd(), scale), attentionTolerance(d, lk));
+            }
+        }
+    }
+
     /** Scores reduce D products; the output reduces Lk probabilities times values. */
     protected double attentionTolerance(long d, long lk) {
         return tolerance() * (Math.sqrt(d) + Math.sqrt(lk));
