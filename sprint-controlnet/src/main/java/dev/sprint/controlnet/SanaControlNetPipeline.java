@@ -13,10 +13,10 @@ import dev.sprint.api.Provenance;
 import dev.sprint.api.StepEvent;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
+import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.sana.SanaPromptTokens;
 import dev.sprint.core.spi.DenoiserHook;
-import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -238,7 +238,7 @@ public final class SanaControlNetPipeline implements Pipeline {
             }
 
             // 3. initial noise
-            Tensor latents = backend.fromFloats(noise(r, latentShape), latentShape);
+            Tensor latents = backend.fromFloats(BatchNoise.of(r.seed(), r.seeds()).randn(latentShape), latentShape);
 
             // 4. Euler steps with CFG
             FlowMatchEulerScheduler.Schedule sch = r.schedule();
@@ -297,18 +297,6 @@ public final class SanaControlNetPipeline implements Pipeline {
         Tensor z = vae.encode(x).mul(vae.scalingFactor());
         if (rows == 1) return z;
         return backend.indexSelect(z, 0, backend.fromLongs(new long[rows], rows));
-    }
-
-    private static float[] noise(Resolved r, long[] shape) {
-        if (r.seeds() == null) return new TorchGenerator(r.seed()).randn(shape);
-        long[] one = shape.clone();
-        one[0] = 1;
-        int per = Math.toIntExact(HostTensor.numel(one));
-        float[] out = new float[per * r.seeds().size()];
-        for (int i = 0; i < r.seeds().size(); i++) {
-            System.arraycopy(new TorchGenerator(r.seeds().get(i)).randn(one), 0, out, i * per, per);
-        }
-        return out;
     }
 
     private SanaComponents.Embeddings repeat(SanaComponents.Embeddings e, int n) {

@@ -12,6 +12,8 @@ import dev.sprint.api.Provenance;
 import dev.sprint.api.StepEvent;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.rng.BatchNoise;
+import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -98,7 +100,8 @@ final class StableDiffusion3Pipeline implements Pipeline {
         Map<String, Double> timings = new LinkedHashMap<>();
         long start = System.nanoTime();
         int batch = r.batch();
-        Sd3Noise noise = new Sd3Noise(r.seed(), r.seeds());
+        // the AVX2 kernel of torch's CPU randn: what x86-64 PyTorch runs, and what the SwD references were made with
+        BatchNoise noise = BatchNoise.of(r.seed(), r.seeds(), TorchGenerator.CpuCapability.AVX2);
         try (Scope call = backend.newScope()) {
             listener.onStage("text_encoder");
             long t = System.nanoTime();

@@ -16,7 +16,7 @@ import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
 import dev.sprint.core.io.ModelFolder;
-import dev.sprint.core.rng.TorchGenerator;
+import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -90,7 +90,7 @@ public final class SanaSprintPipeline implements Pipeline {
         int batch = r.batch();
         int scale = vae.config().spatialCompression();
         long[] latentShape = {batch, transformer.config().inChannels(), r.genHeight() / scale, r.genWidth() / scale};
-        Noise noise = Noise.of(r.seed(), r.seeds(), batch);
+        BatchNoise noise = BatchNoise.of(r.seed(), r.seeds());
         double sd = scheduler.sigmaData();
         try (Scope call = backend.newScope()) {
             // 1. text
