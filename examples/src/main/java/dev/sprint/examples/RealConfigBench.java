@@ -140,7 +140,8 @@ final class RealConfigBench {
                 ms[runs / 2], Double.isNaN(overhead) ? "" : String.format(Locale.ROOT, "  outside kernels %.2f%%", 100 * overhead));
     }
 
-    private static Config config(String resource) {
+    /** A config JSON bundled under {@code bench-configs/}. */
+    static Config config(String resource) {
         try (InputStream in = RealConfigBench.class.getResourceAsStream("/bench-configs/" + resource)) {
             if (in == null) throw new CliException("missing bench config " + resource);
             JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();

@@ -1,10 +1,8 @@
 package dev.sprint.examples;
 
-import com.google.gson.JsonParser;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.api.spi.Backends;
 import dev.sprint.backend.djl.DjlBackend;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.SyntheticWeights;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.rng.TorchGenerator;
@@ -18,9 +16,7 @@ import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.ScaleWiseSampler;
 import dev.sprint.swd.sampler.Sd3Denoiser;
 import dev.sprint.swd.sampler.SwdPreset;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -48,7 +44,7 @@ final class Sd3Bench {
         Integer threads = a.getInt("threads");
         String backendName = a.get("backend");
         a.rejectUnknown();
-        SD3TransformerConfig c = SD3TransformerConfig.from(config());
+        SD3TransformerConfig c = SD3TransformerConfig.from(RealConfigBench.config("sd3.5-medium-transformer.json"));
         int last = size / 8;
         List<Sampler> samplers = new ArrayList<>();
         for (SwdPreset p : List.of(SwdPreset.MEDIUM_6_STEPS, SwdPreset.MEDIUM_4_STEPS_2026, SwdPreset.MEDIUM_4_STEPS_2025)) {
@@ -168,16 +164,5 @@ final class Sd3Bench {
             if (c.isDualAttention(i)) f += 4 * d * d * n * 2 + 2.0 * n * n * d * 2;
         }
         return f;
-    }
-
-    private static Config config() {
-        String resource = "sd3.5-medium-transformer.json";
-        try (InputStream in = Sd3Bench.class.getResourceAsStream("/bench-configs/" + resource)) {
-            if (in == null) throw new CliException("missing bench config " + resource);
-            return new Config(JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject(),
-                    "bench-configs/" + resource);
-        } catch (java.io.IOException e) {
-            throw new CliException("cannot read bench config " + resource + ": " + e.getMessage());
-        }
     }
 }
