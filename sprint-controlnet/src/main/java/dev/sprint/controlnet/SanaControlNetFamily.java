@@ -12,6 +12,7 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
+import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
@@ -153,14 +154,7 @@ public final class SanaControlNetFamily implements ModelFamily {
             return new SanaControlNetPipeline(settings.model(), cls, backend, text, denoiser, vae, cn, scheduler,
                     settings.defaults(), owned);
         } catch (RuntimeException e) {
-            for (AutoCloseable c : owned) {
-                try {
-                    c.close();
-                } catch (Exception ignored) {
-                    // already failing; the load error is the one to report
-                }
-            }
-            throw e;
+            throw Closeables.closeAfter(e, owned);
         }
     }
 }

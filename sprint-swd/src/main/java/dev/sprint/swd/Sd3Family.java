@@ -7,6 +7,7 @@ import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.SwdSpec;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
+import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
@@ -101,14 +102,7 @@ public final class Sd3Family implements ModelFamily {
             return new StableDiffusion3Pipeline(settings.model(), folder, backend, text, transformer, vae, table, weightsLabel,
                     shift, trainSteps, settings.defaults());
         } catch (RuntimeException e) {
-            for (AutoCloseable c : owned) {
-                try {
-                    c.close();
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+            throw Closeables.closeAfter(e, owned);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.sprint.swd.text;
 
 import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -75,14 +76,7 @@ public final class Sd3TextEncoder implements AutoCloseable {
             }
             return new Sd3TextEncoder(tl, l, tg, g, t5tok, t5, jointAttentionDim);
         } catch (RuntimeException e) {
-            for (AutoCloseable c : opened) {
-                try {
-                    c.close();
-                } catch (Exception suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
-            throw e;
+            throw Closeables.closeAfter(e, opened);
         }
     }
 
