@@ -1,11 +1,10 @@
 package dev.sprint.core.dcae;
 
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
@@ -44,14 +43,7 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** Loads {@code vae/} (config.json + safetensors). */
     public static AutoencoderDC load(Path dir, TensorBackend backend) {
-        AutoencoderDCConfig cfg = AutoencoderDCConfig.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new AutoencoderDC(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, AutoencoderDCConfig::from, AutoencoderDC::new);
     }
 
     public AutoencoderDCConfig config() {

@@ -1,13 +1,12 @@
 package dev.sprint.core.gemma;
 
 import dev.sprint.api.InvalidRequestException;
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Scope;
@@ -47,14 +46,7 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** Loads {@code text_encoder/} (config.json + safetensors, single or sharded). */
     public static Gemma2Model load(Path dir, TensorBackend backend) {
-        Gemma2Config cfg = Gemma2Config.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new Gemma2Model(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, Gemma2Config::from, Gemma2Model::new);
     }
 
     public Gemma2Config config() {
@@ -70,19 +62,8 @@ public final class Gemma2Model implements AutoCloseable {
     public Tensor forward(long[][] inputIds, long[][] attentionMask) {
         int b = inputIds.length;
         int len = inputIds[0].length;
-        long[] flat = new long[b * len];
-        for (int i = 0; i < b; i++) {
-            if (inputIds[i].length != len || attentionMask[i].length != len) {
-                throw new InvalidRequestException("ragged token batch");
-            }
-            for (int j = 0; j < len; j++) {
-                long id = inputIds[i][j];
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new InvalidRequestException("token id " + id + " outside the vocabulary of " + config.vocabSize());
-                }
-                flat[i * len + j] = id;
-            }
-        }
+        long[] flat = Embedding.flatIds(inputIds, config.vocabSize(), "Gemma");
+        for (long[] m : attentionMask) if (m.length != len) throw new InvalidRequestException("ragged token batch");
         Tensor ids = backend.fromLongs(flat, b, len);
         Tensor globalMask = backend.fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
         Tensor slidingMask = backend.fromFloats(mask(attentionMask, len, config.slidingWindow()), b, 1, len, len);

@@ -1,12 +1,11 @@
 package dev.sprint.core.sana;
 
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -65,14 +64,7 @@ public final class SanaTransformer2DModel implements AutoCloseable {
 
     /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
     public static SanaTransformer2DModel load(Path dir, TensorBackend backend) {
-        SanaTransformerConfig cfg = SanaTransformerConfig.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new SanaTransformer2DModel(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, SanaTransformerConfig::from, SanaTransformer2DModel::new);
     }
 
     public SanaTransformerConfig config() {

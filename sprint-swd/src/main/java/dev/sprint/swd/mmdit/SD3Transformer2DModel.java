@@ -7,6 +7,7 @@ import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
@@ -75,13 +76,14 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * {@link dev.sprint.swd.lora.LoraMergedSource} over the folder's checkpoint); the model owns the source.
      */
     public static SD3Transformer2DModel load(Path dir, WeightSource source, TensorBackend backend) {
+        SD3TransformerConfig cfg;
         try {
-            SD3TransformerConfig cfg = SD3TransformerConfig.from(Config.read(dir.resolve("config.json")));
-            return new SD3Transformer2DModel(cfg, new Weights(source, backend), source);
+            cfg = SD3TransformerConfig.from(Config.read(dir.resolve("config.json")));
         } catch (RuntimeException e) {
             source.close();
             throw e;
         }
+        return ModelLoader.build(cfg, source, backend, SD3Transformer2DModel::new);
     }
 
     public SD3TransformerConfig config() {

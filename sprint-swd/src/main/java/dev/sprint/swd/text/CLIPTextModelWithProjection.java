@@ -1,13 +1,12 @@
 package dev.sprint.swd.text;
 
 import dev.sprint.api.InvalidRequestException;
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Scope;
@@ -57,14 +56,7 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** Loads {@code text_encoder/} or {@code text_encoder_2/}. */
     public static CLIPTextModelWithProjection load(Path dir, TensorBackend backend) {
-        CLIPTextConfig cfg = CLIPTextConfig.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new CLIPTextModelWithProjection(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, CLIPTextConfig::from, CLIPTextModelWithProjection::new);
     }
 
     public CLIPTextConfig config() {
@@ -82,19 +74,9 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         if (len > config.maxPositionEmbeddings()) {
             throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config.maxPositionEmbeddings() + " positions");
         }
-        long[] flat = new long[b * len];
+        long[] flat = Embedding.flatIds(ids, config.vocabSize(), "CLIP");
         long[] pooledIndex = new long[b];
-        for (int i = 0; i < b; i++) {
-            if (ids[i].length != len) throw new InvalidRequestException("ragged token batch");
-            for (int j = 0; j < len; j++) {
-                long id = ids[i][j];
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new InvalidRequestException("token id " + id + " outside the CLIP vocabulary of " + config.vocabSize());
-                }
-                flat[i * len + j] = id;
-            }
-            pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
-        }
+        for (int i = 0; i < b; i++) pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
         Tensor idsT = backend.fromLongs(flat, b, len);
         Tensor mask = backend.fromFloats(causalMask(len), 1, 1, len, len);
         Tensor pool = backend.fromLongs(pooledIndex, b);

@@ -1,13 +1,11 @@
 package dev.sprint.swd.text;
 
-import dev.sprint.api.InvalidRequestException;
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -49,14 +47,7 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** Loads {@code text_encoder_3/} (single or sharded safetensors). */
     public static T5EncoderModel load(Path dir, TensorBackend backend) {
-        T5Config cfg = T5Config.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new T5EncoderModel(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, T5Config::from, T5EncoderModel::new);
     }
 
     public T5Config config() {
@@ -67,17 +58,7 @@ public final class T5EncoderModel implements AutoCloseable {
     public Tensor forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        long[] flat = new long[b * len];
-        for (int i = 0; i < b; i++) {
-            if (ids[i].length != len) throw new InvalidRequestException("ragged token batch");
-            for (int j = 0; j < len; j++) {
-                long id = ids[i][j];
-                if (id < 0 || id >= config.vocabSize()) {
-                    throw new InvalidRequestException("token id " + id + " outside the T5 vocabulary of " + config.vocabSize());
-                }
-                flat[i * len + j] = id;
-            }
-        }
+        long[] flat = Embedding.flatIds(ids, config.vocabSize(), "T5");
         Tensor idsT = backend.fromLongs(flat, b, len);
         Tensor buckets = backend.fromLongs(relativeBuckets(len, config.numBuckets(), config.maxDistance()), (long) len * len);
         return backend.call("t5_encoder", List.of(idsT, buckets), t -> {

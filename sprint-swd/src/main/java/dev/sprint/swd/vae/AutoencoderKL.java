@@ -1,11 +1,11 @@
 package dev.sprint.swd.vae;
 
-import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.GroupNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.ResizeMode;
 import dev.sprint.core.tensor.Scope;
@@ -52,14 +52,7 @@ public final class AutoencoderKL implements AutoCloseable {
     }
 
     public static AutoencoderKL load(Path dir, TensorBackend backend) {
-        KLConfig cfg = KLConfig.from(Config.read(dir.resolve("config.json")));
-        WeightSource src = Checkpoints.open(dir);
-        try {
-            return new AutoencoderKL(cfg, new Weights(src, backend), src);
-        } catch (RuntimeException e) {
-            src.close();
-            throw e;
-        }
+        return ModelLoader.load(dir, backend, KLConfig::from, AutoencoderKL::new);
     }
 
     public KLConfig config() {

@@ -1,0 +1,39 @@
+package dev.sprint.core.nn;
+
+import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Config;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.function.Function;
+
+/**
+ * The one way a model component is loaded: read {@code config.json}, open the folder's checkpoint
+ * (single or sharded safetensors), build the model, which then owns the checkpoint; if building fails
+ * the checkpoint is closed before the error propagates.
+ */
+public final class ModelLoader {
+    private ModelLoader() {}
+
+    /** A model constructor {@code (config, weights, owned source)}. */
+    @FunctionalInterface
+    public interface Constructor<C, M> {
+        M build(C config, Weights weights, WeightSource owned);
+    }
+
+    /** Loads a component folder ({@code config.json} + safetensors). */
+    public static <C, M> M load(Path dir, TensorBackend backend, Function<Config, C> config, Constructor<C, M> model) {
+        C cfg = config.apply(Config.read(dir.resolve("config.json")));
+        return build(cfg, Checkpoints.open(dir), backend, model);
+    }
+
+    /** Builds from an already opened source (e.g. a LoRA-merged view), which the model then owns. */
+    public static <C, M> M build(C config, WeightSource source, TensorBackend backend, Constructor<C, M> model) {
+        try {
+            return model.build(config, new Weights(source, backend), source);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+}
