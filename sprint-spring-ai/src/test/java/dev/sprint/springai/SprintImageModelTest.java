@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.ai.image.ImageGeneration;
 import org.springframework.ai.image.ImageMessage;
 import org.springframework.ai.image.ImageModel;
+import org.springframework.ai.image.ImageOptions;
 import org.springframework.ai.image.ImageOptionsBuilder;
 import org.springframework.ai.image.ImagePrompt;
 import org.springframework.ai.image.ImageResponse;
@@ -97,8 +98,7 @@ class SprintImageModelTest {
         GeneratedImage expected = plain.generate(same("a lighthouse").seed(7).steps(1).build()).image();
         assertArrayEquals(expected.toPng(), png(r.getResult()));
         // portable options of any ImageOptions: n and size; Sprint's values stay the defaults'
-        ImageResponse two = m.call(new ImagePrompt("a lighthouse", ImageOptionsBuilder.builder().N(2).width(64).height(32)
-                .responseFormat("b64_json").build()));
+        ImageResponse two = m.call(new ImagePrompt("a lighthouse", portable(2, 64, 32, "b64_json")));
         GenerationResult both = plain.generate(same("a lighthouse").size(64, 32).imagesPerPrompt(2).build());
         assertEquals(2, two.getResults().size());
         for (int i = 0; i < 2; i++) assertArrayEquals(both.images().get(i).toPng(), png(two.getResults().get(i)));
@@ -110,6 +110,18 @@ class SprintImageModelTest {
         assertEquals(defaults().mutate().guidanceScale(3.0).build(), merged);
         SprintImageOptions d = defaults();
         assertSame(d, SprintImageModel.mergeOptions(null, d));
+    }
+
+    /** Another provider's options: only the portable ImageOptions values (written out: the builder's names differ across Spring AI versions). */
+    private static ImageOptions portable(Integer n, Integer width, Integer height, String responseFormat) {
+        return new ImageOptions() {
+            @Override public Integer getN() { return n; }
+            @Override public String getModel() { return null; }
+            @Override public Integer getWidth() { return width; }
+            @Override public Integer getHeight() { return height; }
+            @Override public String getResponseFormat() { return responseFormat; }
+            @Override public String getStyle() { return null; }
+        };
     }
 
     @Test
