@@ -107,9 +107,13 @@ public interface TensorBackend extends Backend {
         return upload(HostTensor.ofLongs(values, shape), DType.I64);
     }
 
-    /** Uploads a checkpoint tensor as a weight in the compute float type. */
-    default Tensor weight(HostTensor data) {
-        return upload(data, data.dtype().isFloating() ? floatType() : data.dtype());
+    /**
+     * Uploads a checkpoint tensor as a weight in the compute float type. Backends override this to stream
+     * the data in bounded chunks (any size, converting on the way); the default goes through one host buffer,
+     * so it serves tensors up to 2 GiB.
+     */
+    default Tensor weight(TensorData data) {
+        return upload(data.host(), data.dtype().isFloating() ? floatType() : data.dtype());
     }
 
     default float[] toFloats(Tensor t) {
