@@ -10,9 +10,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
@@ -71,6 +73,9 @@ public final class SprintSpark {
 
     private static final String ROW_INDEX = "__sprint_row";
     private static final String MANIFEST_PARTS = "_sprint_manifest_parts";
+    /** What {@link #writeImages} puts in its folder (images, manifest, and what a failed run leaves behind). */
+    private static final Pattern OWN_FILES = Pattern.compile(
+            "\\d{6,}\\.png|" + Pattern.quote(MANIFEST) + "|" + MANIFEST_PARTS + "|\\.\\d{6,}\\.png\\..+\\.tmp");
 
     private SprintSpark() {}
 
@@ -93,10 +98,12 @@ public final class SprintSpark {
      * Generates every row and writes {@code NNNNNN.png} (the row's position in the input, from 0) into
      * {@code folder}, plus {@value #MANIFEST} with one JSON object per row in input order: {@code row},
      * {@code prompt}, {@code seed}, {@code file} (relative to the folder) and {@code provenance}. The folder may be
-     * any Hadoop file system path the executors can write (local only in local mode or on a shared mount).
+     * any Hadoop file system path the executors can write (local only in local mode or on a shared mount). An input
+     * with fewer partitions than {@code spark.default.parallelism} is spread over that many (contiguous row
+     * ranges), so that every executor gets work.
      *
-     * @param overwrite replace an earlier output (a folder holding a {@value #MANIFEST}); otherwise the folder must
-     *                  be absent or empty
+     * @param overwrite replace an earlier output (a folder holding only files this method writes); otherwise the
+     *                  folder must be absent or empty
      * @return the number of images written
      */
     public static long writeImages(Dataset<Row> input, SparkImageSettings settings, String folder, boolean overwrite) {
@@ -113,16 +120,22 @@ public final class SprintSpark {
             prepare(fs, dir, overwrite);
 
             StructType indexedSchema = input.schema().add(ROW_INDEX, DataTypes.LongType, false);
-            JavaRDD<Row> indexed = input.javaRDD().zipWithIndex().map(new AppendIndex());
+            JavaRDD<Row> indexed = spread(input, jsc).map(new AppendIndex());
             Dataset<Row> generated = generate(spark.createDataFrame(indexed, indexedSchema), settings);
             StructType out = generated.schema();
             Broadcast<HashMap<String, String>> bconf = jsc.broadcast(conf);
             Path parts = new Path(dir, MANIFEST_PARTS);
             // generate() appends its columns, so the input columns keep their places
-            generated.mapPartitions(new WritePartition(dir.toString(), bconf, InputColumns.of(indexedSchema),
-                            out.fieldIndex(ROW_INDEX), out.fieldIndex(PNG), out.fieldIndex(PROVENANCE)), Encoders.STRING())
-                    .write().text(parts.toString());
-            bconf.destroy();
+            try {
+                generated.mapPartitions(new WritePartition(dir.toString(), bconf, InputColumns.of(indexedSchema),
+                                out.fieldIndex(ROW_INDEX), out.fieldIndex(PNG), out.fieldIndex(PROVENANCE)), Encoders.STRING())
+                        .write().text(parts.toString());
+            } catch (Exception e) { // includes Spark's undeclared checked SparkException
+                fs.delete(parts, true); // the images written so far stay; overwrite replaces them
+                throw e;
+            } finally {
+                bconf.destroy();
+            }
             long n = mergeManifest(fs, parts, new Path(dir, MANIFEST));
             fs.delete(parts, true);
             return n;
@@ -150,11 +163,13 @@ public final class SprintSpark {
                     throw new InvalidRequestException("output folder " + dir + " is not empty (overwrite replaces an"
                             + " earlier output)");
                 }
-                if (!fs.exists(new Path(dir, MANIFEST))) {
-                    throw new InvalidRequestException("output folder " + dir + " is not empty and holds no " + MANIFEST
-                            + "; not deleting a folder Sprint did not write");
+                for (FileStatus f : content) {
+                    if (!OWN_FILES.matcher(f.getPath().getName()).matches()) {
+                        throw new InvalidRequestException("output folder " + dir + " holds " + f.getPath().getName()
+                                + ", which Sprint did not write; not deleting it");
+                    }
                 }
-                fs.delete(dir, true);
+                for (FileStatus f : content) fs.delete(f.getPath(), true);
             }
         }
         if (!fs.mkdirs(dir)) throw new SprintException("cannot create " + dir);
@@ -183,14 +198,28 @@ public final class SprintSpark {
         return lines;
     }
 
-    /** (row, index) → row with the index appended. */
-    private static final class AppendIndex implements Function<Tuple2<Row, Long>, Row> {
+    /**
+     * The rows numbered in input order, over at least {@code spark.default.parallelism} partitions: a prompt file
+     * small enough to be read as one partition would otherwise be generated by one executor.
+     */
+    private static JavaPairRDD<Long, Row> spread(Dataset<Row> input, JavaSparkContext jsc) {
+        JavaPairRDD<Long, Row> numbered = input.javaRDD().zipWithIndex().mapToPair(Tuple2::swap);
+        int have = numbered.getNumPartitions();
+        int want = jsc.defaultParallelism();
+        if (have >= want) return numbered;
+        long rows = numbered.count();
+        if (rows <= have) return numbered;
+        return numbered.partitionBy(new IndexRanges((int) Math.min(want, rows), rows));
+    }
+
+    /** (index, row) → row with the index appended. */
+    private static final class AppendIndex implements Function<Tuple2<Long, Row>, Row> {
         @Override
-        public Row call(Tuple2<Row, Long> t) {
-            Row r = t._1();
+        public Row call(Tuple2<Long, Row> t) {
+            Row r = t._2();
             Object[] v = new Object[r.length() + 1];
             for (int i = 0; i < r.length(); i++) v[i] = r.get(i);
-            v[r.length()] = t._2();
+            v[r.length()] = t._1();
             return RowFactory.create(v);
         }
     }
