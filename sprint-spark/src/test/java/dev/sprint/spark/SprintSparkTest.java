@@ -108,8 +108,14 @@ class SprintSparkTest {
         return out.collectAsList().stream().collect(Collectors.toMap(r -> r.getInt(0), r -> r));
     }
 
-    /** The plain pipeline's pixels for one input row with the test settings' defaults. */
+    private static final Map<Row, byte[]> PLAIN = new ConcurrentHashMap<>();
+
+    /** The plain pipeline's pixels for one input row with the test settings' defaults (computed once per row). */
     private static byte[] plainPixels(Row in) {
+        return PLAIN.computeIfAbsent(in, SprintSparkTest::generatePlain);
+    }
+
+    private static byte[] generatePlain(Row in) {
         GenerationRequest.Builder b = GenerationRequest.builder().prompt(in.getString(1)).seed(in.getLong(2))
                 .width(in.isNullAt(3) ? 64 : in.getInt(3)).height(in.isNullAt(4) ? 64 : in.getInt(4))
                 .steps(in.isNullAt(5) ? 2 : in.getInt(5)).resolutionBinning(false);
