@@ -194,7 +194,7 @@ class SprintSparkTest {
             }
             values += want.length;
         }
-        System.out.printf("batched (batch size 4, 8 rows in 5 calls) vs plain pipeline: %d of %d values differ, max %d%n",
+        System.out.printf("batched (batch size 4, 8 rows in one partition) vs plain pipeline: %d of %d values differ, max %d%n",
                 differ, values, maxDiff);
         assertTrue(differ <= values / 1000, differ + " of " + values + " values differ (golden tolerance: 0.1 %)");
     }
