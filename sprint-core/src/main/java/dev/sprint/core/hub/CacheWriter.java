@@ -127,6 +127,24 @@ final class CacheWriter {
         }
     }
 
+    /**
+     * Records that {@code path} does not exist in the repo at {@code commit}: an empty file
+     * {@code .no_exist/<commit>/<path>}, huggingface_hub's negative cache.
+     */
+    void markAbsent(String commit, String path) {
+        checkRepoPath(path, ref.repoId());
+        Path p = repo.resolve(".no_exist").resolve(commit);
+        for (String seg : path.split("/")) p = p.resolve(seg);
+        try {
+            Files.createDirectories(p.getParent());
+            if (!Files.exists(p)) Files.createFile(p);
+        } catch (FileAlreadyExistsException e) {
+            // made concurrently
+        } catch (IOException e) {
+            LOG.warn("cannot record that {} has no {} ({}); ignored", ref, path, e.getMessage());
+        }
+    }
+
     /** Writes {@code refs/<revision>} = commit atomically (temporary file in the repo folder, then rename); not for a commit. */
     void writeRef(String revision, String commit) {
         if (revision.equals(commit)) return;

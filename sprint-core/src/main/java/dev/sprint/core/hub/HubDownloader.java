@@ -145,6 +145,7 @@ public final class HubDownloader {
         Map<String, HubHttp.FileMeta> metas = new ConcurrentHashMap<>();
 
         List<String> files;
+        List<String> absent = List.of();
         if (!patterns.isEmpty()) {
             files = Glob.filter(info.files(), patterns);
             if (files.isEmpty()) {
@@ -161,6 +162,7 @@ public final class HubDownloader {
                         + " (HubDownloader.download(repo, patterns))");
             }
             files = plan.files();
+            absent = plan.absent();
         }
         for (String f : files) CacheWriter.checkRepoPath(f, ref.repoId());
 
@@ -207,6 +209,7 @@ public final class HubDownloader {
             HubHttp.FileMeta m = metas.get(f);
             if (m != null) w.link(commit, f, m.etag(), newBlobs.contains(m.etag()) && usesOfBlob.get(m.etag()) == 1);
         }
+        for (String a : absent) w.markAbsent(commit, a);
         w.writeRef(ref.revision(), commit);
         HubSnapshot snap = new HubSnapshot(ref.repoId(), ref.revision(), commit, w.snapshot(commit), files, job.transferred());
         job.finish(snap);

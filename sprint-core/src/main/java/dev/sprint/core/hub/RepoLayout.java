@@ -46,14 +46,16 @@ final class RepoLayout {
      * @param files    the files to download, in a stable order
      * @param notes    things worth a warning that do not stop a download (a declared component the repo lacks)
      * @param problems reasons the repo (or snapshot) cannot give Sprint a loadable model
+     * @param absent   components model_index.json declares that have no folder (recorded in {@code .no_exist/})
      */
-    record Plan(List<String> files, List<String> notes, List<String> problems) {}
+    record Plan(List<String> files, List<String> notes, List<String> problems, List<String> absent) {}
 
     private final Set<String> all;
     private final Function<String, String> reader;
     private final Set<String> selected = new LinkedHashSet<>();
     private final List<String> notes = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
+    private final List<String> absent = new ArrayList<>();
 
     private RepoLayout(Collection<String> files, Function<String, String> reader) {
         this.all = new TreeSet<>(files);
@@ -64,12 +66,13 @@ final class RepoLayout {
     static Plan select(Collection<String> repoFiles, Function<String, String> reader) {
         RepoLayout l = new RepoLayout(repoFiles, reader);
         l.plan();
-        return new Plan(List.copyOf(l.selected), List.copyOf(l.notes), List.copyOf(l.problems));
+        return new Plan(List.copyOf(l.selected), List.copyOf(l.notes), List.copyOf(l.problems), List.copyOf(l.absent));
     }
 
     /**
-     * What a cached snapshot lacks for Sprint to load it (empty when complete): a missing declared component,
-     * a component without weights, a shard its index names that is not there. Dangling links count as missing.
+     * What a cached snapshot lacks for Sprint to load it (empty when complete): a missing declared component
+     * (unless {@code .no_exist/<commit>/<component>} records that the repo has none), a component without
+     * weights, a shard its index names that is not there. Dangling links count as missing.
      */
     static List<String> missing(Path snapshot) {
         List<String> files = new ArrayList<>();
@@ -92,7 +95,10 @@ final class RepoLayout {
         });
         List<String> out = new ArrayList<>(dangling);
         out.addAll(p.problems());
-        out.addAll(p.notes());
+        Path noExist = snapshot.getParent().getParent().resolve(".no_exist").resolve(snapshot.getFileName().toString());
+        for (String c : p.absent()) {
+            if (!Files.exists(noExist.resolve(c))) out.add("model_index.json declares '" + c + "' but there is no " + c + "/ folder");
+        }
         return out;
     }
 
@@ -136,6 +142,7 @@ final class RepoLayout {
             }
             if (children(name).isEmpty()) {
                 notes.add("model_index.json declares '" + name + "' but there is no " + name + "/ folder");
+                absent.add(name);
                 continue;
             }
             folder(name);

@@ -490,6 +490,14 @@ class HubDownloaderTest {
                 "controlnet/diffusion_pytorch_model.safetensors", "transformer/diffusion_pytorch_model.safetensors",
                 "scheduler/scheduler_config.json")), pipe.files().toString());
         assertFalse(pipe.files().contains("README.txt"), "README.txt is no component file");
+        // the components the repo lacks are recorded as huggingface_hub does (.no_exist/<commit>/...), so the
+        // snapshot counts as complete and later loads need no request
+        Path noExist = root.resolve("models--someone--sana-controlnet-pipeline/.no_exist/" + pipe.commit());
+        for (String c : List.of("text_encoder", "tokenizer", "vae")) assertTrue(Files.isRegularFile(noExist.resolve(c)), c);
+        assertEquals(List.of(), RepoLayout.missing(pipe.folder()));
+        hub.clearRequests();
+        assertEquals(pipe.folder(), new ModelLocator(downloader().build()).locate("someone/sana-controlnet-pipeline"));
+        assertEquals(0, hub.requests().size());
     }
 
     @Test

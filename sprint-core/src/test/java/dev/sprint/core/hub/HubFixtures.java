@@ -47,6 +47,44 @@ public final class HubFixtures {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * The Hugging Face cache of the test JVM's environment, where {@code Pipeline.builder().model(repoId)} looks,
+     * with the given repos removed from it. The build points HF_HUB_CACHE into target/ and sets HF_HUB_OFFLINE=1 for
+     * tests (root pom, surefire); this fails, rather than touch a real cache, when that is not so.
+     */
+    public static HfCache environmentCache(String... repoIds) {
+        if (!"1".equals(System.getenv("HF_HUB_OFFLINE")) || System.getenv("HF_HUB_CACHE") == null) {
+            throw new AssertionError("tests need HF_HUB_OFFLINE=1 and HF_HUB_CACHE set by the build (root pom, surefire"
+                    + " environmentVariables); run them through Maven");
+        }
+        HfCache cache = HfCache.fromEnvironment();
+        Path root = cache.root().toAbsolutePath().normalize();
+        if (!root.toString().replace('\\', '/').contains("/target/")) {
+            throw new AssertionError("HF_HUB_CACHE=" + root + " is not a build folder; refusing to delete repos from it");
+        }
+        for (String id : repoIds) {
+            HfCache.RepoRef ref = HfCache.parse(id);
+            deleteTree(cache.repoFolder(ref));
+            deleteTree(cache.locksFolder(ref));
+        }
+        return cache;
+    }
+
+    /** Downloads a repo from the loopback Hub into the environment's cache (online, whatever HF_HUB_OFFLINE says). */
+    public static HubSnapshot downloadIntoEnvironmentCache(LoopbackHub hub, String repoId) {
+        return HubDownloader.builder().endpoint(hub.endpoint()).offline(false).retryBackoff(Duration.ofMillis(10)).build()
+                .download(repoId);
+    }
+
+    static void deleteTree(Path p) {
+        if (!java.nio.file.Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(x);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** A downloader for the loopback Hub and a cache at {@code cacheRoot}: no implicit token, quick retries. */
     public static HubDownloader.Builder downloader(LoopbackHub hub, Path cacheRoot) {
         return HubDownloader.builder(k -> null, cacheRoot.resolveSibling("home"))
