@@ -143,6 +143,7 @@ public final class HubDownloader {
         CacheWriter w = new CacheWriter(cache, ref);
         w.createBlobsFolder();
         Map<String, HubHttp.FileMeta> metas = new ConcurrentHashMap<>();
+        Set<String> fetchedToPlan = ConcurrentHashMap.newKeySet();
 
         List<String> files;
         List<String> absent = List.of();
@@ -154,7 +155,7 @@ public final class HubDownloader {
                         + info.files().stream().limit(8).toList() + ")");
             }
         } else {
-            RepoLayout.Plan plan = RepoLayout.select(info.files(), p -> readSmallFile(ref, commit, p, w, metas, job));
+            RepoLayout.Plan plan = RepoLayout.select(info.files(), p -> readSmallFile(ref, commit, p, w, metas, fetchedToPlan, job));
             plan.notes().forEach(n -> LOG.warn("{}: {}", ref, n));
             if (!plan.problems().isEmpty()) {
                 throw new ModelDownloadException(Reason.UNSUPPORTED_LAYOUT, ref + " is not a checkpoint Sprint can load: "
@@ -181,12 +182,16 @@ public final class HubDownloader {
                 continue;
             }
             usesOfBlob.merge(m.etag(), 1, Integer::sum);
-            long present = Files.isRegularFile(w.blob(m.etag())) ? m.size() : Math.min(m.size(), size(w.incomplete(m.etag())));
+            long present = fetchedToPlan.contains(f) ? 0
+                    : Files.isRegularFile(w.blob(m.etag())) ? m.size() : Math.min(m.size(), size(w.incomplete(m.etag())));
             job.addFile(f, m.size(), present);
             if (present < m.size()) toTransfer += m.size() - present;
         }
         warnIfLowOnDisk(w, toTransfer);
         job.start();
+        for (String f : files) {
+            if (fetchedToPlan.contains(f)) job.fileDone(f); // fetched by this download, before the plan was known
+        }
 
         // one transfer per distinct blob (identical files share it)
         Map<String, HubHttp.FileMeta> byEtag = new LinkedHashMap<>();
@@ -257,14 +262,13 @@ public final class HubDownloader {
 
     /** The text of a small file needed to plan (model_index.json, an index json): from the snapshot, else downloaded into blobs/. */
     private String readSmallFile(HfCache.RepoRef ref, String commit, String path, CacheWriter w,
-            Map<String, HubHttp.FileMeta> metas, DownloadJob job) {
+            Map<String, HubHttp.FileMeta> metas, Set<String> fetched, DownloadJob job) {
         Path ptr = w.pointer(commit, path);
         Path file = ptr;
         if (!Files.isRegularFile(ptr)) {
             HubHttp.FileMeta m = http.head(ref.repoId(), commit, path, job);
             metas.put(path, m);
-            job.addFile(path, m.size(), 0);
-            fetch.fetch(m, w, job, () -> http.head(ref.repoId(), commit, path, job));
+            if (fetch.fetch(m, w, job, () -> http.head(ref.repoId(), commit, path, job))) fetched.add(path);
             file = w.blob(m.etag());
         }
         try {
