@@ -75,10 +75,12 @@ public final class HubDownloader {
         this.listener = b.listener;
         this.cancellation = b.cancellation;
         this.parallelism = b.parallelism;
-        HttpClient client = b.client != null ? b.client : HttpClient.newBuilder()
+        HttpClient given = b.client;
+        Duration connectTimeout = b.timeout;
+        java.util.function.Supplier<HttpClient> client = () -> given != null ? given : HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1) // one connection per parallel transfer, as Python's requests
                 .followRedirects(HttpClient.Redirect.NEVER) // redirects are the protocol: handled by hand
-                .connectTimeout(b.timeout)
+                .connectTimeout(connectTimeout)
                 .build();
         String version = Optional.ofNullable(HubDownloader.class.getPackage().getImplementationVersion()).orElse("0.1.0");
         this.http = new HubHttp(client, b.endpoint, b.token, "sprint/" + version + "; java/" + Runtime.version().feature(),

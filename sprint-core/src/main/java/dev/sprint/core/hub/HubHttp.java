@@ -56,7 +56,8 @@ final class HubHttp {
     /** Who is asking: the repo / revision / file named in errors. */
     record Subject(String repoId, String revision, String file) {}
 
-    private final HttpClient client;
+    private final java.util.function.Supplier<HttpClient> clientFactory;
+    private volatile HttpClient client;
     private final URI endpoint;
     private final String token;
     private final String userAgent;
@@ -65,9 +66,10 @@ final class HubHttp {
     final int retries;
     final Duration backoff;
 
-    HubHttp(HttpClient client, URI endpoint, String token, String userAgent, Duration metadataTimeout,
-            Duration stallTimeout, int retries, Duration backoff) {
-        this.client = client;
+    /** {@code clientFactory} is called once, at the first request (offline use never starts an HTTP client). */
+    HubHttp(java.util.function.Supplier<HttpClient> clientFactory, URI endpoint, String token, String userAgent,
+            Duration metadataTimeout, Duration stallTimeout, int retries, Duration backoff) {
+        this.clientFactory = clientFactory;
         this.endpoint = endpoint;
         this.token = token;
         this.userAgent = userAgent;
@@ -78,7 +80,14 @@ final class HubHttp {
     }
 
     HttpClient client() {
-        return client;
+        HttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                if (client == null) client = clientFactory.get();
+                c = client;
+            }
+        }
+        return c;
     }
 
     URI endpoint() {
@@ -322,7 +331,7 @@ final class HubHttp {
             String failure;
             Throwable cause = null;
             try {
-                HttpResponse<T> r = await(client.sendAsync(req, handler), job, req.timeout().orElse(metadataTimeout).plusSeconds(5));
+                HttpResponse<T> r = await(client().sendAsync(req, handler), job, req.timeout().orElse(metadataTimeout).plusSeconds(5));
                 if (!retryableStatus(r.statusCode())) return r;
                 failure = "HTTP " + r.statusCode();
                 if (attempt >= retries) return r;

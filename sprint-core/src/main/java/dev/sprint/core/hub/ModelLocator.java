@@ -43,6 +43,13 @@ public final class ModelLocator {
      * logged through slf4j) unless {@code HF_HUB_OFFLINE} is set.
      */
     public static Path resolve(String pathOrRepoId) {
+        Objects.requireNonNull(pathOrRepoId, "model");
+        try {
+            Path local = Path.of(pathOrRepoId);
+            if (!pathOrRepoId.isBlank() && Files.isDirectory(local)) return local; // no downloader needed
+        } catch (InvalidPathException ignored) {
+            // not a path on this OS; may still be a repo id
+        }
         return new ModelLocator(HubDownloader.builder().listener(new LoggingListener()).build()).locate(pathOrRepoId);
     }
 

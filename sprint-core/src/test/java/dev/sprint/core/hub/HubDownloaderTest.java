@@ -269,8 +269,8 @@ class HubDownloaderTest {
     @Test
     void aStalledTransferIsCutAndResumed() throws Exception {
         LoopbackHub.Repo repo = bigRepo();
-        repo.fault("model.safetensors").stallAfter(1_000_000, 3_000, 1);
-        HubSnapshot s = downloader().stallTimeout(Duration.ofMillis(400)).build().download(BIG);
+        repo.fault("model.safetensors").stallAfter(1_000_000, 6_000, 1);
+        HubSnapshot s = downloader().stallTimeout(Duration.ofMillis(1500)).build().download(BIG);
         assertEquals(2, cdnGets().size());
         assertEquals("bytes=1000000-", cdnGets().get(1).header("Range"));
         assertArrayEquals(repo.files(repo.mainCommit()).get("model.safetensors").content(),
@@ -517,7 +517,7 @@ class HubDownloaderTest {
     @Test
     void cancellingStopsSoonAndTheNextDownloadResumes() throws Exception {
         LoopbackHub.Repo repo = bigRepo();
-        repo.fault("model.safetensors").throttle(32 * 1024, 15);
+        repo.fault("model.safetensors").throttle(16 * 1024, 20); // ~0.8 MB/s: about 4 s for the whole file
         CancellationToken token = new CancellationToken();
         HubDownloader d = downloader().cancellation(token).listener(new DownloadListener() {
             @Override
