@@ -97,6 +97,8 @@ final class BlobFetch {
         Checksum sum = Checksum.forEtag(meta.etag(), size);
         boolean resumed;
         long have;
+        long finalSize;
+        String actual;
         try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
             have = ch.size();
             if (have > size) {
@@ -151,33 +153,31 @@ final class BlobFetch {
                 }
                 job.fileBytes(path, have);
             }
-            if (ch.size() != size) {
-                ch.close();
-                deleteQuietly(part);
-                throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " arrived with "
-                        + ch.size() + " bytes instead of the " + size + " the Hub announced; the partial file was deleted,"
-                        + " download again");
+            finalSize = ch.size();
+            actual = finalSize == size ? sum.finish() : null;
+            if (finalSize == size && (actual == null || actual.equals(sum.expected()))) {
+                ch.force(true); // the blob must be durable before a snapshot link can point at it
+                return false;
             }
-            String actual = sum.finish();
-            if (actual != null && !actual.equals(sum.expected())) {
-                ch.close();
-                deleteQuietly(part);
-                if (resumed && mayRetryFresh) {
-                    LOG.warn("{} of {}: the {} of the resumed download does not match; the earlier partial was corrupt,"
-                            + " downloading it again from the start", path, job.repoId, sum.label());
-                    return true;
-                }
-                throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " is corrupt: its "
-                        + sum.label() + " is " + actual + " but the Hub's ETag says " + sum.expected() + ". The download was"
-                        + " deleted (nothing was added to the cache); download again, and if it persists, check proxies"
-                        + " that may alter downloads");
-            }
-            ch.force(true); // the blob must be durable before a snapshot link can point at it
-            return false;
         } catch (IOException e) {
             throw new ModelDownloadException(Reason.IO, "cannot write " + part + ": " + e.getMessage()
                     + " (disk full? the cache folder follows HF_HUB_CACHE / HF_HOME)", e);
         }
+        deleteQuietly(part); // wrong bytes are never kept, not even for a resume
+        if (finalSize != size) {
+            throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " arrived with "
+                    + finalSize + " bytes instead of the " + size + " the Hub announced; the partial file was deleted,"
+                    + " download again");
+        }
+        if (resumed && mayRetryFresh) {
+            LOG.warn("{} of {}: the {} of the resumed download does not match; the earlier partial was corrupt,"
+                    + " downloading it again from the start", path, job.repoId, sum.label());
+            return true;
+        }
+        throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " is corrupt: its "
+                + sum.label() + " is " + actual + " but the Hub's ETag says " + sum.expected() + ". The download was"
+                + " deleted (nothing was added to the cache); download again, and if it persists, check proxies"
+                + " that may alter downloads");
     }
 
     private static String message(Throwable e) {
