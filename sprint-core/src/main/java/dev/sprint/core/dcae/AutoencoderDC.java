@@ -408,18 +408,6 @@ public final class AutoencoderDC implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs one block in its own scope, keeping only its output, and frees its input (an activation of the
-     * previous block, dead once this one has run).
-     */
-    static Tensor runBlock(TensorBackend be, Block b, Tensor in) {
-        Tensor out;
-        try (Scope s = be.newScope()) {
-            out = s.keep(b.forward(in));
-        }
-        return free(out, in);
-    }
-
     static Block block(String type, Weights w, int channels, AutoencoderDCConfig c, String act, int[] scales) {
         return switch (type) {
             case "ResBlock" -> new ResBlock(w, channels, channels, act);
@@ -455,9 +443,8 @@ public final class AutoencoderDC implements AutoCloseable {
         }
 
         Tensor forward(Tensor x) {
-            TensorBackend be = x.backend();
             Tensor h = convIn.forward(x);
-            for (List<Block> stage : downBlocks) for (Block b : stage) h = runBlock(be, b, h);
+            for (List<Block> stage : downBlocks) for (Block b : stage) h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
             Tensor out = convOut.forward(h);
             return outGroup > 0 ? out.add(groupMean(h, outGroup)) : out;
         }
@@ -496,7 +483,6 @@ public final class AutoencoderDC implements AutoCloseable {
         }
 
         Tensor forward(Tensor z, Runnable betweenBlocks) {
-            TensorBackend be = z.backend();
             Tensor h = convIn.forward(z);
             if (inRepeats > 0) {
                 Tensor rep = repeatInterleave(z, inRepeats);
@@ -505,7 +491,7 @@ public final class AutoencoderDC implements AutoCloseable {
             for (int i = upBlocks.size() - 1; i >= 0; i--) {
                 for (Block b : upBlocks.get(i)) {
                     betweenBlocks.run();
-                    h = runBlock(be, b, h);
+                    h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
                 }
             }
             betweenBlocks.run();

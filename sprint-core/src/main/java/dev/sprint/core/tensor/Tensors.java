@@ -18,4 +18,17 @@ public final class Tensors {
         }
         return result;
     }
+
+    /**
+     * {@code f(in)} in its own scope, keeping only the result, then frees {@code in}: one block of a deep stack
+     * whose input is an activation that is dead once the block has run. At most the block's own intermediates,
+     * its input and its output are alive at a time.
+     */
+    public static Tensor step(Tensor in, java.util.function.UnaryOperator<Tensor> f) {
+        Tensor out;
+        try (Scope s = in.backend().newScope()) {
+            out = s.keep(f.apply(in));
+        }
+        return free(out, in);
+    }
 }
