@@ -12,6 +12,7 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -223,14 +224,51 @@ public final class OnnxBackend implements TensorBackend {
         return leaf(convert(data, dtype), false);
     }
 
+    /**
+     * A checkpoint weight in the compute type, bound to sessions as an external initializer. A memory-mapped
+     * tensor already in that type is used in place (zero copy); otherwise the tensor is converted in bounded
+     * chunks straight into one direct buffer (no whole-tensor Java array, no second copy). A tensor over 2 GiB
+     * (one buffer's limit) becomes several row blocks joined by a Concat in the graph.
+     */
     @Override
-    public Tensor weight(HostTensor data) {
+    public Tensor weight(TensorData data) {
         DType t = data.dtype().isFloating() ? floatType() : data.dtype();
-        HostTensor h = convert(data, t);
-        // converted once into direct memory, so each session binds the same bytes without a copy
-        // (an F32 checkpoint slice is memory-mapped, hence already direct: zero copy)
-        if (!h.data().isDirect()) h = new HostTensor(h.dtype(), h.shape(), direct(h.data()));
-        return leaf(h, true);
+        long bytes = data.numel() * t.bytes();
+        if (bytes <= MAX_WEIGHT_BUFFER) {
+            if (data.dtype() == t) {
+                HostTensor h = data.host();
+                if (h.data().isDirect()) return leaf(h, true);
+            }
+            return leaf(streamed(data, t, 0, data.numel(), data.shape()), true);
+        }
+        long[] shape = data.shape();
+        long rowElems = data.numel() / Math.max(1, shape[0]);
+        long rowsPerPart = Math.max(1, MAX_WEIGHT_BUFFER / (rowElems * t.bytes()));
+        if (shape.length < 2 || rowElems * t.bytes() > MAX_WEIGHT_BUFFER) {
+            throw new BackendException("weight " + data + " (" + bytes + " bytes) is too large for the ONNX backend: "
+                    + "its rows do not fit one 2 GiB buffer");
+        }
+        List<Tensor> parts = new ArrayList<>();
+        for (long r = 0; r < shape[0]; r += rowsPerPart) {
+            long rows = Math.min(rowsPerPart, shape[0] - r);
+            long[] ps = shape.clone();
+            ps[0] = rows;
+            parts.add(leaf(streamed(data, t, r * rowElems, rows * rowElems, ps), true));
+        }
+        return concat(parts, 0);
+    }
+
+    /** Largest single weight buffer (one direct ByteBuffer). */
+    static final long MAX_WEIGHT_BUFFER = Integer.MAX_VALUE - 8;
+
+    private static HostTensor streamed(TensorData data, DType t, long start, long count, long[] shape) {
+        ByteBuffer out = ByteBuffer.allocateDirect((int) (count * t.bytes())).order(ByteOrder.LITTLE_ENDIAN);
+        for (long s = 0; s < count; s += TensorData.CHUNK_ELEMENTS) {
+            int c = (int) Math.min(TensorData.CHUNK_ELEMENTS, count - s);
+            data.readAs(t, start + s, c, out);
+        }
+        out.flip();
+        return new HostTensor(t, shape, out);
     }
 
     private static ByteBuffer direct(ByteBuffer b) {

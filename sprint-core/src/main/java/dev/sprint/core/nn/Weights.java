@@ -3,6 +3,7 @@ package dev.sprint.core.nn;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.util.Arrays;
@@ -80,9 +81,27 @@ public final class Weights {
         return h;
     }
 
-    /** Uploads a tensor as a weight in the backend's compute type ({@code shape} empty = any shape). */
+    /**
+     * Uploads a tensor as a weight in the backend's compute type ({@code shape} empty = any shape). The data is
+     * streamed from the checkpoint ({@link WeightSource#data}), so it may exceed 2 GiB.
+     */
     public Tensor take(String child, long... shape) {
-        return backend.weight(host(child, shape));
+        return backend.weight(data(child, shape));
+    }
+
+    /** The checkpoint data of a tensor without reading it, shape-checked and marked as used (see {@link #take}). */
+    public TensorData data(String child, long... shape) {
+        String full = prefix + child;
+        if (!source.names().contains(full)) {
+            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full));
+        }
+        TensorData d = source.data(full, shape);
+        if (shape.length > 0 && !Arrays.equals(d.shape(), shape)) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
+                    + Arrays.toString(d.shape()) + ", the config implies " + Arrays.toString(shape));
+        }
+        used.add(full);
+        return d;
     }
 
     /** Like {@link #take}, or null when the checkpoint has no such tensor. */

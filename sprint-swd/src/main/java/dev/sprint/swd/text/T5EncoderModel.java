@@ -58,10 +58,9 @@ public final class T5EncoderModel implements AutoCloseable {
     public Tensor forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        long[] flat = Embedding.flatIds(ids, config.vocabSize(), "T5");
-        Tensor idsT = backend.fromLongs(flat, b, len);
+        Tensor embeds = shared.forward(backend, ids, "T5"); // rows read on the host from the checkpoint
         Tensor buckets = backend.fromLongs(relativeBuckets(len, config.numBuckets(), config.maxDistance()), (long) len * len);
-        return backend.call("t5_encoder", List.of(idsT, buckets), t -> {
+        return backend.call("t5_encoder", List.of(embeds, buckets), t -> {
             try (Scope s = backend.newScope()) {
                 return List.of(s.keep(forwardGraph(t.get(0), t.get(1))));
             }
@@ -71,12 +70,12 @@ public final class T5EncoderModel implements AutoCloseable {
     /**
      * The pass as a tensor function.
      *
-     * @param ids     (B, L) int64
+     * @param embeds  token embeddings (B, L, d_model)
      * @param buckets (L·L) int64 bucket of (query i, key j) at i·L + j, see {@link #relativeBuckets}
      */
-    public Tensor forwardGraph(Tensor ids, Tensor buckets) {
-        long len = ids.size(1);
-        Tensor h = shared.forward(ids);
+    public Tensor forwardGraph(Tensor embeds, Tensor buckets) {
+        long len = embeds.size(1);
+        Tensor h = embeds;
         // (L·L, H) → (1, H, L, L)
         Tensor bias = backend.indexSelect(relativeAttentionBias, 0, buckets)
                 .reshape(len, len, config.numHeads()).permute(2, 0, 1).reshape(1, config.numHeads(), len, len);
