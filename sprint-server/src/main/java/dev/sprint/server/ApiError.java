@@ -2,6 +2,7 @@ package dev.sprint.server;
 
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import dev.sprint.api.GenerationCancelledException;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.SprintException;
@@ -58,8 +59,8 @@ final class ApiError extends RuntimeException {
         JsonObject err = new JsonObject();
         err.addProperty("message", getMessage());
         err.addProperty("type", type);
-        err.add("param", param == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(param));
-        err.add("code", code == null ? JsonNull.INSTANCE : new com.google.gson.JsonPrimitive(code));
+        err.add("param", param == null ? JsonNull.INSTANCE : new JsonPrimitive(param));
+        err.add("code", code == null ? JsonNull.INSTANCE : new JsonPrimitive(code));
         JsonObject root = new JsonObject();
         root.add("error", err);
         return root;

@@ -9,6 +9,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 import dev.sprint.api.GeneratedImage;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
@@ -27,11 +28,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -560,10 +561,10 @@ public final class SprintServer implements AutoCloseable {
         }
         JsonElement e;
         try {
-            JsonReader reader = new JsonReader(new InputStreamReader(new java.io.ByteArrayInputStream(body), StandardCharsets.UTF_8));
+            JsonReader reader = new JsonReader(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8));
             reader.setStrictness(Strictness.STRICT);
             e = JsonParser.parseReader(reader);
-            if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) throw new JsonParseException("trailing data after the JSON value");
+            if (reader.peek() != JsonToken.END_DOCUMENT) throw new JsonParseException("trailing data after the JSON value");
         } catch (JsonParseException | IOException | IllegalStateException ex) {
             throw ApiError.invalid("We could not parse the JSON body of your request. (The body must be a JSON object; " + ex.getMessage()
                     + ")", null, "invalid_json");
