@@ -40,6 +40,7 @@ public final class SprintCli {
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
               spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
               download      fetch a Hugging Face repo into the shared HF cache (./sprint download --help)
+              serve         OpenAI-images-compatible HTTP server with micro-batching, web page, metrics (./sprint serve --help)
               help          this text
 
             generate options:
@@ -108,6 +109,7 @@ public final class SprintCli {
             case "export-onnx" -> ExportOnnx.run(rest, out);
             case "spark" -> SparkCommand.run(rest, out, err);
             case "download" -> DownloadCommand.run(rest, out, err);
+            case "serve" -> ServeCommand.run(rest, out, err);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }
