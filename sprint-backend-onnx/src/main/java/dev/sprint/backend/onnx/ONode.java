@@ -35,11 +35,12 @@ final class ONode implements Tensor {
      */
     final boolean eager;
     /**
-     * Computed from weights and embedded constants only (a {@code Constant}, a weight reshaped or joined
-     * from row blocks): such nodes stay in every graph that uses them for ORT to fold, never materialised.
+     * Computed from weights, embedded constants and scalars only (Gemma's {@code 1 + weight}, a weight joined
+     * from row blocks): nothing a caller carries from one step to the next, so such nodes stay in every graph
+     * that uses them (for ORT to fold) and are not materialised — which would turn a weight into fed data.
      */
-    final boolean foldable;
-    /** Longest chain of pending eager operations ending here (0 for values and foldable nodes). */
+    final boolean weightLike;
+    /** Longest chain of pending eager operations ending here (0 for values and embedded constants). */
     final int pendingDepth;
     /** Pending eager operations behind this node, shared ones counted once per path (an upper bound). */
     final long pendingSize;
@@ -58,22 +59,24 @@ final class ONode implements Tensor {
         this.placeholder = placeholder;
         this.value = value;
         this.eager = eager;
-        boolean fold = op != null;
+        boolean fromWeights = op != null;
         int depth = 0;
         long size = 0;
         for (ONode in : inputs) {
-            fold &= in.isFoldableOperand();
+            fromWeights &= in.isWeightLikeOperand();
             depth = Math.max(depth, in.pendingDepth());
             size = Math.min(Long.MAX_VALUE / 4, size + in.pendingSize());
         }
-        this.foldable = fold;
-        boolean counted = op != null && eager && !fold;
+        this.weightLike = fromWeights;
+        // embedded constants (shapes, axes) never run on their own: ORT must see them to plan the graph
+        boolean counted = op != null && eager && !op.equals("Constant");
         this.pendingDepth = counted ? depth + 1 : 0;
         this.pendingSize = counted ? size + 1 : 0;
     }
 
-    private boolean isFoldableOperand() {
-        return isLeaf() ? weight : foldable; // a computed value is fed like any other data
+    private boolean isWeightLikeOperand() {
+        if (!isLeaf()) return weightLike;
+        return weight || (op == null && numel() == 1); // a computed value is fed like any other data
     }
 
     /** {@link #pendingDepth} while pending, 0 once the node has a value. */
@@ -86,9 +89,9 @@ final class ONode implements Tensor {
         return value != null ? 0 : pendingSize;
     }
 
-    /** True for an eager operation that is not foldable: its value is kept when a graph computing it runs. */
+    /** True for an eager operation on data: its value is kept when a graph computing it runs. */
     boolean materialise() {
-        return eager && op != null && !foldable;
+        return eager && op != null && !weightLike;
     }
 
     boolean isLeaf() {

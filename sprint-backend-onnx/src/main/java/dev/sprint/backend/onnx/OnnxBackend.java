@@ -38,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * initializers over the checkpoint's own memory ({@code addExternalInitializers}, zero copy for F32), so
  * they are never serialised into the protobuf and ORT may fold and pre-pack them.
  *
+ * <p>Outside calls (the glue between component passes, such as a sampler's update of its latents), every
+ * result a graph computes is kept, not only the one asked for, and values given as Java numbers are fed
+ * inputs: each step's glue is then the same small graph with new inputs, and one session serves every
+ * step whatever the schedule. Recorded glue is bounded ({@link #MAX_PENDING_DEPTH}, {@link #MAX_PENDING_NODES}).
+ * {@link #cancelWhen} lets another thread stop a running graph inside ORT.
+ *
  * <p>Where ORT has a fused kernel that is as exact as the composite, it is used (each is covered by the
  * conformance suite): {@code LayerNormalization} for layerNorm, {@code SimplifiedLayerNormalization} for
  * rmsNorm, {@code Gemm(transB=1)} for linear, and the com.microsoft contrib ops {@code Gelu},
@@ -768,6 +774,10 @@ public final class OnnxBackend implements TensorBackend {
         List<ONode> pending = new ArrayList<>();
         for (ONode x : nodes) if (x.value() == null && !pending.contains(x)) pending.add(x);
         if (pending.isEmpty()) return;
+        BooleanSupplier cancelled = cancelChecks.get();
+        if (cancelled != null && cancelled.getAsBoolean()) { // before any work, session creation included
+            throw new GenerationCancelledException("generation cancelled before running '" + what + "'");
+        }
         long tEncode = System.nanoTime();
         GraphEncoder g = new GraphEncoder(pending);
         java.util.Set<ONode> requested = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
@@ -782,10 +792,6 @@ public final class OnnxBackend implements TensorBackend {
         byte[] model = g.encode(outputs, what);
         long[] stats = callStats.computeIfAbsent(what, k -> new long[5]);
         stats[4] += System.nanoTime() - tEncode;
-        BooleanSupplier cancelled = cancelChecks.get();
-        if (cancelled != null && cancelled.getAsBoolean()) {
-            throw new GenerationCancelledException("generation cancelled before running '" + what + "'");
-        }
         try {
             OrtSession session = session(model, g, what, stats);
             long t0 = System.nanoTime();
