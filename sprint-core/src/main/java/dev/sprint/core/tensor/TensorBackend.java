@@ -214,19 +214,25 @@ public interface TensorBackend extends Backend {
     /** LayerNorm over the last axis; weight and bias may be null. */
     default Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
         Tensor mu = mean(x, -1, true);
-        Tensor d = sub(x, mu);
-        Tensor var = mean(mul(d, d), -1, true);
-        Tensor y = mul(d, rsqrt(addScalar(var, eps)));
-        if (weight != null) y = mul(y, weight);
-        if (bias != null) y = add(y, bias);
+        Tensor d = Tensors.free(sub(x, mu), mu);
+        Tensor sq = mul(d, d);
+        Tensor var = Tensors.free(mean(sq, -1, true), sq);
+        Tensor ve = Tensors.free(addScalar(var, eps), var);
+        Tensor r = Tensors.free(rsqrt(ve), ve);
+        Tensor y = Tensors.free(mul(d, r), d, r);
+        if (weight != null) y = Tensors.free(mul(y, weight), y);
+        if (bias != null) y = Tensors.free(add(y, bias), y);
         return y;
     }
 
     /** RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight; weight may be null. */
     default Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        Tensor ms = mean(mul(x, x), -1, true);
-        Tensor y = mul(x, rsqrt(addScalar(ms, eps)));
-        return weight == null ? y : mul(y, weight);
+        Tensor sq = mul(x, x);
+        Tensor ms = Tensors.free(mean(sq, -1, true), sq);
+        Tensor me = Tensors.free(addScalar(ms, eps), ms);
+        Tensor r = Tensors.free(rsqrt(me), me);
+        Tensor y = Tensors.free(mul(x, r), r);
+        return weight == null ? y : Tensors.free(mul(y, weight), y);
     }
 
     /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
@@ -236,14 +242,18 @@ public interface TensorBackend extends Backend {
         long c = s[1];
         Tensor g = reshape(x, n, groups, -1);
         Tensor mu = mean(g, -1, true);
-        Tensor d = sub(g, mu);
-        Tensor var = mean(mul(d, d), -1, true);
-        Tensor y = reshape(mul(d, rsqrt(addScalar(var, eps))), s);
+        Tensor d = Tensors.free(sub(g, mu), mu);
+        Tensor sq = mul(d, d);
+        Tensor var = Tensors.free(mean(sq, -1, true), sq);
+        Tensor ve = Tensors.free(addScalar(var, eps), var);
+        Tensor r = Tensors.free(rsqrt(ve), ve);
+        Tensor y = Tensors.free(mul(d, r), d, r);
+        y = Tensors.free(reshape(y, s), y);
         long[] cs = new long[s.length];
         java.util.Arrays.fill(cs, 1);
         cs[1] = c;
-        if (weight != null) y = mul(y, reshape(weight, cs));
-        if (bias != null) y = add(y, reshape(bias, cs));
+        if (weight != null) y = Tensors.free(mul(y, reshape(weight, cs)), y);
+        if (bias != null) y = Tensors.free(add(y, reshape(bias, cs)), y);
         return y;
     }
 

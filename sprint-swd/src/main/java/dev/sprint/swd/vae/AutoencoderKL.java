@@ -9,6 +9,9 @@ import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.ResizeMode;
 import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.image.TiledDecode;
+import static dev.sprint.core.tensor.Tensors.free;
+import static dev.sprint.core.tensor.Tensors.step;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -23,14 +26,15 @@ import java.util.List;
 public final class AutoencoderKL implements AutoCloseable {
     /** The config fields used. */
     public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
-                           int groups, boolean midAttention, double scalingFactor, double shiftFactor) {
+                           int groups, boolean midAttention, double scalingFactor, double shiftFactor, int sampleSize) {
         static KLConfig from(Config c) {
             if (c.getBoolean("use_quant_conv", false) || c.getBoolean("use_post_quant_conv", false)) {
                 throw new dev.sprint.api.UnsupportedModelException("AutoencoderKL with quant convs is not supported (" + c.origin() + ")");
             }
             return new KLConfig(c.getInt("in_channels", 3), c.getInt("out_channels", 3), c.getInt("latent_channels"),
                     c.getIntArray("block_out_channels"), c.getInt("layers_per_block"), c.getInt("norm_num_groups", 32),
-                    c.getBoolean("mid_block_add_attention", true), c.getDouble("scaling_factor"), c.getDouble("shift_factor", 0.0));
+                    c.getBoolean("mid_block_add_attention", true), c.getDouble("scaling_factor"), c.getDouble("shift_factor", 0.0),
+                    c.getInt("sample_size", 32));
         }
     }
 
@@ -76,11 +80,33 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Latent (B, C, h, w) in VAE space → image (B, 3, 8h, 8w) in ≈[−1, 1]. */
     public Tensor decode(Tensor z) {
+        return decode(z, () -> {});
+    }
+
+    /** {@link #decode(Tensor)} calling {@code betweenBlocks} before each decoder block (eager backends). */
+    public Tensor decode(Tensor z, Runnable betweenBlocks) {
         return backend.call("vae_kl_decoder", List.of(z), in -> {
             try (Scope s = backend.newScope()) {
-                return List.of(s.keep(decoder.forward(in.get(0))));
+                return List.of(s.keep(decoder.forward(in.get(0), betweenBlocks)));
             }
         }).get(0);
+    }
+
+    /**
+     * diffusers' tiling for this VAE ({@code enable_tiling()}: tiles of {@code config.sample_size} pixels, overlap
+     * factor 0.25), see {@link TiledDecode#autoencoderKl}.
+     */
+    public TiledDecode defaultTiling() {
+        return TiledDecode.autoencoderKl(config.sampleSize(), spatialCompression());
+    }
+
+    /**
+     * Tiled decoding (diffusers' {@code tiled_decode}): memory bounded by one tile whatever the image size; pixels
+     * near tile borders differ slightly from {@link #decode(Tensor)}. A latent that fits one tile is decoded untiled.
+     */
+    public Tensor decodeTiled(Tensor z, TiledDecode tiling, Runnable betweenTiles) {
+        if (!tiling.tiles(z.size(2), z.size(3))) return decode(z, betweenTiles);
+        return tiling.decode(z, this::decode, betweenTiles);
     }
 
     /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
@@ -121,9 +147,14 @@ public final class AutoencoderKL implements AutoCloseable {
 
         Tensor forward(Tensor x) {
             TensorBackend be = x.backend();
-            Tensor h = conv1.forward(be.silu(norm1.forward(x)));
-            h = conv2.forward(be.silu(norm2.forward(h)));
-            return (convShortcut == null ? x : convShortcut.forward(x)).add(h);
+            Tensor n = norm1.forward(x);
+            Tensor a = free(be.silu(n), n);
+            Tensor h = free(conv1.forward(a), a);
+            n = free(norm2.forward(h), h);
+            a = free(be.silu(n), n);
+            h = free(conv2.forward(a), a);
+            Tensor sc = convShortcut == null ? x : convShortcut.forward(x);
+            return free(sc.add(h), h, sc == x ? null : sc);
         }
     }
 
@@ -246,17 +277,28 @@ public final class AutoencoderKL implements AutoCloseable {
             convOut = Conv2d.same(w.sub("conv_out"), prev, c.outChannels(), 3);
         }
 
-        Tensor forward(Tensor z) {
+        Tensor forward(Tensor z, Runnable betweenBlocks) {
             TensorBackend be = z.backend();
-            Tensor h = midBlock.forward(convIn.forward(z));
+            // each block in its own scope, its input freed once it ran (1024² activations are 512 MB each)
+            Tensor h = step(convIn.forward(z), midBlock::forward);
             for (int i = 0; i < upResnets.size(); i++) {
-                for (ResnetBlock2D r : upResnets.get(i)) h = r.forward(h);
-                if (upsamplers.get(i) != null) {
-                    h = be.interpolate(h, (int) h.size(2) * 2, (int) h.size(3) * 2, ResizeMode.NEAREST, false);
-                    h = upsamplers.get(i).forward(h);
+                for (ResnetBlock2D r : upResnets.get(i)) {
+                    betweenBlocks.run();
+                    h = step(h, r::forward);
+                }
+                Conv2d up = upsamplers.get(i);
+                if (up != null) {
+                    betweenBlocks.run();
+                    h = step(h, x -> {
+                        Tensor big = be.interpolate(x, (int) x.size(2) * 2, (int) x.size(3) * 2, ResizeMode.NEAREST, false);
+                        return free(up.forward(big), big);
+                    });
                 }
             }
-            return convOut.forward(be.silu(convNormOut.forward(h)));
+            betweenBlocks.run();
+            Tensor n = free(convNormOut.forward(h), h);
+            Tensor a = free(be.silu(n), n);
+            return free(convOut.forward(a), a);
         }
     }
 }
