@@ -38,6 +38,7 @@ public final class SprintCli {
               diagnostics   which backends were found, which devices and native libraries each can use, and why not
               bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
+              spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
               help          this text
 
             generate options:
@@ -104,6 +105,7 @@ public final class SprintCli {
             case "diagnostics" -> Diagnostics.run(out);
             case "bench" -> Bench.run(rest, out);
             case "export-onnx" -> ExportOnnx.run(rest, out);
+            case "spark" -> SparkCommand.run(rest, out, err);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }

@@ -13,6 +13,7 @@ import ai.djl.nn.Activation;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sprint.api.BackendException;
+import dev.sprint.core.tensor.Arena;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Half;
 import dev.sprint.core.tensor.HostTensor;
@@ -190,6 +191,40 @@ public final class DjlBackend implements TensorBackend {
                 if (stack.peek() != m) throw new IllegalStateException("scopes must be closed in reverse order of opening");
                 open = false;
                 stack.pop();
+                m.close();
+            }
+        };
+    }
+
+    /**
+     * An arena is a sub-manager of the root: while {@link Arena#build} runs it is the innermost scope of the
+     * calling thread, so weights uploaded (and tensors derived from them at build time) attach to it; closing it
+     * frees them without touching other components.
+     */
+    @Override
+    public Arena newArena() {
+        checkOpen();
+        NDManager m = root.newSubManager();
+        return new Arena() {
+            private volatile boolean open = true;
+
+            @Override
+            public <T> T build(java.util.function.Supplier<T> f) {
+                if (!open) throw new BackendException("the arena was closed");
+                Deque<NDManager> stack = scopes.get();
+                stack.push(m);
+                try {
+                    return f.get();
+                } finally {
+                    if (stack.peek() == m) stack.pop();
+                    else stack.remove(m);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (!open) return;
+                open = false;
                 m.close();
             }
         };

@@ -283,29 +283,38 @@ public final class OnnxBackend implements TensorBackend {
     @Override
     public Tensor weight(TensorData data) {
         DType t = data.dtype().isFloating() ? floatType() : data.dtype();
-        long bytes = data.numel() * t.bytes();
-        if (bytes <= MAX_WEIGHT_BUFFER) {
-            if (data.dtype() == t) {
-                HostTensor h = data.host();
-                if (h.data().isDirect()) return leaf(h, true);
-            }
-            return leaf(streamed(data, t, 0, data.numel(), data.shape()), true);
+        if (data.numel() * t.bytes() <= MAX_WEIGHT_BUFFER && data.dtype() == t) {
+            HostTensor h = data.host();
+            if (h.data().isDirect()) return leaf(h, true);
         }
+        List<HostTensor> parts = weightParts(data, t, MAX_WEIGHT_BUFFER);
+        if (parts.size() == 1) return leaf(parts.get(0), true);
+        List<Tensor> leaves = new ArrayList<>(parts.size());
+        for (HostTensor p : parts) leaves.add(leaf(p, true));
+        return concat(leaves, 0);
+    }
+
+    /**
+     * {@code data} converted to {@code t} in direct buffers of at most {@code limit} bytes: one buffer, or blocks
+     * of whole rows (dimension 0) when the tensor is larger.
+     */
+    static List<HostTensor> weightParts(TensorData data, DType t, long limit) {
         long[] shape = data.shape();
-        long rowElems = data.numel() / Math.max(1, shape[0]);
-        long rowsPerPart = Math.max(1, MAX_WEIGHT_BUFFER / (rowElems * t.bytes()));
-        if (shape.length < 2 || rowElems * t.bytes() > MAX_WEIGHT_BUFFER) {
-            throw new BackendException("weight " + data + " (" + bytes + " bytes) is too large for the ONNX backend: "
-                    + "its rows do not fit one 2 GiB buffer");
+        if (data.numel() * t.bytes() <= limit) return List.of(streamed(data, t, 0, data.numel(), shape));
+        long rowElems = shape.length == 0 ? 1 : data.numel() / Math.max(1, shape[0]);
+        if (shape.length < 2 || rowElems * t.bytes() > limit) {
+            throw new BackendException("weight " + data + " (" + data.numel() * t.bytes() + " bytes) is too large for the "
+                    + "ONNX backend: one row does not fit a " + limit + "-byte buffer");
         }
-        List<Tensor> parts = new ArrayList<>();
+        long rowsPerPart = limit / (rowElems * t.bytes());
+        List<HostTensor> parts = new ArrayList<>();
         for (long r = 0; r < shape[0]; r += rowsPerPart) {
             long rows = Math.min(rowsPerPart, shape[0] - r);
             long[] ps = shape.clone();
             ps[0] = rows;
-            parts.add(leaf(streamed(data, t, r * rowElems, rows * rowElems, ps), true));
+            parts.add(streamed(data, t, r * rowElems, rows * rowElems, ps));
         }
-        return concat(parts, 0);
+        return parts;
     }
 
     /** Largest single weight buffer (one direct ByteBuffer). */

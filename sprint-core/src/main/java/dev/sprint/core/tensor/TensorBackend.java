@@ -25,6 +25,14 @@ public interface TensorBackend extends Backend {
     /** Opens a scope on the calling thread; tensors created until it closes are freed with it. */
     Scope newScope();
 
+    /**
+     * A new arena for long-lived tensors (a component's weights), freed as a unit when it closes. The default
+     * keeps them like any tensor made outside a scope (until the backend closes).
+     */
+    default Arena newArena() {
+        return Arena.HEAP;
+    }
+
     /** Copies host data to the backend, converting to {@code dtype} (e.g. BF16 weights to F32). */
     Tensor upload(HostTensor data, DType dtype);
 
