@@ -39,10 +39,12 @@ public final class SprintCli {
               bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
               spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
+              download      fetch a Hugging Face repo into the shared HF cache (./sprint download --help)
+              serve         OpenAI-images-compatible HTTP server with micro-batching, web page, metrics (./sprint serve --help)
               help          this text
 
             generate options:
-              --model DIR|REPO_ID       diffusers folder, or a repo id in the local Hugging Face cache
+              --model DIR|REPO_ID       diffusers folder, or a Hugging Face repo id (downloaded on first use)
                                         (default %s)
               --prompt TEXT             prompt; repeat for a batch drawn from one generator
               --output FILE.png         output file (default out.png); a batch writes FILE-0.png, FILE-1.png, ...
@@ -106,6 +108,8 @@ public final class SprintCli {
             case "bench" -> Bench.run(rest, out);
             case "export-onnx" -> ExportOnnx.run(rest, out);
             case "spark" -> SparkCommand.run(rest, out, err);
+            case "download" -> DownloadCommand.run(rest, out, err);
+            case "serve" -> ServeCommand.run(rest, out, err);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }

@@ -34,7 +34,7 @@ import javax.imageio.ImageIO;
  *
  * <pre>{@code
  * try (SprintImageModel model = SprintImageModel.builder()
- *         .model("/models/Sana_Sprint_0.6B_1024px_diffusers")   // or a repo id in the Hugging Face cache
+ *         .model("/models/Sana_Sprint_0.6B_1024px_diffusers")   // or a repo id (downloaded on first use)
  *         .steps(2)
  *         .build()) {
  *     Response<Image> r = model.generate("a red fox in the snow, watercolor");
@@ -243,7 +243,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
 
         private Builder() {}
 
-        /** Model folder (diffusers layout) or Hugging Face repo id in the local cache; default {@link Pipeline#DEFAULT_MODEL}. */
+        /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing); default {@link Pipeline#DEFAULT_MODEL}. */
         public Builder model(String pathOrRepoId) {
             pipelineBuilder.model(pathOrRepoId);
             pipelineSettings = true;

@@ -27,7 +27,7 @@ import org.springframework.ai.image.ImageResponseMetadata;
  *
  * <pre>{@code
  * try (SprintImageModel model = SprintImageModel.builder()
- *         .model("/models/Sana_Sprint_0.6B_1024px_diffusers")   // or a repo id in the Hugging Face cache
+ *         .model("/models/Sana_Sprint_0.6B_1024px_diffusers")   // or a repo id (downloaded on first use)
  *         .defaultOptions(SprintImageOptions.builder().steps(2).build())
  *         .build()) {
  *     ImageResponse r = model.call(new ImagePrompt("a red fox in the snow, watercolor",
@@ -200,7 +200,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
 
         private Builder() {}
 
-        /** Model folder (diffusers layout) or Hugging Face repo id in the local cache; default {@link Pipeline#DEFAULT_MODEL}. */
+        /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing); default {@link Pipeline#DEFAULT_MODEL}. */
         public Builder model(String pathOrRepoId) {
             pipelineBuilder.model(pathOrRepoId);
             pipelineSettings = true;

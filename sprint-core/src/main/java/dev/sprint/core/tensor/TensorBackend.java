@@ -355,4 +355,29 @@ public interface TensorBackend extends Backend {
     default List<Tensor> call(String name, List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> fn) {
         return fn.apply(inputs);
     }
+
+    /**
+     * Lets long backend work on the calling thread stop early: until the returned registration is closed,
+     * a backend that runs a whole component as one native call (ONNX Runtime runs each {@link #call} as one
+     * graph) asks {@code cancelled} before each such call and polls it while the call runs, and once it is
+     * true stops the call and throws {@link dev.sprint.api.GenerationCancelledException}; the backend stays
+     * usable. {@code cancelled} is invoked from another thread, so it must be thread-safe and quick (for
+     * {@code Thread.interrupt()}, capture the calling thread and test {@code isInterrupted()} on it).
+     * Registrations nest and are closed innermost first, on the thread that opened them (try-with-resources).
+     *
+     * <p>The default does nothing: an eager backend returns to its caller after every operation, so the
+     * caller's own checks (between layers, blocks or tiles) already bound the latency.
+     */
+    default Registration cancelWhen(java.util.function.BooleanSupplier cancelled) {
+        return Registration.NONE;
+    }
+
+    /** What {@link #cancelWhen} returns: closing it ends the registration. */
+    interface Registration extends AutoCloseable {
+        /** A registration that does nothing. */
+        Registration NONE = () -> {};
+
+        @Override
+        void close();
+    }
 }

@@ -25,7 +25,7 @@ public class SprintImageProperties {
     /** Prefix of these properties. */
     public static final String CONFIG_PREFIX = "spring.ai.sprint.image";
 
-    /** Model folder (diffusers layout) or Hugging Face repo id in the local Hugging Face cache. */
+    /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing). */
     private String model = Pipeline.DEFAULT_MODEL;
 
     /** Backend by name (djl, onnx); unset: sprint.backend / SPRINT_BACKEND, else the best usable one. */
