@@ -53,6 +53,10 @@ public final class DjlBackend implements TensorBackend {
     private final DType floatType;
     private final ThreadLocal<Deque<NDManager>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
     private final ThreadLocal<long[]> kernelNanos = ThreadLocal.withInitial(() -> new long[1]);
+    /** Per-thread chunk buffers of {@link #weight} streaming: converted values, and the source bytes. */
+    private final ThreadLocal<ByteBuffer[]> chunkBuffers = ThreadLocal.withInitial(() -> new ByteBuffer[] {
+            ByteBuffer.allocateDirect(TensorData.CHUNK_ELEMENTS * 8).order(ByteOrder.nativeOrder()),
+            ByteBuffer.allocateDirect(TensorData.CHUNK_ELEMENTS * 8).order(ByteOrder.LITTLE_ENDIAN)});
     private volatile boolean closed;
 
     DjlBackend(Device device, DType floatType) {
@@ -279,8 +283,11 @@ public final class DjlBackend implements TensorBackend {
         DataType dt = djl(target);
         Shape shape = new Shape(data.shape());
         int chunk = (int) Math.min(n, TensorData.CHUNK_ELEMENTS);
-        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, chunk * target.bytes())).order(ByteOrder.nativeOrder());
-        ByteBuffer scratch = ByteBuffer.allocateDirect(Math.max(1, chunk * data.dtype().bytes())); // reused: no garbage per chunk
+        // one pair of chunk buffers per thread, reused by every weight: a fresh pair per weight would leave
+        // gigabytes of direct buffers for the garbage collector while a checkpoint loads
+        ByteBuffer[] bufs = chunkBuffers.get();
+        ByteBuffer buf = bufs[0];
+        ByteBuffer scratch = bufs[1];
         return op(() -> {
             NDManager m = current();
             NDArray flat = m.create(new Shape(n), dt); // uninitialised; every element is written below
@@ -290,7 +297,8 @@ public final class DjlBackend implements TensorBackend {
                     buf.clear();
                     data.readAs(target, s, c, buf, scratch);
                     buf.flip();
-                    try (NDManager tmp = m.newSubManager(); NDArray part = tmp.create(buf, new Shape(c), dt)) {
+                    ByteBuffer part0 = buf.slice().order(ByteOrder.nativeOrder());
+                    try (NDManager tmp = m.newSubManager(); NDArray part = tmp.create(part0, new Shape(c), dt)) {
                         flat.set(new NDIndex("{}:{}", s, s + c), part);
                     }
                 }
