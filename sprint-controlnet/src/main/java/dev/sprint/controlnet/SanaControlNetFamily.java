@@ -14,6 +14,7 @@ import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Files;

@@ -16,6 +16,8 @@ import dev.sprint.core.image.ResolutionBinning;
 import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.sana.SanaPromptTokens;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.Guidance;
 import dev.sprint.core.spi.DenoiserHook;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -284,10 +286,7 @@ public final class SanaControlNetPipeline implements Pipeline {
 
     /** CFG on a [uncond; cond] batch: {@code u + g·(c − u)}; identity without CFG. */
     static Tensor guide(Tensor v, boolean cfg, double g) {
-        if (!cfg) return v;
-        List<Tensor> parts = v.backend().chunk(v, 2, 0);
-        Tensor u = parts.get(0);
-        return u.add(parts.get(1).sub(u).mul(g));
+        return cfg ? Guidance.combine(v, g) : v;
     }
 
     /** The control image as a latent (rows, C, h, w): preprocess, encode, × scaling factor. */

@@ -2,8 +2,10 @@ package dev.sprint.controlnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.sprint.controlnet.FlowMatchEulerScheduler.FlowMatchEulerConfig;
-import dev.sprint.controlnet.FlowMatchEulerScheduler.Schedule;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.FlowMatchEulerConfig;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.Schedule;
+import dev.sprint.core.sched.FlowMatchEulerSchedulerTest;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.spi.DenoiserHook;

@@ -14,11 +14,13 @@ import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.rng.TorchGenerator;
+import dev.sprint.core.sched.Denoiser;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.StepObserver;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
-import dev.sprint.swd.sampler.FlowMatchEuler;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.ScaleWiseSampler;
 import dev.sprint.swd.sampler.Sd3Denoiser;
@@ -113,12 +115,12 @@ final class StableDiffusion3Pipeline implements Pipeline {
 
             int steps = r.steps();
             long[] stepStart = {0};
-            ScaleWiseSampler.Denoiser timed = (x, ts, i) -> {
+            Denoiser timed = (x, ts, i) -> {
                 cancel.throwIfCancelled();
                 stepStart[0] = System.nanoTime();
                 return denoiser.velocity(x, ts, i);
             };
-            ScaleWiseSampler.StepObserver observer = (i, ts, x0, up, latents) -> {
+            StepObserver observer = (i, ts, x0, up, latents) -> {
                 double elapsed = ms(stepStart[0]);
                 timings.put("step_" + i, elapsed);
                 listener.onStep(new StepEvent(i, steps, ts, elapsed));
@@ -130,7 +132,9 @@ final class StableDiffusion3Pipeline implements Pipeline {
             } else {
                 long[] shape = {batch, channels, r.height() / vae.spatialCompression(), r.width() / vae.spatialCompression()};
                 Tensor init = backend.fromFloats(noise.randn(shape), shape);
-                latents = FlowMatchEuler.sample(backend, init, FlowMatchEuler.sigmas(steps, shift, trainSteps), timed, observer);
+                FlowMatchEulerScheduler euler = new FlowMatchEulerScheduler(
+                        new FlowMatchEulerScheduler.FlowMatchEulerConfig(trainSteps, shift, null, false));
+                latents = FlowMatchEulerScheduler.sample(backend, init, euler.schedule(steps), timed, observer);
             }
             cancel.throwIfCancelled();
             if (r.output() == OutputType.LATENT) {

@@ -3,6 +3,7 @@ package dev.sprint.core.gemma;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
@@ -26,15 +27,16 @@ public final class Gemma2Model implements AutoCloseable {
     private final Gemma2Config config;
     private final TensorBackend backend;
     private final WeightSource source;
-    public final Embedding embedTokens;
-    public final List<Gemma2DecoderLayer> layers;
-    public final RMSNorm norm;
+    private final Embedding embedTokens;
+    private final List<Gemma2DecoderLayer> layers;
+    private final RMSNorm norm;
 
     public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
         this.config = config;
         this.backend = w.backend();
         this.source = owned;
-        Weights root = w.has("embed_tokens.weight") ? w : w.sub("model"); // some exports keep the "model." prefix
+        // a Gemma2ForCausalLM checkpoint (architectures in config.json) keeps the decoder under "model."
+        Weights root = config.weightPrefix().isEmpty() ? w : w.sub("model");
         embedTokens = new Embedding(root.sub("embed_tokens"), config.vocabSize(), config.hiddenSize());
         layers = new ArrayList<>(config.numLayers());
         for (int i = 0; i < config.numLayers(); i++) {
@@ -92,6 +94,7 @@ public final class Gemma2Model implements AutoCloseable {
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
         h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {
+            Cancellation.check();
             h = layers.get(i).forward(h, config.isSliding(i) ? slidingMask : globalMask, cos, sin);
         }
         return norm.forward(h);
@@ -142,12 +145,12 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** One {@code Gemma2DecoderLayer}: sandwich norms around attention and MLP. */
     public static final class Gemma2DecoderLayer {
-        public final RMSNorm inputLayernorm;
-        public final Gemma2Attention selfAttn;
-        public final RMSNorm postAttentionLayernorm;
-        public final RMSNorm preFeedforwardLayernorm;
-        public final Gemma2Mlp mlp;
-        public final RMSNorm postFeedforwardLayernorm;
+        private final RMSNorm inputLayernorm;
+        private final Gemma2Attention selfAttn;
+        private final RMSNorm postAttentionLayernorm;
+        private final RMSNorm preFeedforwardLayernorm;
+        private final Gemma2Mlp mlp;
+        private final RMSNorm postFeedforwardLayernorm;
 
         Gemma2DecoderLayer(Gemma2Config c, Weights w) {
             double eps = c.rmsNormEps();
@@ -169,20 +172,20 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** {@code Gemma2Attention}, eager: soft-capped scores, then the additive mask, softmax, values. */
     public static final class Gemma2Attention {
-        public final Linear qProj;
-        public final Linear kProj;
-        public final Linear vProj;
-        public final Linear oProj;
+        private final Linear qProj;
+        private final Linear kProj;
+        private final Linear vProj;
+        private final Linear oProj;
         private final Gemma2Config c;
 
         Gemma2Attention(Gemma2Config c, Weights w) {
             this.c = c;
             long q = (long) c.numHeads() * c.headDim();
             long kv = (long) c.numKvHeads() * c.headDim();
-            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), q);
-            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), kv);
-            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), kv);
-            oProj = Linear.load(w.sub("o_proj"), q, c.hiddenSize());
+            qProj = new Linear(w.sub("q_proj"), c.hiddenSize(), q, c.attentionBias());
+            kProj = new Linear(w.sub("k_proj"), c.hiddenSize(), kv, c.attentionBias());
+            vProj = new Linear(w.sub("v_proj"), c.hiddenSize(), kv, c.attentionBias());
+            oProj = new Linear(w.sub("o_proj"), q, c.hiddenSize(), c.attentionBias());
         }
 
         Tensor forward(Tensor x, Tensor mask, Tensor cos, Tensor sin) {
@@ -198,8 +201,8 @@ public final class Gemma2Model implements AutoCloseable {
             k = repeatKv(k, c.numHeads() / c.numKvHeads());
             v = repeatKv(v, c.numHeads() / c.numKvHeads());
             Tensor scores = q.matmul(k.transpose(-2, -1)).mul(Math.pow(c.queryPreAttnScalar(), -0.5));
-            double cap = c.attnLogitSoftcapping();
-            if (cap > 0) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
+            Double cap = c.attnLogitSoftcapping();
+            if (cap != null) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
             scores = scores.add(mask);
             Tensor out = be.softmax(scores, -1).matmul(v);               // (B, H, L, hd)
             out = out.permute(0, 2, 1, 3).reshape(b, len, (long) c.numHeads() * hd);
@@ -232,15 +235,16 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** {@code Gemma2MLP}: down(act(gate(x)) · up(x)). */
     public static final class Gemma2Mlp {
-        public final Linear gateProj;
-        public final Linear upProj;
-        public final Linear downProj;
+        private final Linear gateProj;
+        private final Linear upProj;
+        private final Linear downProj;
         private final Activation act;
 
         Gemma2Mlp(Gemma2Config c, Weights w) {
-            gateProj = Linear.load(w.sub("gate_proj"), c.hiddenSize(), c.intermediateSize());
-            upProj = Linear.load(w.sub("up_proj"), c.hiddenSize(), c.intermediateSize());
-            downProj = Linear.load(w.sub("down_proj"), c.intermediateSize(), c.hiddenSize());
+            // Gemma2MLP: no biases
+            gateProj = new Linear(w.sub("gate_proj"), c.hiddenSize(), c.intermediateSize(), false);
+            upProj = new Linear(w.sub("up_proj"), c.hiddenSize(), c.intermediateSize(), false);
+            downProj = new Linear(w.sub("down_proj"), c.intermediateSize(), c.hiddenSize(), false);
             act = Activation.of(c.hiddenActivation());
         }
 

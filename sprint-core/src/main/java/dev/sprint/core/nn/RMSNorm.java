@@ -3,17 +3,23 @@ package dev.sprint.core.nn;
 import dev.sprint.core.tensor.Tensor;
 
 /**
- * RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight (+bias). Gemma's (1+w) variant is built
- * with {@link #gemma}.
+ * RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight (+bias), diffusers' {@code RMSNorm(dim, eps,
+ * elementwise_affine, bias)}. Gemma's (1+w) variant is built with {@link #gemma}.
  */
 public final class RMSNorm {
-    public final Tensor weight;
-    public final Tensor bias;
+    private final Tensor weight;
+    private final Tensor bias;
     private final double eps;
 
+    /** Affine without bias (diffusers' default {@code bias=False}). */
     public RMSNorm(Weights w, long dim, double eps, boolean affine) {
+        this(w, dim, eps, affine, false);
+    }
+
+    /** @param bias an additive bias after the scale (DC-AE's channel norms); only with {@code affine} */
+    public RMSNorm(Weights w, long dim, double eps, boolean affine, boolean bias) {
         this.weight = affine ? w.take("weight", dim) : null;
-        this.bias = affine && w.has("bias") ? w.take("bias", dim) : null;
+        this.bias = affine && bias ? w.take("bias", dim) : null;
         this.eps = eps;
     }
 

@@ -13,8 +13,12 @@ import java.util.TreeSet;
 /**
  * A path into a checkpoint while a model is being built: {@code w.sub("transformer_blocks").sub("0")
  * .take("attn1.to_q.weight", 1152, 1152)} reads {@code transformer_blocks.0.attn1.to_q.weight}, so a
- * model class's field path is the weight name. Shapes are checked; every tensor taken is recorded, so
- * {@link #requireAllUsed()} can reject unexpected weights.
+ * model class's field path is the weight name. The model asks for exactly the tensors its config implies
+ * (the architecture never depends on which tensors a file happens to hold): a tensor it asks for and the
+ * file lacks is a {@link ModelLoadException} naming the tensor and the file; shapes are checked against the
+ * config, dtypes must be floating point (the models compute in floats; an integer weight is named at load,
+ * not discovered inside a kernel); every tensor taken is recorded, so {@link #requireAllUsed()} rejects
+ * tensors no field took.
  */
 public final class Weights {
     private final WeightSource source;
@@ -55,23 +59,26 @@ public final class Weights {
         return sub(Integer.toString(index));
     }
 
+    /**
+     * Whether the checkpoint holds the tensor. Only for naming variants of one tensor (a tied weight stored
+     * under either of its names), never to decide the architecture.
+     */
     public boolean has(String child) {
         return source.names().contains(prefix + child);
-    }
-
-    /** Whether any tensor lives under {@code child.}. */
-    public boolean hasPrefix(String child) {
-        String p = prefix + child + ".";
-        return source.names().stream().anyMatch(n -> n.startsWith(p));
     }
 
     /** The host data of a tensor, shape-checked ({@code shape} empty = any shape), marked as used. */
     public HostTensor host(String child, long... shape) {
         String full = prefix + child;
         if (!source.names().contains(full)) {
-            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full));
+            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full)
+                    + " (the model's config requires it)");
         }
         HostTensor h = source.get(full, shape);
+        if (!h.dtype().isFloating()) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " is " + h.dtype()
+                    + "; the model computes in floating point (F32, F16 or BF16 expected)");
+        }
         if (shape.length > 0 && !Arrays.equals(h.shape(), shape)) {
             throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
                     + Arrays.toString(h.shape()) + ", the config implies " + Arrays.toString(shape));
@@ -83,11 +90,6 @@ public final class Weights {
     /** Uploads a tensor as a weight in the backend's compute type ({@code shape} empty = any shape). */
     public Tensor take(String child, long... shape) {
         return backend.weight(host(child, shape));
-    }
-
-    /** Like {@link #take}, or null when the checkpoint has no such tensor. */
-    public Tensor takeOptional(String child, long... shape) {
-        return has(child) ? take(child, shape) : null;
     }
 
     /** Throws if the checkpoint holds tensors no model field took (names them, up to 20). */

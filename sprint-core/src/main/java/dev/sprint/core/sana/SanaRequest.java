@@ -5,6 +5,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.OutputType;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
+import dev.sprint.core.sched.ScmScheduler;
 import java.awt.image.BufferedImage;
 import java.util.List;
 

@@ -7,6 +7,7 @@ import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.gemma.Gemma2Model;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.sched.ScmScheduler;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
 import java.util.Set;

@@ -17,6 +17,7 @@ import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.rng.BatchNoise;
+import dev.sprint.core.sched.ScmScheduler;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -138,33 +139,20 @@ public final class SanaSprintPipeline implements Pipeline {
             float[] guidance = transformer.config().guidanceEmbeds() ? fill(batch, g) : null;
 
             // 3. TrigFlow sCM steps
-            Tensor denoised = null;
             int steps = ts.length - 1;
-            for (int i = 0; i < steps; i++) {
+            long[] stepStart = {0};
+            final Tensor textEmbeds = embeds;
+            final long[][] textMask = mask;
+            Tensor finalLatents = scheduler.sample(backend, latents, ts, (x, tf, i) -> {
                 cancel.throwIfCancelled();
-                t = System.nanoTime();
-                float s = ts[i];
-                float next = ts[i + 1];
-                try (Scope step = backend.newScope()) {
-                    float sinS = (float) Math.sin(s);
-                    float cosS = (float) Math.cos(s);
-                    float tf = sinS / (cosS + sinS);                          // TrigFlow angle → flow time t'
-                    float c = (float) Math.sqrt(tf * tf + (1 - tf) * (1 - tf));
-                    Tensor xIn = latents.mul(1 / sd).mul(c);
-                    Tensor v = transformer.forward(xIn, fill(batch, tf), guidance, embeds, mask, null);
-                    // flow velocity → TrigFlow output F, then x0 = cos(s)·x − sin(s)·σd·F
-                    Tensor f = xIn.mul(1 - 2 * tf).add(v.mul(1 - 2 * tf + 2 * tf * tf)).mul(1.0 / c).mul(sd);
-                    Tensor x0 = latents.mul(cosS).sub(f.mul(sinS));
-                    Tensor z = backend.fromFloats(noise.randn(latentShape), latentShape).mul(sd); // drawn every step
-                    latents = step.keep(x0.mul(Math.cos(next)).add(z.mul(Math.sin(next))));
-                    denoised = step.keep(x0);
-                }
-                double elapsed = ms(t);
+                stepStart[0] = System.nanoTime();
+                return transformer.forward(x, tf, guidance, textEmbeds, textMask, null);
+            }, noise::randn, (i, s, x0, up, next) -> {
+                double elapsed = ms(stepStart[0]);
                 timings.put("step_" + i, elapsed);
                 listener.onStep(new StepEvent(i, steps, s, elapsed));
-            }
+            });
             cancel.throwIfCancelled();
-            Tensor finalLatents = denoised.mul(1 / sd);
             if (r.output() == OutputType.LATENT) {
                 float[] data = backend.toFloats(finalLatents);
                 timings.put("total", ms(start));

@@ -3,6 +3,7 @@ package dev.sprint.swd.text;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
@@ -34,11 +35,11 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
     private final CLIPTextConfig config;
     private final TensorBackend backend;
     private final WeightSource source;
-    public final Embedding tokenEmbedding;
-    public final Tensor positionEmbedding;
-    public final List<CLIPEncoderLayer> layers;
-    public final LayerNorm finalLayerNorm;
-    public final Linear textProjection;
+    private final Embedding tokenEmbedding;
+    private final Tensor positionEmbedding;
+    private final List<CLIPEncoderLayer> layers;
+    private final LayerNorm finalLayerNorm;
+    private final Linear textProjection;
 
     public CLIPTextModelWithProjection(CLIPTextConfig c, Weights w, WeightSource owned) {
         this.config = c;
@@ -102,6 +103,7 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         Tensor h = tokenEmbedding.forward(ids).add(positionEmbedding.slice(0, 0, len));
         Tensor penultimate = h;
         for (int i = 0; i < layers.size(); i++) {
+            Cancellation.check();
             if (i == layers.size() - 1) penultimate = h;
             h = layers.get(i).forward(h, causalMask);
         }
@@ -138,19 +140,19 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** {@code CLIPEncoderLayer}: x + attn(ln1(x)); x + mlp(ln2(x)). */
     public static final class CLIPEncoderLayer {
-        public final LayerNorm layerNorm1;
-        public final CLIPAttention selfAttn;
-        public final LayerNorm layerNorm2;
-        public final Linear fc1;
-        public final Linear fc2;
+        private final LayerNorm layerNorm1;
+        private final CLIPAttention selfAttn;
+        private final LayerNorm layerNorm2;
+        private final Linear fc1;
+        private final Linear fc2;
         private final Activation act;
 
         CLIPEncoderLayer(CLIPTextConfig c, Weights w) {
             layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true);
             selfAttn = new CLIPAttention(c, w.sub("self_attn"));
             layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true);
-            fc1 = Linear.load(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize());
-            fc2 = Linear.load(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize());
+            fc1 = new Linear(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize(), true);
+            fc2 = new Linear(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize(), true);
             act = Activation.of(c.hiddenAct());
         }
 
@@ -162,18 +164,18 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** {@code CLIPAttention}: q scaled by head_dim^-0.5 before q·kᵀ, additive causal mask, softmax. */
     public static final class CLIPAttention {
-        public final Linear qProj;
-        public final Linear kProj;
-        public final Linear vProj;
-        public final Linear outProj;
+        private final Linear qProj;
+        private final Linear kProj;
+        private final Linear vProj;
+        private final Linear outProj;
         private final int heads;
         private final int headDim;
 
         CLIPAttention(CLIPTextConfig c, Weights w) {
-            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), c.hiddenSize());
-            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), c.hiddenSize());
-            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), c.hiddenSize());
-            outProj = Linear.load(w.sub("out_proj"), c.hiddenSize(), c.hiddenSize());
+            qProj = new Linear(w.sub("q_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            kProj = new Linear(w.sub("k_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            vProj = new Linear(w.sub("v_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            outProj = new Linear(w.sub("out_proj"), c.hiddenSize(), c.hiddenSize(), true);
             heads = c.numAttentionHeads();
             headDim = c.headDim();
         }

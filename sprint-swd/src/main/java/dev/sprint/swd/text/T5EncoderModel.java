@@ -2,6 +2,7 @@ package dev.sprint.swd.text;
 
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
@@ -23,10 +24,10 @@ public final class T5EncoderModel implements AutoCloseable {
     private final T5Config config;
     private final TensorBackend backend;
     private final WeightSource source;
-    public final Embedding shared;
-    public final Tensor relativeAttentionBias; // (buckets, heads), of block 0
-    public final List<T5Block> block;
-    public final RMSNorm finalLayerNorm;
+    private final Embedding shared;
+    private final Tensor relativeAttentionBias; // (buckets, heads), of block 0
+    private final List<T5Block> block;
+    private final RMSNorm finalLayerNorm;
 
     public T5EncoderModel(T5Config c, Weights w, WeightSource owned) {
         this.config = c;
@@ -80,7 +81,10 @@ public final class T5EncoderModel implements AutoCloseable {
         // (L·L, H) → (1, H, L, L)
         Tensor bias = backend.indexSelect(relativeAttentionBias, 0, buckets)
                 .reshape(len, len, config.numHeads()).permute(2, 0, 1).reshape(1, config.numHeads(), len, len);
-        for (T5Block blk : block) h = blk.forward(h, bias);
+        for (T5Block blk : block) {
+            Cancellation.check();
+            h = blk.forward(h, bias);
+        }
         return finalLayerNorm.forward(h);
     }
 
@@ -119,15 +123,15 @@ public final class T5EncoderModel implements AutoCloseable {
 
     /** {@code T5Block} of the encoder: self-attention layer then feed-forward layer, both pre-norm residual. */
     public static final class T5Block {
-        public final RMSNorm attnLayerNorm;
-        public final Linear q;
-        public final Linear k;
-        public final Linear v;
-        public final Linear o;
-        public final RMSNorm ffLayerNorm;
-        public final Linear wi0;
-        public final Linear wi1;
-        public final Linear wo;
+        private final RMSNorm attnLayerNorm;
+        private final Linear q;
+        private final Linear k;
+        private final Linear v;
+        private final Linear o;
+        private final RMSNorm ffLayerNorm;
+        private final Linear wi0;
+        private final Linear wi1;
+        private final Linear wo;
         private final Activation act;
         private final T5Config c;
 

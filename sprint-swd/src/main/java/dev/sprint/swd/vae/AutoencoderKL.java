@@ -2,6 +2,7 @@ package dev.sprint.swd.vae;
 
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.GroupNorm;
 import dev.sprint.core.nn.Linear;
@@ -39,14 +40,14 @@ public final class AutoencoderKL implements AutoCloseable {
     private final KLConfig config;
     private final TensorBackend backend;
     private final WeightSource source;
-    public final Encoder encoder;
-    public final Decoder decoder;
+    private final Encoder encoder;
+    private final Decoder decoder;
 
     public AutoencoderKL(KLConfig config, Weights w, WeightSource owned) {
         this.config = config;
         this.backend = w.backend();
         this.source = owned;
-        encoder = w.hasPrefix("encoder") ? new Encoder(config, w.sub("encoder")) : null;
+        encoder = new Encoder(config, w.sub("encoder"));
         decoder = new Decoder(config, w.sub("decoder"));
         w.requireAllUsed();
     }
@@ -85,7 +86,6 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
     public Tensor[] encode(Tensor image) {
-        if (encoder == null) throw new dev.sprint.api.ModelLoadException("this AutoencoderKL checkpoint has no encoder weights");
         List<Tensor> out = backend.call("vae_kl_encoder", List.of(image), in -> {
             try (Scope s = backend.newScope()) {
                 Tensor moments = encoder.forward(in.get(0));
@@ -250,6 +250,7 @@ public final class AutoencoderKL implements AutoCloseable {
             TensorBackend be = z.backend();
             Tensor h = midBlock.forward(convIn.forward(z));
             for (int i = 0; i < upResnets.size(); i++) {
+                Cancellation.check();
                 for (ResnetBlock2D r : upResnets.get(i)) h = r.forward(h);
                 if (upsamplers.get(i) != null) {
                     h = be.interpolate(h, (int) h.size(2) * 2, (int) h.size(3) * 2, ResizeMode.NEAREST, false);
