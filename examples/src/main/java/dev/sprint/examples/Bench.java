@@ -59,13 +59,13 @@ final class Bench {
         int runs = opt(a.getInt("runs"), 3);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
-        dev.sprint.api.SwdSpec swd = SprintCli.swdSpec(a, System.err);
+        dev.sprint.swd.sampler.SwdSpec swd = SprintCli.swdSpec(a, System.err);
         Integer maxLen = a.getInt("max-sequence-length");
         a.rejectUnknown();
         Pipeline.Builder b = Pipeline.builder().model(model);
         if (backend != null) b.backend(backend);
         if (threads != null) b.threads(threads);
-        if (swd != null) b.swd(swd);
+        if (swd != null) b.with(swd);
         GenerationRequest.Builder rb = GenerationRequest.builder().prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt)
                 .seed(42).size(width, height).resolutionBinning(false);
         if (swd == null) rb.steps(steps);    // an SwD table fixes the steps

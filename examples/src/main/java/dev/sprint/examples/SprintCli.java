@@ -7,7 +7,10 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.Precision;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
-import dev.sprint.api.SwdSpec;
+import dev.sprint.controlnet.ControlImage;
+import dev.sprint.controlnet.ControlNet;
+import dev.sprint.core.pipeline.ComponentSource;
+import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
 import dev.sprint.swd.sampler.SwdPreset;
@@ -128,11 +131,11 @@ public final class SprintCli {
         Integer threads = a.getInt("threads");
         if (threads != null) pb.threads(threads);
         String controlNet = a.get("controlnet");
-        if (controlNet != null) pb.controlNet(controlNet);
+        if (controlNet != null) pb.with(ControlNet.of(controlNet));
         SwdSpec swd = swdSpec(a, err);
-        if (swd != null) pb.swd(swd);
+        if (swd != null) pb.with(swd);
         String components = a.get("components");
-        if (components != null) pb.extension("sana.components", components);
+        if (components != null) pb.with(ComponentSource.of(components));
 
         GenerationRequest.Builder rb = GenerationRequest.builder();
         List<String> prompts = a.all("prompt");
@@ -143,7 +146,7 @@ public final class SprintCli {
         Integer steps = a.getInt("steps");
         if (steps != null) rb.steps(steps);
         Long seed = a.getLong("seed");
-        rb.seed(seed != null ? seed : new java.security.SecureRandom().nextLong() & 0xFFFFFFFFL);
+        if (seed != null) rb.seed(seed); // else the pipeline's seed rule draws one (reported with the result)
         Integer w = a.getInt("width");
         Integer h = a.getInt("height");
         if (w != null) rb.width(w);
@@ -172,9 +175,12 @@ public final class SprintCli {
             throw new CliException("--strength needs --image");
         }
         String control = a.get("control-image");
-        if (control != null) rb.controlImage(readImage(control));
         Double controlScale = a.getDouble("control-scale");
-        if (controlScale != null) rb.controlScale(controlScale);
+        if (control != null) {
+            rb.with(new ControlImage(readImage(control), controlScale));
+        } else if (controlScale != null) {
+            throw new CliException("--control-scale needs --control-image");
+        }
         String output = a.get("output");
         if (output == null) output = "out.png";
         a.rejectUnknown();

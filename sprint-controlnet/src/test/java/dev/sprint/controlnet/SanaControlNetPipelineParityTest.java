@@ -8,6 +8,7 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
@@ -32,7 +33,7 @@ public abstract class SanaControlNetPipelineParityTest {
     private Pipeline openAt(java.nio.file.Path root) {
         ModelFolder folder = ModelFolder.open(root);
         PipelineSettings s = Pipeline.builder().model(folder.root())
-                .extension(SanaControlNetFamily.COMPONENTS_KEY, Golden.sana().resolve("model").toString()).settings();
+                .with(ComponentSource.of(Golden.sana().resolve("model"))).settings();
         return new SanaControlNetFamily().open(folder, s, newBackend());
     }
 
@@ -63,7 +64,7 @@ public abstract class SanaControlNetPipelineParityTest {
     private GenerationRequest request(Map<String, HostTensor> c) {
         return GenerationRequest.builder().prompt("a lighthouse on a cliff").negativePrompt("").steps(2).guidanceScale(4.5)
                 .seed(20250701L).size(160, 96).resolutionBinning(false)
-                .controlImage(image(Golden.get(c, "control_image_uint8"))).controlScale(0.7).build();
+                .with(ControlImage.of(image(Golden.get(c, "control_image_uint8")), 0.7)).build();
     }
 
     @Test
@@ -91,7 +92,8 @@ public abstract class SanaControlNetPipelineParityTest {
         java.nio.file.Files.createSymbolicLink(dir.resolve("transformer"), cn.resolve("transformer"));
         java.nio.file.Files.createSymbolicLink(dir.resolve("scheduler"), cn.resolve("scheduler"));
         Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/pipeline_controlnet.safetensors"));
-        GenerationRequest withZero = request(c).toBuilder().controlScale(0.0).build();
+        GenerationRequest withZero = request(c).toBuilder()
+                .with(ControlImage.of(image(Golden.get(c, "control_image_uint8")), 0.0)).build();
         GenerationRequest plain = GenerationRequest.builder().prompt("a lighthouse on a cliff").negativePrompt("").steps(2)
                 .guidanceScale(4.5).seed(20250701L).size(160, 96).resolutionBinning(false).build();
         try (Pipeline base = openAt(dir)) {

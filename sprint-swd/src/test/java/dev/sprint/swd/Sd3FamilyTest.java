@@ -24,7 +24,7 @@ class Sd3FamilyTest {
     @Test
     void publicBuilderOpensAnSd3FolderWithSwd() {
         SwdConfig swd = SwdConfig.of(MODEL.resolve("swd"), ScaleSchedule.parse("4,8,12,16", "1.0,0.9454,0.7904,0.6022,0"));
-        try (Pipeline p = Pipeline.builder().model(MODEL).backend("djl").swd(swd).maxSequenceLength(16).seed(8).build()) {
+        try (Pipeline p = Pipeline.builder().model(MODEL).backend("djl").with(swd).maxSequenceLength(16).seed(8).build()) {
             assertTrue(p.describe().get("sampler").startsWith("swd"), p.describe().toString());
             GeneratedImage img = p.generate("a photo of a cat");
             assertEquals(128, img.width());
@@ -35,7 +35,7 @@ class Sd3FamilyTest {
     @Test
     void swdOnASanaFolderIsRejected() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> Pipeline.builder()
-                .model(Golden.sana().resolve("model")).backend("djl").swd(SwdPreset.MEDIUM_6_STEPS).build());
+                .model(Golden.sana().resolve("model")).backend("djl").with(SwdPreset.MEDIUM_6_STEPS).build());
         assertTrue(e.getMessage().contains("StableDiffusion3Pipeline"), e.getMessage());
     }
 
@@ -43,7 +43,7 @@ class Sd3FamilyTest {
     void tableNotDivisibleByThePatchIsRejected() {
         SwdConfig odd = SwdConfig.of(MODEL.resolve("swd"), ScaleSchedule.parse("5,8", "1.0,0.5,0"));
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
-                () -> Pipeline.builder().model(MODEL).backend("djl").swd(odd).build());
+                () -> Pipeline.builder().model(MODEL).backend("djl").with(odd).build());
         assertTrue(e.getMessage().contains("patch"), e.getMessage());
     }
 
@@ -51,7 +51,7 @@ class Sd3FamilyTest {
     void missingAdapterIsAClearError(@TempDir Path empty) {
         SwdConfig none = SwdConfig.of(empty, SwdPreset.MEDIUM_4_STEPS_2026.schedule());
         ModelLoadException e = assertThrows(ModelLoadException.class,
-                () -> Pipeline.builder().model(MODEL).backend("djl").swd(none).build());
+                () -> Pipeline.builder().model(MODEL).backend("djl").with(none).build());
         assertTrue(e.getMessage().contains("adapter_config.json"), e.getMessage());
     }
 
@@ -64,7 +64,7 @@ class Sd3FamilyTest {
         String cfg = Files.readString(MODEL.resolve("swd/adapter_config.json")).replaceFirst("\"r\": 4", "\"r\": 8");
         Files.writeString(a.resolve("adapter_config.json"), cfg);
         RuntimeException e = assertThrows(RuntimeException.class, () -> Pipeline.builder().model(MODEL).backend("djl")
-                .swd(SwdConfig.of(a, SwdPreset.MEDIUM_4_STEPS_2026.schedule())).build());
+                .with(SwdConfig.of(a, SwdPreset.MEDIUM_4_STEPS_2026.schedule())).build());
         assertTrue(e instanceof ModelLoadException || e instanceof InvalidRequestException, e.toString());
     }
 

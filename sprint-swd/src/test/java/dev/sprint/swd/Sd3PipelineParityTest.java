@@ -13,7 +13,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.OutputType;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
-import dev.sprint.api.SwdSpec;
+import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -51,7 +51,7 @@ public abstract class Sd3PipelineParityTest {
 
     private Pipeline open(SwdSpec swd) {
         Pipeline.Builder b = Pipeline.builder().model(MODEL);
-        if (swd != null) b.swd(swd);
+        if (swd != null) b.with(swd);
         PipelineSettings s = b.settings();
         Pipeline p = new Sd3Family().open(ModelFolder.open(MODEL), s, backend());
         opened.add(p);

@@ -78,6 +78,18 @@ public final class ModelFolder {
         return p;
     }
 
+    /**
+     * Fails with an {@link dev.sprint.api.UnsupportedModelException} when model_index.json declares the component
+     * with another class than one of {@code accepted} (a component it does not declare passes).
+     */
+    public void requireClass(String component, java.util.Set<String> accepted) {
+        String declared = declaredClass(component);
+        if (declared != null && !accepted.contains(declared)) {
+            throw new dev.sprint.api.UnsupportedModelException("model_index.json of " + root + " declares " + component
+                    + " as " + declared + "; this pipeline implements " + accepted);
+        }
+    }
+
     /** Whether the folder has the component's sub-folder (a component may come from another folder). */
     public boolean hasFolder(String name) {
         return Files.isDirectory(root.resolve(name));

@@ -1,12 +1,15 @@
 package dev.sprint.core.sana;
 
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.dcae.AutoencoderDC;
-import dev.sprint.core.gemma.Gemma2Model;
-import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.Component;
+import dev.sprint.core.pipeline.ComponentSource;
+import dev.sprint.core.pipeline.Components;
+import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.sched.ScmScheduler;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
@@ -22,8 +25,13 @@ public final class SanaSprintFamily implements ModelFamily {
     }
 
     @Override
+    public Set<Class<? extends PipelineOption>> pipelineOptions() {
+        return Set.of(ComponentSource.class);
+    }
+
+    @Override
     public boolean accepts(ModelFolder folder, PipelineSettings settings) {
-        return settings.controlNet() == null && CLASSES.contains(folder.pipelineClass());
+        return CLASSES.contains(folder.pipelineClass());
     }
 
     @Override
@@ -34,9 +42,17 @@ public final class SanaSprintFamily implements ModelFamily {
                     + "; only SCMScheduler (TrigFlow sCM) is supported for this pipeline");
         }
         ScmScheduler scm = ScmScheduler.from(folder.config("scheduler"));
-        SanaTextEncoder text = SanaTextEncoder.load(folder, backend);
-        SanaTransformer2DModel transformer = SanaTransformer2DModel.load(folder.component("transformer"), backend);
-        AutoencoderDC vae = AutoencoderDC.load(folder.component("vae"), backend);
-        return new SanaSprintPipeline(settings.model(), folder, backend, text, transformer, vae, scm, settings.defaults());
+        Components parts = new Components();
+        try {
+            Component<SanaTextEncoder> text = SanaLoader.textEncoder(parts, folder, settings, backend);
+            Component<SanaTransformer2DModel> transformer = SanaLoader.transformer(parts, folder, backend);
+            Component<AutoencoderDC> vae = SanaLoader.vae(parts, folder, settings, backend);
+            return new SanaSprintPipeline(new PipelineContext(settings.model(), folder, settings, backend, parts), text,
+                    transformer, vae, scm);
+        } catch (RuntimeException e) {
+            throw parts.closeAfter(e);
+        } catch (Error e) {
+            throw parts.closeAfter(e);
+        }
     }
 }

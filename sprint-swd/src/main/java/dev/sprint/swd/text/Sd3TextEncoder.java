@@ -3,6 +3,7 @@ package dev.sprint.swd.text;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.RequestLimits;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -85,12 +86,29 @@ public final class Sd3TextEncoder implements AutoCloseable {
         return t5 != null;
     }
 
-    /** Encodes prompts; {@code maxSequenceLength} is the T5 length (1..512, default 256). */
+    /**
+     * Encodes prompts; {@code maxSequenceLength} is the T5 length (1..512, default 256). The encoders run
+     * {@value RequestLimits#TEXT_CHUNK} prompts at a time.
+     */
     public Embeddings encode(List<String> prompts, int maxSequenceLength) {
         if (prompts.isEmpty()) throw new InvalidRequestException("no prompts to encode");
         if (maxSequenceLength < 1 || maxSequenceLength > MAX_SEQUENCE_LENGTH) {
             throw new InvalidRequestException("max sequence length must be 1.." + MAX_SEQUENCE_LENGTH + ", got " + maxSequenceLength);
         }
+        if (prompts.size() <= RequestLimits.TEXT_CHUNK) return encodeChunk(prompts, maxSequenceLength);
+        List<Tensor> embeds = new ArrayList<>();
+        List<Tensor> pooled = new ArrayList<>();
+        for (int from = 0; from < prompts.size(); from += RequestLimits.TEXT_CHUNK) {
+            Embeddings e = encodeChunk(prompts.subList(from, Math.min(prompts.size(), from + RequestLimits.TEXT_CHUNK)),
+                    maxSequenceLength);
+            embeds.add(e.promptEmbeds());
+            pooled.add(e.pooled());
+        }
+        TensorBackend be = clipL.backend();
+        return new Embeddings(be.concat(embeds, 0), be.concat(pooled, 0));
+    }
+
+    private Embeddings encodeChunk(List<String> prompts, int maxSequenceLength) {
         TensorBackend be = clipL.backend();
         try (Scope scope = be.newScope()) {
             CLIPTextModelWithProjection.Output l = clipL.forward(tokenizerL.encode(prompts));
