@@ -22,6 +22,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +42,10 @@ public final class SprintCli {
               diagnostics   which backends were found, which devices and native libraries each can use, and why not
               bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
+              soak          run one pipeline N times and report memory, heap, files and threads (./sprint soak --help)
               help          this text
+
+            Any command takes --verbose: show the libraries' log lines (DJL, ONNX Runtime) too.
 
             generate options:
               --model DIR|REPO_ID       diffusers folder, or a repo id in the local Hugging Face cache
@@ -82,6 +86,12 @@ public final class SprintCli {
     private SprintCli() {}
 
     public static void main(String[] argv) {
+        if (Arrays.asList(argv).contains("--verbose")) {
+            // before any logger exists: slf4j-simple reads its levels once
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "info");
+            argv = Arrays.stream(argv).filter(x -> !x.equals("--verbose")).toArray(String[]::new);
+        }
         int code;
         try {
             code = run(argv, System.out, System.err);
@@ -107,6 +117,7 @@ public final class SprintCli {
             case "diagnostics" -> Diagnostics.run(out);
             case "bench" -> Bench.run(rest, out);
             case "export-onnx" -> ExportOnnx.run(rest, out);
+            case "soak" -> SoakCommand.run(rest, out);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }

@@ -9,6 +9,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.TestFolders;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
 import dev.sprint.swd.sampler.SwdPreset;
@@ -66,6 +67,31 @@ class Sd3FamilyTest {
         RuntimeException e = assertThrows(RuntimeException.class, () -> Pipeline.builder().model(MODEL).backend("djl")
                 .with(SwdConfig.of(a, SwdPreset.MEDIUM_4_STEPS_2026.schedule())).build());
         assertTrue(e instanceof ModelLoadException || e instanceof InvalidRequestException, e.toString());
+    }
+
+    @Test
+    void aLaterComponentThatFailsReleasesTheEarlierOnes(@TempDir Path tmp) {
+        // transformer and VAE load first; the T5 checkpoint lacks a tensor
+        Path dir = TestFolders.copy(MODEL, tmp.resolve("model"));
+        TestFolders.editSafetensors(dir.resolve("text_encoder_3/model.safetensors"), m -> {
+            java.util.Map<String, dev.sprint.core.tensor.HostTensor> out = new java.util.LinkedHashMap<>(m);
+            out.remove("encoder.final_layer_norm.weight");
+            return out;
+        });
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> Pipeline.builder().model(dir).backend("djl").build());
+        assertTrue(e.getMessage().contains("encoder.final_layer_norm.weight"), e.getMessage());
+        assertEquals(0, TestFolders.openFilesUnder(dir), "transformer, VAE, CLIP and tokenizers were released");
+    }
+
+    @Test
+    void closeReleasesEveryFile(@TempDir Path tmp) {
+        Path dir = TestFolders.copy(MODEL, tmp.resolve("model"));
+        Pipeline p = Pipeline.builder().model(dir).backend("djl").maxSequenceLength(16).build();
+        assertTrue(TestFolders.openFilesUnder(dir) > 0);
+        p.close();
+        assertEquals(0, TestFolders.openFilesUnder(dir));
+        assertThrows(dev.sprint.api.PipelineClosedException.class, () -> p.generate("a cat"));
     }
 
     @Test

@@ -416,8 +416,10 @@ public final class AutoencoderDC implements AutoCloseable {
         Tensor forward(Tensor x) {
             Tensor h = convIn.forward(x);
             for (List<Block> stage : downBlocks) {
-                Cancellation.check();
-                for (Block b : stage) h = b.forward(h);
+                for (Block b : stage) {
+                    Cancellation.check();
+                    h = b.forward(h);
+                }
             }
             Tensor out = convOut.forward(h);
             return outGroup > 0 ? out.add(groupMean(h, outGroup)) : out;
@@ -460,9 +462,12 @@ public final class AutoencoderDC implements AutoCloseable {
             Tensor h = convIn.forward(z);
             if (inRepeats > 0) h = h.add(repeatInterleave(z, inRepeats));
             for (int i = upBlocks.size() - 1; i >= 0; i--) {
-                Cancellation.check();
-                for (Block b : upBlocks.get(i)) h = b.forward(h);
+                for (Block b : upBlocks.get(i)) {
+                    Cancellation.check(); // between blocks (and so between stages): a cancel stops within one block
+                    h = b.forward(h);
+                }
             }
+            Cancellation.check();
             h = convAct.apply(channelNorm(normOut, h));
             return convOut.forward(h);
         }

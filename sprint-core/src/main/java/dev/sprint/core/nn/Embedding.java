@@ -5,7 +5,7 @@ import dev.sprint.core.tensor.Tensor;
 
 /** {@code nn.Embedding}: rows of weight (num, dim) selected by I64 ids of any shape. */
 public final class Embedding {
-    public final Tensor weight;
+    private final Tensor weight;
 
     public Embedding(Weights w, long num, long dim) {
         this.weight = w.take("weight", num, dim);

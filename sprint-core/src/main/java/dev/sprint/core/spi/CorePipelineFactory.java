@@ -57,8 +57,48 @@ public final class CorePipelineFactory implements PipelineFactory {
     }
 
     private Pipeline openChecked(PipelineSettings settings) {
-        Path dir = ModelLocator.resolve(settings.model());
-        ModelFolder folder = ModelFolder.open(dir);
+        ModelFolder folder = ModelFolder.open(ModelLocator.resolve(settings.model()));
+        ModelFamily family = family(folder, settings);
+        BackendProvider provider = Backends.select(settings.backend());
+        Backend opened = provider.open(settings.backendOptions());
+        if (!(opened instanceof TensorBackend backend)) {
+            opened.close();
+            throw new BackendUnavailableException("backend '" + provider.name() + "' does not implement Sprint's tensor API");
+        }
+        return open(family, folder, settings, backend);
+    }
+
+    /**
+     * Opens a pipeline on a backend the caller opened (embedders that manage backends themselves, tests): the
+     * same folder resolution, family selection and option checks as {@link #open(PipelineSettings)}. The
+     * backend is owned by the returned pipeline, and closed here if opening fails.
+     */
+    public static Pipeline open(PipelineSettings settings, TensorBackend backend) {
+        try {
+            ModelFolder folder = ModelFolder.open(ModelLocator.resolve(settings.model()));
+            return open(family(folder, settings), folder, settings, backend);
+        } catch (SprintException e) {
+            backend.close();
+            throw e;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw new ModelLoadException("cannot open " + settings.model() + ": " + e, e);
+        }
+    }
+
+    private static Pipeline open(ModelFamily family, ModelFolder folder, PipelineSettings settings, TensorBackend backend) {
+        LOG.info("opening {} with family {} on {} ({})", folder.root(), family.name(), backend.name(), backend.device());
+        try {
+            return family.open(folder, settings, backend);
+        } catch (RuntimeException | Error e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    /** The family that opens the folder with these settings; every option set must be one it reads. */
+    private static ModelFamily family(ModelFolder folder, PipelineSettings settings) {
+        Path dir = folder.root();
         List<ModelFamily> families = families();
         ModelFamily family = families.stream().filter(f -> f.accepts(folder, settings)).findFirst().orElseThrow(() -> {
             String cls = folder.pipelineClass();
@@ -77,19 +117,7 @@ public final class CorePipelineFactory implements PipelineFactory {
                         + (o.requirement() == null ? "" : "; it needs " + o.requirement()));
             }
         }
-        BackendProvider provider = Backends.select(settings.backend());
-        Backend opened = provider.open(settings.backendOptions());
-        if (!(opened instanceof TensorBackend backend)) {
-            opened.close();
-            throw new BackendUnavailableException("backend '" + provider.name() + "' does not implement Sprint's tensor API");
-        }
-        LOG.info("opening {} with family {} on {} ({})", dir, family.name(), backend.name(), backend.device());
-        try {
-            return family.open(folder, settings, backend);
-        } catch (RuntimeException | Error e) {
-            backend.close();
-            throw e;
-        }
+        return family;
     }
 
     private static List<String> names(List<PipelineOption> options) {

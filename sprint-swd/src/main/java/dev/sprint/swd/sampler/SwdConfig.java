@@ -16,7 +16,7 @@ import java.util.List;
  */
 public record SwdConfig(String weights, ScaleSchedule schedule) implements SwdSpec {
     public SwdConfig {
-        java.util.Objects.requireNonNull(schedule, "schedule");
+        if (schedule == null) throw new dev.sprint.api.InvalidRequestException("the SwD schedule is null");
     }
 
     /** A local adapter folder with a table. */

@@ -25,13 +25,27 @@ public final class AutoencoderKL implements AutoCloseable {
     /** The config fields used. */
     public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
                            int groups, boolean midAttention, double scalingFactor, double shiftFactor) {
+        /** Parses and validates: counts and widths positive and bounded, groups dividing every width, a finite positive scaling. */
         static KLConfig from(Config c) {
             if (c.getBoolean("use_quant_conv", false) || c.getBoolean("use_post_quant_conv", false)) {
                 throw new dev.sprint.api.UnsupportedModelException("AutoencoderKL with quant convs is not supported (" + c.origin() + ")");
             }
-            return new KLConfig(c.getInt("in_channels", 3), c.getInt("out_channels", 3), c.getInt("latent_channels"),
-                    c.getIntArray("block_out_channels"), c.getInt("layers_per_block"), c.getInt("norm_num_groups", 32),
-                    c.getBoolean("mid_block_add_attention", true), c.getDouble("scaling_factor"), c.getDouble("shift_factor", 0.0));
+            int[] channels = c.getIntArray("block_out_channels", 1, 1 << 16);
+            if (channels.length < 1 || channels.length > 16) {
+                throw new dev.sprint.api.ModelLoadException("key 'block_out_channels' in " + c.origin() + " lists "
+                        + channels.length + " blocks; 1..16 are supported");
+            }
+            int groups = c.getInt("norm_num_groups", 32, 1, 1 << 16);
+            for (int ch : channels) {
+                if (ch % groups != 0) {
+                    throw new dev.sprint.api.ModelLoadException("block_out_channels " + ch + " is not a multiple of norm_num_groups "
+                            + groups + " (" + c.origin() + ")");
+                }
+            }
+            return new KLConfig(c.getInt("in_channels", 3, 1, 64), c.getInt("out_channels", 3, 1, 64),
+                    c.getInt("latent_channels", 1, 4096), channels, c.getInt("layers_per_block", 1, 64), groups,
+                    c.getBoolean("mid_block_add_attention", true), c.getPositive("scaling_factor", 1000),
+                    c.getDouble("shift_factor", 0.0, -1000, 1000));
         }
     }
 
