@@ -20,9 +20,11 @@ import java.util.Map;
  */
 final class ControlNetConditioning implements SanaConditioning<ControlImage> {
     private final Component<SanaControlNetModel> controlNet;
+    private final SanaControlNetConfig config;
 
-    ControlNetConditioning(Component<SanaControlNetModel> controlNet) {
+    ControlNetConditioning(Component<SanaControlNetModel> controlNet, SanaControlNetConfig config) {
         this.controlNet = controlNet;
+        this.config = config;
     }
 
     @Override
@@ -64,7 +66,7 @@ final class ControlNetConditioning implements SanaConditioning<ControlImage> {
     @Override
     public Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
-        m.put("controlnet", controlNet.get().config().numLayers() + " blocks");
+        m.put("controlnet", config.numLayers() + " blocks");
         return m;
     }
 }

@@ -6,6 +6,7 @@ import dev.sprint.api.PipelineOption;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
+import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.sana.SanaFamily;
@@ -75,10 +76,10 @@ public final class SanaControlNetFamily implements ModelFamily {
         if (cls.equals("SanaControlNetPipeline") && cnDir == null) {
             throw new ModelLoadException(folder.root() + " is a SanaControlNetPipeline without a controlnet/ component");
         }
-        if (cnDir == null) return SanaFamily.open(folder, settings, backend, null, null);
+        if (cnDir == null) return SanaFamily.open(folder, settings, backend, null);
         folder.requireClass("controlnet", Set.of("SanaControlNetModel"));
+        SanaControlNetConfig config = SanaControlNetConfig.from(Config.read(cnDir.resolve("config.json")));
         return SanaFamily.open(folder, settings, backend,
-                parts -> new ControlNetConditioning(parts.load("controlnet", () -> SanaControlNetModel.load(cnDir, backend))),
-                null);
+                parts -> new ControlNetConditioning(parts.load("controlnet", () -> SanaControlNetModel.load(cnDir, backend)), config));
     }
 }

@@ -6,6 +6,7 @@ import dev.sprint.core.nn.AdaLayerNormSingle;
 import dev.sprint.core.nn.AttentionMask;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.PatchEmbed;
 import dev.sprint.core.nn.PixArtAlphaTextProjection;
@@ -15,7 +16,7 @@ import dev.sprint.core.nn.Timesteps;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.sana.SanaTransformer2DModel.SanaTransformerBlock;
 import dev.sprint.api.InvalidRequestException;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -39,10 +40,7 @@ import java.util.List;
  * {@code time_embed}, {@code caption_projection}, {@code caption_norm}, {@code input_block},
  * {@code transformer_blocks}, {@code controlnet_blocks}); the blocks and embeddings are sprint-core's.
  */
-public final class SanaControlNetModel implements AutoCloseable {
-    private final SanaControlNetConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
+public final class SanaControlNetModel extends Model<SanaControlNetConfig> {
     private final PatchEmbed patchEmbed;
     private final TimestepConditioning timeEmbed;
     private final PixArtAlphaTextProjection captionProjection;
@@ -53,34 +51,27 @@ public final class SanaControlNetModel implements AutoCloseable {
 
     /** Builds the model from a checkpoint path; every weight must be used and match the config's shapes. */
     public SanaControlNetModel(SanaControlNetConfig config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
-        int d = config.innerDim();
-        patchEmbed = new PatchEmbed(w.sub("patch_embed"), config.inChannels(), d, config.patchSize());
+        super(config, w, owned);
+        int d = config().innerDim();
+        patchEmbed = new PatchEmbed(w.sub("patch_embed"), config().inChannels(), d, config().patchSize());
         timeEmbed = new AdaLayerNormSingle(w.sub("time_embed"), d);
-        captionProjection = new PixArtAlphaTextProjection(w.sub("caption_projection"), config.captionChannels(), d,
+        captionProjection = new PixArtAlphaTextProjection(w.sub("caption_projection"), config().captionChannels(), d,
                 Activation.GELU_TANH);
         captionNorm = new RMSNorm(w.sub("caption_norm"), d, 1e-5, true);
         inputBlock = new Linear(w.sub("input_block"), d, d, true);
         List<SanaTransformerBlock> blocks = new ArrayList<>();
         List<Linear> outs = new ArrayList<>();
-        for (int k = 0; k < config.numLayers(); k++) {
-            blocks.add(new SanaTransformerBlock(config.blockConfig(), w.sub("transformer_blocks").sub(k)));
+        for (int k = 0; k < config().numLayers(); k++) {
+            blocks.add(new SanaTransformerBlock(config().blockConfig(), w.sub("transformer_blocks").sub(k)));
             outs.add(new Linear(w.sub("controlnet_blocks").sub(k), d, d, true));
         }
         transformerBlocks = List.copyOf(blocks);
         controlnetBlocks = List.copyOf(outs);
-        w.requireAllUsed();
     }
 
     /** Loads {@code config.json} + safetensors of a {@code controlnet/} component folder. */
     public static SanaControlNetModel load(Path componentDir, TensorBackend backend) {
         return ModelLoader.load(componentDir, backend, SanaControlNetConfig::from, SanaControlNetModel::new);
-    }
-
-    public SanaControlNetConfig config() {
-        return config;
     }
 
     /**
@@ -102,38 +93,31 @@ public final class SanaControlNetModel implements AutoCloseable {
             throw new InvalidRequestException("control latent " + controlCond.describe() + " does not match the latent "
                     + hiddenStates.describe());
         }
-        int p = config.patchSize();
+        int p = config().patchSize();
         int h = (int) (hiddenStates.size(2) / p);
         int w = (int) (hiddenStates.size(3) / p);
-        Tensor tProj = backend.fromFloats(Timesteps.project(timestep, Timesteps.CHANNELS), b, Timesteps.CHANNELS);
+        Tensor tProj = backend().fromFloats(Timesteps.project(timestep, Timesteps.CHANNELS), b, Timesteps.CHANNELS);
         List<Tensor> inputs = new ArrayList<>(List.of(hiddenStates, encoderHiddenStates, tProj, controlCond));
-        Tensor bias = AttentionMask.bias(backend, encoderMask);
+        Tensor bias = AttentionMask.bias(backend(), encoderMask);
         if (bias != null) inputs.add(bias);
         // the scale is applied outside the traced function so a tracing backend does not bake it in
-        List<Tensor> samples = backend.call("sana_controlnet", inputs, in -> {
-            try (Scope s = backend.newScope()) {
-                Tensor x = patchEmbed.forward(in.get(0));
-                x = x.add(inputBlock.forward(patchEmbed.forward(in.get(3))));
-                TimestepConditioning.Output t = timeEmbed.forward(in.get(2), null);
-                Tensor text = captionNorm.forward(captionProjection.forward(in.get(1)));
-                Tensor maskBias = in.size() > 4 ? in.get(4) : null;
-                List<Tensor> out = new ArrayList<>(transformerBlocks.size());
-                for (int k = 0; k < transformerBlocks.size(); k++) {
-                    Cancellation.check();
-                    x = transformerBlocks.get(k).forward(x, text, maskBias, t.modulation(), h, w);
-                    out.add(controlnetBlocks.get(k).forward(x));
-                }
-                out.replaceAll(s::keep);
-                return out;
+        List<Tensor> samples = call("sana_controlnet", inputs, in -> {
+            Tensor x = patchEmbed.forward(in.get(0));
+            x = x.add(inputBlock.forward(patchEmbed.forward(in.get(3))));
+            TimestepConditioning.Output t = timeEmbed.forward(in.get(2), null);
+            Tensor text = captionNorm.forward(captionProjection.forward(in.get(1)));
+            Tensor maskBias = in.size() > 4 ? in.get(4) : null;
+            List<Tensor> out = new ArrayList<>(transformerBlocks.size());
+            for (int k = 0; k < transformerBlocks.size(); k++) {
+                Cancellation.check();
+                x = transformerBlocks.get(k).forward(x, text, maskBias, t.modulation(), h, w);
+                out.add(controlnetBlocks.get(k).forward(x));
             }
+            return out;
         });
         List<Tensor> scaled = new ArrayList<>(samples.size());
         for (Tensor t : samples) scaled.add(t.mul(conditioningScale));
         return scaled;
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
 }

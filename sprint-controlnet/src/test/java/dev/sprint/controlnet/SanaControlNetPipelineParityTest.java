@@ -48,17 +48,7 @@ public abstract class SanaControlNetPipelineParityTest {
     }
 
     private static BufferedImage image(HostTensor hwc) {
-        int h = (int) hwc.shape()[0];
-        int w = (int) hwc.shape()[1];
-        long[] px = hwc.toLongs();
-        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int i = (y * w + x) * 3;
-                img.setRGB(x, y, (int) (px[i] << 16 | px[i + 1] << 8 | px[i + 2]));
-            }
-        }
-        return img;
+        return Golden.image(hwc);
     }
 
     private GenerationRequest request(Map<String, HostTensor> c) {

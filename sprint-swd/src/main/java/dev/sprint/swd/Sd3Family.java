@@ -19,6 +19,7 @@ import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.lora.LoraMergedSource;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
+import dev.sprint.swd.mmdit.SD3TransformerConfig;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.text.Sd3TextEncoder;
@@ -66,24 +67,28 @@ public final class Sd3Family implements ModelFamily {
         SwdSpec spec = settings.option(SwdSpec.class).orElse(null);
         folder.requireClass("transformer", Set.of("SD3Transformer2DModel"));
         folder.requireClass("vae", Set.of("AutoencoderKL"));
+        // every config parsed and validated before anything is loaded
+        SD3TransformerConfig trConfig = SD3TransformerConfig.from(folder.config("transformer"));
+        AutoencoderKL.KLConfig vaeConfig = AutoencoderKL.KLConfig.from(folder.config("vae"));
+        Sd3TextEncoder.validateConfigs(folder);
+        ScaleSchedule table = null;
+        if (spec != null) {
+            table = new ScaleSchedule(spec.name().toLowerCase(Locale.ROOT), spec.scales(), spec.sigmas())
+                    .requireMultipleOf(trConfig.patchSize());
+            LOG.info("SwD table {}: scales {} sigmas {}", table.name(), spec.scales().stream().map(s -> s[0] + "x" + s[1]).toList(),
+                    Arrays.toString(spec.sigmas()));
+        }
         Components parts = new Components();
         try {
             Path trDir = folder.component("transformer");
             Component<SD3Transformer2DModel> transformer = parts.load("transformer", () -> spec != null && spec.weights() != null
                     ? SD3Transformer2DModel.load(trDir, merged(trDir, adapterFolder(spec.weights())), backend)
                     : SD3Transformer2DModel.load(trDir, backend));
-            ScaleSchedule table = null;
-            if (spec != null) {
-                table = new ScaleSchedule(spec.name().toLowerCase(Locale.ROOT), spec.scales(), spec.sigmas())
-                        .requireMultipleOf(transformer.get().config().patchSize());
-                LOG.info("SwD table {}: scales {} sigmas {}", table.name(), spec.scales().stream().map(s -> s[0] + "x" + s[1]).toList(),
-                        Arrays.toString(spec.sigmas()));
-            }
             Component<AutoencoderKL> vae = parts.load("vae", () -> AutoencoderKL.load(folder.component("vae"), backend));
-            int jointDim = transformer.get().config().jointAttentionDim();
+            int jointDim = trConfig.jointAttentionDim();
             Component<Sd3TextEncoder> text = parts.load("text_encoder", () -> Sd3TextEncoder.load(folder, backend, jointDim));
-            return new StableDiffusion3Pipeline(new PipelineContext(settings.model(), folder, settings, backend, parts), text,
-                    transformer, vae, table, spec == null ? null : spec.weights(), scheduler);
+            return new StableDiffusion3Pipeline(new PipelineContext(settings.model(), folder, settings, backend, parts), trConfig,
+                    vaeConfig, text, transformer, vae, table, spec == null ? null : spec.weights(), scheduler);
         } catch (RuntimeException e) {
             throw parts.closeAfter(e);
         } catch (Error e) {

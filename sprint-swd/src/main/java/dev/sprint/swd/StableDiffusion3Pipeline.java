@@ -48,8 +48,10 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
     private final FlowMatchEulerScheduler scheduler;
     private final SD3TransformerConfig transformerConfig;
     private final int vaeScale;
+    private final boolean hasT5;
 
-    StableDiffusion3Pipeline(PipelineContext ctx, Component<Sd3TextEncoder> text, Component<SD3Transformer2DModel> transformer,
+    StableDiffusion3Pipeline(PipelineContext ctx, SD3TransformerConfig transformerConfig, AutoencoderKL.KLConfig vaeConfig,
+                             Component<Sd3TextEncoder> text, Component<SD3Transformer2DModel> transformer,
                              Component<AutoencoderKL> vae, ScaleSchedule swd, String swdWeights,
                              FlowMatchEulerScheduler scheduler) {
         super(ctx);
@@ -59,8 +61,9 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
         this.swd = swd;
         this.swdWeights = swdWeights;
         this.scheduler = scheduler;
-        this.transformerConfig = transformer.get().config();
-        this.vaeScale = vae.get().spatialCompression();
+        this.transformerConfig = transformerConfig;
+        this.vaeScale = vaeConfig.spatialCompression();
+        this.hasT5 = ctx.folder().declares("text_encoder_3");
     }
 
     @Override
@@ -68,7 +71,7 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
         m.put("sampler", swd != null ? "swd " + swd.name() + " " + scalesText(swd)
                 : "flow-matching euler, shift " + scheduler.config().shift());
         if (swdWeights != null) m.put("swd_weights", swdWeights);
-        m.put("t5", text.get().hasT5() ? "yes" : "absent (zeros)");
+        m.put("t5", hasT5 ? "yes" : "absent (zeros)");
     }
 
     @Override

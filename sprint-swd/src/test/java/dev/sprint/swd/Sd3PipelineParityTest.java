@@ -42,9 +42,12 @@ public abstract class Sd3PipelineParityTest {
 
     protected abstract TensorBackend backend();
 
-    /** True when {@link #backend()} is shared with other tests: pipelines (which own their backend) stay open. */
+    /**
+     * Whether {@link #backend()} is shared with other tests (the default): the pipelines, which own their
+     * backend, then stay open; a subclass that hands over a backend of its own returns false to close it.
+     */
     protected boolean sharedBackend() {
-        return false;
+        return true;
     }
 
     private final List<Pipeline> opened = new ArrayList<>();

@@ -5,11 +5,12 @@ import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.ByteBuffer;
@@ -26,20 +27,14 @@ import java.util.List;
  * (stacked q/k/v, the 1×1 grouped projection as a batched matrix, the nearest-×2 + conv3×3 upsampling
  * folded into per-phase 2×2 kernels) the field's Javadoc names the tensors it holds.
  */
-public final class AutoencoderDC implements AutoCloseable {
-    private final AutoencoderDCConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
+public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
     private final Encoder encoder;
     private final Decoder decoder;
 
     public AutoencoderDC(AutoencoderDCConfig config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
+        super(config, w, owned);
         encoder = new Encoder(config, w.sub("encoder"));
         decoder = new Decoder(config, w.sub("decoder"));
-        w.requireAllUsed();
     }
 
     /** Loads {@code vae/} (config.json + safetensors). */
@@ -47,31 +42,14 @@ public final class AutoencoderDC implements AutoCloseable {
         return ModelLoader.load(dir, backend, AutoencoderDCConfig::from, AutoencoderDC::new);
     }
 
-    public AutoencoderDCConfig config() {
-        return config;
-    }
-
     /** Latent (B, C, h, w) → image (B, 3, 32h, 32w) in ≈[−1, 1]. */
     public Tensor decode(Tensor latent) {
-        return backend.call("dcae_decoder", List.of(latent), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(decoder.forward(in.get(0))));
-            }
-        }).get(0);
+        return call("dcae_decoder", latent, decoder::forward);
     }
 
     /** Image (B, 3, H, W) in [−1, 1] → latent (B, C, H/32, W/32), unscaled (diffusers' {@code .latent}). */
     public Tensor encode(Tensor image) {
-        return backend.call("dcae_encoder", List.of(image), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(encoder.forward(in.get(0))));
-            }
-        }).get(0);
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
+        return call("dcae_encoder", image, encoder::forward);
     }
 
     // ---- building blocks --------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -23,36 +24,26 @@ import java.util.List;
  * logit soft-capping, grouped-query attention, RoPE, alternating sliding-window (even layers) and
  * global layers, additive {@code finfo.min} masks.
  */
-public final class Gemma2Model implements AutoCloseable {
-    private final Gemma2Config config;
-    private final TensorBackend backend;
-    private final WeightSource source;
+public final class Gemma2Model extends Model<Gemma2Config> {
     private final Embedding embedTokens;
     private final List<Gemma2DecoderLayer> layers;
     private final RMSNorm norm;
 
     public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
+        super(config, w, owned);
         // a Gemma2ForCausalLM checkpoint (architectures in config.json) keeps the decoder under "model."
-        Weights root = config.weightPrefix().isEmpty() ? w : w.sub("model");
-        embedTokens = new Embedding(root.sub("embed_tokens"), config.vocabSize(), config.hiddenSize());
-        layers = new ArrayList<>(config.numLayers());
-        for (int i = 0; i < config.numLayers(); i++) {
+        Weights root = config().weightPrefix().isEmpty() ? w : w.sub("model");
+        embedTokens = new Embedding(root.sub("embed_tokens"), config().vocabSize(), config().hiddenSize());
+        layers = new ArrayList<>(config().numLayers());
+        for (int i = 0; i < config().numLayers(); i++) {
             layers.add(new Gemma2DecoderLayer(config, root.sub("layers").sub(i)));
         }
-        norm = RMSNorm.gemma(root.sub("norm"), config.hiddenSize(), config.rmsNormEps());
-        w.requireAllUsed();
+        norm = RMSNorm.gemma(root.sub("norm"), config().hiddenSize(), config().rmsNormEps());
     }
 
     /** Loads {@code text_encoder/} (config.json + safetensors, single or sharded). */
     public static Gemma2Model load(Path dir, TensorBackend backend) {
         return ModelLoader.load(dir, backend, Gemma2Config::from, Gemma2Model::new);
-    }
-
-    public Gemma2Config config() {
-        return config;
     }
 
     /**
@@ -64,20 +55,16 @@ public final class Gemma2Model implements AutoCloseable {
     public Tensor forward(long[][] inputIds, long[][] attentionMask) {
         int b = inputIds.length;
         int len = inputIds[0].length;
-        long[] flat = Embedding.flatIds(inputIds, config.vocabSize(), "Gemma");
+        long[] flat = Embedding.flatIds(inputIds, config().vocabSize(), "Gemma");
         for (long[] m : attentionMask) if (m.length != len) throw new InvalidRequestException("ragged token batch");
-        Tensor ids = backend.fromLongs(flat, b, len);
-        Tensor globalMask = backend.fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
-        Tensor slidingMask = backend.fromFloats(mask(attentionMask, len, config.slidingWindow()), b, 1, len, len);
+        Tensor ids = backend().fromLongs(flat, b, len);
+        Tensor globalMask = backend().fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
+        Tensor slidingMask = backend().fromFloats(mask(attentionMask, len, config().slidingWindow()), b, 1, len, len);
         float[][] rope = rope(len);
-        Tensor cos = backend.fromFloats(rope[0], len, config.headDim());
-        Tensor sin = backend.fromFloats(rope[1], len, config.headDim());
+        Tensor cos = backend().fromFloats(rope[0], len, config().headDim());
+        Tensor sin = backend().fromFloats(rope[1], len, config().headDim());
         List<Tensor> in = List.of(ids, globalMask, slidingMask, cos, sin);
-        return backend.call("gemma2", in, t -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4))));
-            }
-        }).get(0);
+        return call("gemma2", in, t -> List.of(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4)))).get(0);
     }
 
     /**
@@ -92,10 +79,10 @@ public final class Gemma2Model implements AutoCloseable {
     public Tensor forwardGraph(Tensor ids, Tensor globalMask, Tensor slidingMask, Tensor cos, Tensor sin) {
         Tensor h = embedTokens.forward(ids);
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
-        h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
+        h = h.mul((double) (float) Math.sqrt(config().hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {
             Cancellation.check();
-            h = layers.get(i).forward(h, config.isSliding(i) ? slidingMask : globalMask, cos, sin);
+            h = layers.get(i).forward(h, config().isSliding(i) ? slidingMask : globalMask, cos, sin);
         }
         return norm.forward(h);
     }
@@ -105,7 +92,7 @@ public final class Gemma2Model implements AutoCloseable {
      * window i − W &lt; j), else the most negative float, as transformers' eager path builds it.
      */
     public float[] mask(long[][] attention, int len, int window) {
-        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
         float[] m = new float[attention.length * len * len];
         for (int b = 0; b < attention.length; b++) {
             for (int i = 0; i < len; i++) {
@@ -120,11 +107,11 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** RoPE tables cos, sin of shape (L, headDim), float32 as transformers computes them. */
     public float[][] rope(int len) {
-        int d = config.headDim();
+        int d = config().headDim();
         float[] inv = new float[d / 2];
         for (int i = 0; i < d / 2; i++) {
             float e = (float) (2 * i) / d;
-            inv[i] = (float) (1.0 / (float) Math.pow(config.ropeTheta(), e));
+            inv[i] = (float) (1.0 / (float) Math.pow(config().ropeTheta(), e));
         }
         float[] cos = new float[len * d];
         float[] sin = new float[len * d];
@@ -136,11 +123,6 @@ public final class Gemma2Model implements AutoCloseable {
             }
         }
         return new float[][] {cos, sin};
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
     }
 
     /** One {@code Gemma2DecoderLayer}: sandwich norms around attention and MLP. */

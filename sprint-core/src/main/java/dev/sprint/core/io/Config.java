@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -149,14 +148,20 @@ public final class Config {
         return e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber();
     }
 
-    public int getInt(String key) {
-        JsonElement e = require(key);
-        if (!isNumber(e)) throw wrong(key, "an integer");
+    /** The exact int value of a JSON number ({@code 2}, {@code 2.0}, {@code 2e0}), or null for anything else. */
+    private static Integer exactInt(JsonElement e) {
+        if (!isNumber(e)) return null;
         try {
             return new BigDecimal(e.getAsJsonPrimitive().getAsString()).intValueExact();
         } catch (ArithmeticException | NumberFormatException ex) {
-            throw wrong(key, "an integer");
+            return null;
         }
+    }
+
+    public int getInt(String key) {
+        Integer v = exactInt(require(key));
+        if (v == null) throw wrong(key, "an integer");
+        return v;
     }
 
     public int getInt(String key, int dflt) {
@@ -243,13 +248,9 @@ public final class Config {
         JsonArray a = array(key);
         int[] out = new int[a.size()];
         for (int i = 0; i < out.length; i++) {
-            JsonElement x = a.get(i);
-            try {
-                if (!isNumber(x)) throw new NumberFormatException();
-                out[i] = new BigDecimal(x.getAsJsonPrimitive().getAsString()).intValueExact();
-            } catch (ArithmeticException | NumberFormatException ex) {
-                throw wrong(key, "an array of integers");
-            }
+            Integer v = exactInt(a.get(i));
+            if (v == null) throw wrong(key, "an array of integers");
+            out[i] = v;
         }
         return out;
     }
@@ -302,14 +303,10 @@ public final class Config {
             JsonArray inner = x.getAsJsonArray();
             int[] v = new int[inner.size()];
             for (int i = 0; i < v.length; i++) {
-                JsonElement y = inner.get(i);
-                try {
-                    if (!isNumber(y)) throw new NumberFormatException();
-                    v[i] = new BigDecimal(((JsonPrimitive) y).getAsString()).intValueExact();
-                } catch (ArithmeticException | NumberFormatException ex) {
-                    throw wrong(key, "an array of integer arrays");
-                }
-                if (v[i] < min || v[i] > max) throw outside(key, "an array holding " + v[i], "integers in " + min + ".." + max);
+                Integer y = exactInt(inner.get(i));
+                if (y == null) throw wrong(key, "an array of integer arrays");
+                if (y < min || y > max) throw outside(key, "an array holding " + y, "integers in " + min + ".." + max);
+                v[i] = y;
             }
             out.add(v);
         }

@@ -7,26 +7,12 @@ import java.util.List;
 /**
  * A request read through the pipeline's defaults (a field the request leaves null takes the default's),
  * with the value checks every family shares. Families read their own fields through it.
+ *
+ * @param request  the request as given
+ * @param defaults the pipeline's defaults
+ * @param limits   the pipeline's request limits
  */
-public final class RequestReader {
-    private final GenerationRequest request;
-    private final GenerationRequest defaults;
-    private final RequestLimits limits;
-
-    RequestReader(GenerationRequest request, GenerationRequest defaults, RequestLimits limits) {
-        this.request = request;
-        this.defaults = defaults;
-        this.limits = limits;
-    }
-
-    /** The request as given. */
-    public GenerationRequest request() {
-        return request;
-    }
-
-    public RequestLimits limits() {
-        return limits;
-    }
+public record RequestReader(GenerationRequest request, GenerationRequest defaults, RequestLimits limits) {
 
     private static <T> T first(T a, T b) {
         return a != null ? a : b;

@@ -3,6 +3,8 @@ package dev.sprint.core.sana;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.core.dcae.AutoencoderDC;
+import dev.sprint.core.dcae.AutoencoderDCConfig;
+import dev.sprint.core.gemma.Gemma2Config;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.pipeline.Component;
@@ -19,6 +21,35 @@ import java.util.Set;
  */
 public final class SanaLoader {
     private SanaLoader() {}
+
+    /**
+     * The configs of the shared parts, parsed and validated before anything is loaded (a broken VAE config
+     * fails before the text encoder is allocated).
+     *
+     * @param text        the Gemma-2 text encoder's
+     * @param transformer the Sana transformer's
+     * @param vae         the DC-AE's
+     */
+    public record Configs(Gemma2Config text, SanaTransformerConfig transformer, AutoencoderDCConfig vae) {
+        /** Pixels per latent cell × patch size: sizes must be multiples of it. */
+        public int sizeMultiple() {
+            return vae.spatialCompression() * transformer.patchSize();
+        }
+
+        /** The model's native size in pixels (sample_size latents). */
+        public int defaultSide() {
+            return transformer.sampleSize() * vae.spatialCompression();
+        }
+    }
+
+    /** Reads and validates the three configs (from the model folder or the {@link ComponentSource}). */
+    public static Configs configs(ModelFolder folder, PipelineSettings settings) {
+        ModelFolder text = source(folder, settings, "text_encoder");
+        folder.requireClass("transformer", Set.of("SanaTransformer2DModel"));
+        ModelFolder vae = source(folder, settings, "vae");
+        return new Configs(Gemma2Config.from(text.config("text_encoder")), SanaTransformerConfig.from(folder.config("transformer")),
+                AutoencoderDCConfig.from(vae.config("vae")));
+    }
 
     /** The folder that provides {@code component}: the model folder, else the {@link ComponentSource}. */
     public static ModelFolder source(ModelFolder folder, PipelineSettings settings, String component) {

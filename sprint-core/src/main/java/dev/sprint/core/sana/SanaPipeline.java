@@ -7,12 +7,10 @@ import dev.sprint.api.RequestOption;
 import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.pipeline.BaseRequest;
 import dev.sprint.core.pipeline.Component;
-import dev.sprint.core.pipeline.DiffusionPipeline;
 import dev.sprint.core.pipeline.GenerationRun;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.pipeline.RequestField;
 import dev.sprint.core.pipeline.RequestReader;
-import dev.sprint.core.pipeline.SizeRule;
 import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.sched.Denoiser;
 import dev.sprint.core.sched.FlowMatchEulerScheduler;
@@ -46,18 +44,13 @@ import java.util.Set;
  * </ol>
  * Defaults (diffusers'): 20 steps, guidance 4.5, resolution binning on for 1024-px models.
  */
-public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
+public final class SanaPipeline extends SanaBasePipeline<SanaPipeline.Plan> {
     public static final int DEFAULT_STEPS = 20;
     public static final double DEFAULT_GUIDANCE = 4.5;
 
-    private final Component<SanaTextEncoder> text;
-    private final Component<SanaTransformer2DModel> transformer;
-    private final Component<AutoencoderDC> vae;
     private final FlowMatchEulerScheduler scheduler;
     @SuppressWarnings("rawtypes")
     private final SanaConditioning conditioning;
-    private final SanaTransformerConfig transformerConfig;
-    private final int vaeScale;
 
     /**
      * A resolved request.
@@ -74,20 +67,12 @@ public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
     /**
      * @param conditioning extra conditioning (a ControlNet), or null for plain Sana
      */
-    public SanaPipeline(PipelineContext ctx, Component<SanaTextEncoder> text, Component<SanaTransformer2DModel> transformer,
-                        Component<AutoencoderDC> vae, FlowMatchEulerScheduler scheduler, SanaConditioning<?> conditioning) {
-        super(ctx);
-        this.text = text;
-        this.transformer = transformer;
-        this.vae = vae;
+    public SanaPipeline(PipelineContext ctx, SanaLoader.Configs configs, Component<SanaTextEncoder> text,
+                        Component<SanaTransformer2DModel> transformer, Component<AutoencoderDC> vae,
+                        FlowMatchEulerScheduler scheduler, SanaConditioning<?> conditioning) {
+        super(ctx, configs, text, transformer, vae);
         this.scheduler = scheduler;
         this.conditioning = conditioning;
-        this.transformerConfig = transformer.get().config();
-        this.vaeScale = vae.get().config().spatialCompression();
-        if (transformerConfig.guidanceEmbeds()) {
-            throw new dev.sprint.api.UnsupportedModelException("a SanaPipeline needs a transformer without a guidance embedder (guidance_embeds"
-                    + " is true: this is a SANA-Sprint transformer)");
-        }
     }
 
     @Override
@@ -110,12 +95,6 @@ public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
     @Override
     protected Set<Class<? extends RequestOption>> requestOptions() {
         return conditioning == null ? Set.of() : Set.of(conditioning.option());
-    }
-
-    @Override
-    protected SizeRule sizes() {
-        int side = transformerConfig.sampleSize() * vaeScale;
-        return new SizeRule(side, side, vaeScale * transformerConfig.patchSize(), transformerConfig.sampleSize() == 32);
     }
 
     @Override
@@ -151,15 +130,14 @@ public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
     protected GenerationResult run(Plan p, GenerationRun run) {
         BaseRequest r = p.base();
         TensorBackend be = backend();
-        AutoencoderDC dc = vae.get();
-        SanaTransformer2DModel model = transformer.get();
+        SanaTransformer2DModel model = transformer();
         int batch = r.batch();
         int rows = p.cfg() ? 2 * batch : batch;
-        long[] latentShape = {batch, transformerConfig.inChannels(), r.genHeight() / vaeScale, r.genWidth() / vaeScale};
+        long[] latentShape = latentShape(r);
 
         // 1. text: [negative…, positive…] with CFG; each prompt repeated imagesPerPrompt times consecutively
         SanaTextEncoder.Embeddings text = run.timed("text_encoder", () -> {
-            SanaTextEncoder enc = this.text.get();
+            SanaTextEncoder enc = textEncoder();
             SanaTextEncoder.Embeddings pos = enc.encode(r.prompts(), r.imagesPerPrompt(), p.maxSequenceLength(),
                     p.instruction(), p.normalize());
             if (!p.cfg()) return pos;
@@ -172,7 +150,7 @@ public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
 
         // 2. the conditioning's per-call hook (a ControlNet encodes its control image here)
         DenoiserHook hook = conditioning == null ? null
-                : conditioning.open(p.conditioning(), new SanaConditioning.Setup(be, dc, r.genWidth(), r.genHeight(), rows, run));
+                : conditioning.open(p.conditioning(), new SanaConditioning.Setup(be, vae(), r.genWidth(), r.genHeight(), rows, run));
         try {
             // 3. initial noise, 4. Euler steps with CFG
             Tensor latents = be.fromFloats(BatchNoise.of(r.seed(), r.seeds()).randn(latentShape), latentShape);
@@ -185,9 +163,8 @@ public final class SanaPipeline extends DiffusionPipeline<SanaPipeline.Plan> {
             latents = FlowMatchEulerScheduler.sample(be, latents, sch, run.steps(Guidance.around(velocity, p.guidance())),
                     run.stepDone(sch.steps()));
             run.checkpoint();
-            double scaling = dc.config().scalingFactor();
-            if (r.output() == OutputType.LATENT) return latents(r, latents.mul(1.0 / scaling), run);
-            return images(r, latents, z -> dc.decode(z.mul(1.0 / scaling)), run, sch.steps(), i -> provenance(p));
+            if (r.output() == OutputType.LATENT) return latents(r, latents.mul(1.0 / configs().vae().scalingFactor()), run);
+            return images(r, latents, this::decode, run, sch.steps(), i -> provenance(p));
         } finally {
             if (hook != null) hook.close();
         }

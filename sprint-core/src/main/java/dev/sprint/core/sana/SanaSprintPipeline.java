@@ -12,7 +12,6 @@ import dev.sprint.core.pipeline.GenerationRun;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.pipeline.RequestField;
 import dev.sprint.core.pipeline.RequestReader;
-import dev.sprint.core.pipeline.SizeRule;
 import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.sched.ScmScheduler;
 import dev.sprint.core.tensor.ResizeMode;
@@ -32,17 +31,13 @@ import java.util.Set;
  * transformer with embedded guidance, DC-AE decoding. Request handling, locking, closing and image output
  * are the shared {@link DiffusionPipeline}'s.
  */
-public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeline.Plan> {
+public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipeline.Plan> {
     public static final double DEFAULT_GUIDANCE = 4.5;
     /** img2img strength when an image is given without one (diffusers' default). */
     public static final double DEFAULT_STRENGTH = 0.6;
 
-    private final Component<SanaTextEncoder> text;
-    private final Component<SanaTransformer2DModel> transformer;
-    private final Component<AutoencoderDC> vae;
     private final ScmScheduler scheduler;
     private final SanaTransformerConfig transformerConfig;
-    private final int vaeScale;
 
     /**
      * A resolved SANA-Sprint request.
@@ -59,15 +54,11 @@ public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeli
     record Plan(BaseRequest base, float[] timesteps, double guidance, int maxSequenceLength, List<String> instruction,
                 boolean normalize, BufferedImage image, double strength) {}
 
-    SanaSprintPipeline(PipelineContext ctx, Component<SanaTextEncoder> text, Component<SanaTransformer2DModel> transformer,
-                       Component<AutoencoderDC> vae, ScmScheduler scheduler) {
-        super(ctx);
-        this.text = text;
-        this.transformer = transformer;
-        this.vae = vae;
+    SanaSprintPipeline(PipelineContext ctx, SanaLoader.Configs configs, Component<SanaTextEncoder> text,
+                       Component<SanaTransformer2DModel> transformer, Component<AutoencoderDC> vae, ScmScheduler scheduler) {
+        super(ctx, configs, text, transformer, vae);
         this.scheduler = scheduler;
-        this.transformerConfig = transformer.get().config();
-        this.vaeScale = vae.get().config().spatialCompression();
+        this.transformerConfig = configs.transformer();
     }
 
     @Override
@@ -79,12 +70,6 @@ public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeli
     protected String unsupported(RequestField field) {
         return field == RequestField.NEGATIVE_PROMPT ? "SANA-Sprint uses embedded guidance, not classifier-free guidance,"
                 + " so a negative prompt would have no effect" : "";
-    }
-
-    @Override
-    protected SizeRule sizes() {
-        int side = transformerConfig.sampleSize() * vaeScale;
-        return new SizeRule(side, side, vaeScale * transformerConfig.patchSize(), transformerConfig.sampleSize() == 32);
     }
 
     @Override
@@ -119,15 +104,14 @@ public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeli
     protected GenerationResult run(Plan p, GenerationRun run) {
         BaseRequest r = p.base();
         TensorBackend be = backend();
-        AutoencoderDC dc = vae.get();
-        SanaTransformer2DModel model = transformer.get();
+        SanaTransformer2DModel model = transformer();
         int batch = r.batch();
-        long[] latentShape = {batch, transformerConfig.inChannels(), r.genHeight() / vaeScale, r.genWidth() / vaeScale};
+        long[] latentShape = latentShape(r);
         BatchNoise noise = BatchNoise.of(r.seed(), r.seeds());
         double sd = scheduler.sigmaData();
 
         SanaTextEncoder.Embeddings prompt = run.timed("text_encoder",
-                () -> text.get().encode(r.prompts(), r.imagesPerPrompt(), p.maxSequenceLength(), p.instruction(), p.normalize()));
+                () -> textEncoder().encode(r.prompts(), r.imagesPerPrompt(), p.maxSequenceLength(), p.instruction(), p.normalize()));
 
         float[] ts = p.timesteps();
         Tensor latents;
@@ -135,6 +119,7 @@ public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeli
             ts = Arrays.copyOfRange(ts, start(ts.length - 1, p.strength()), ts.length);
             float t0 = ts[0];
             latents = run.timed("vae_encoder", () -> {
+                AutoencoderDC dc = vae();
                 Tensor encoded = dc.encode(imageTensor(p.image(), r.genHeight(), r.genWidth()))
                         .mul(dc.config().scalingFactor() * sd);
                 if (batch > 1) encoded = be.indexSelect(encoded, 0, be.fromLongs(new long[batch], batch));
@@ -152,8 +137,7 @@ public final class SanaSprintPipeline extends DiffusionPipeline<SanaSprintPipeli
                 noise::randn, run.stepDone(steps));
         run.checkpoint();
         if (r.output() == OutputType.LATENT) return latents(r, finalLatents, run);
-        double scaling = dc.config().scalingFactor();
-        return images(r, finalLatents, z -> dc.decode(z.mul(1 / scaling)), run, steps, i -> provenance(p));
+        return images(r, finalLatents, this::decode, run, steps, i -> provenance(p));
     }
 
     private Map<String, String> provenance(Plan p) {

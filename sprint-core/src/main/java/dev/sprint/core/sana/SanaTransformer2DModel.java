@@ -9,6 +9,7 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.PatchEmbed;
 import dev.sprint.core.nn.PixArtAlphaTextProjection;
@@ -33,10 +34,7 @@ import java.util.List;
  * ({@code caption_projection.linear_1} is {@code captionProjection.linear1}); the architecture comes from
  * the config alone.
  */
-public final class SanaTransformer2DModel implements AutoCloseable {
-    private final SanaTransformerConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
+public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
     private final PatchEmbed patchEmbed;
     private final TimestepConditioning timeEmbed;
     private final PixArtAlphaTextProjection captionProjection;
@@ -47,9 +45,7 @@ public final class SanaTransformer2DModel implements AutoCloseable {
     private final Linear projOut;
 
     public SanaTransformer2DModel(SanaTransformerConfig c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         int d = c.innerDim();
         patchEmbed = new PatchEmbed(w.sub("patch_embed"), c.inChannels(), d, c.patchSize());
         // SANA-Sprint: SanaCombinedTimestepGuidanceEmbeddings; base Sana: AdaLayerNormSingle
@@ -62,9 +58,8 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         for (int i = 0; i < c.numLayers(); i++) blocks.add(new SanaTransformerBlock(c, w.sub("transformer_blocks").sub(i)));
         transformerBlocks = List.copyOf(blocks);
         scaleShiftTable = w.take("scale_shift_table", 2, d);
-        normOut = new LayerNorm(w.sub("norm_out").sub("norm"), d, 1e-6, false);
+        normOut = new LayerNorm(w.sub("norm_out").sub("norm"), d, 1e-6, false, false);
         projOut = new Linear(w.sub("proj_out"), d, (long) c.patchSize() * c.patchSize() * c.outChannels(), true);
-        w.requireAllUsed();
     }
 
     /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
@@ -72,9 +67,6 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         return ModelLoader.load(dir, backend, SanaTransformerConfig::from, SanaTransformer2DModel::new);
     }
 
-    public SanaTransformerConfig config() {
-        return config;
-    }
 
     /**
      * Velocity (flow) prediction.
@@ -91,32 +83,30 @@ public final class SanaTransformer2DModel implements AutoCloseable {
                           List<Tensor> controlResiduals) {
         int b = (int) hidden.size(0);
         if (timestep.length != b) throw new InvalidRequestException(timestep.length + " timesteps for batch " + b);
-        if (config.guidanceEmbeds() && (guidance == null || guidance.length != b)) {
+        if (config().guidanceEmbeds() && (guidance == null || guidance.length != b)) {
             throw new InvalidRequestException("this transformer embeds guidance: one value per sample is required");
         }
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(hidden);
         inputs.add(encoderHidden);
-        inputs.add(backend.fromFloats(timestep, b));
-        inputs.add(config.guidanceEmbeds() ? backend.fromFloats(guidance, b) : null);
-        inputs.add(AttentionMask.bias(backend, encoderMask));
+        inputs.add(backend().fromFloats(timestep, b));
+        inputs.add(config().guidanceEmbeds() ? backend().fromFloats(guidance, b) : null);
+        inputs.add(AttentionMask.bias(backend(), encoderMask));
         int nControl = controlResiduals == null ? 0 : controlResiduals.size();
         if (controlResiduals != null) inputs.addAll(controlResiduals);
         List<Tensor> present = new ArrayList<>();
         for (Tensor t : inputs) if (t != null) present.add(t);
         boolean hasGuidance = inputs.get(3) != null;
         boolean hasMask = inputs.get(4) != null;
-        return backend.call("sana_transformer", present, in -> {
-            try (Scope s = backend.newScope()) {
-                int k = 0;
-                Tensor x = in.get(k++);
-                Tensor text = in.get(k++);
-                Tensor t = in.get(k++);
-                Tensor g = hasGuidance ? in.get(k++) : null;
-                Tensor bias = hasMask ? in.get(k++) : null;
-                List<Tensor> control = in.subList(k, k + nControl);
-                return List.of(s.keep(forwardGraph(x, text, t, g, bias, control)));
-            }
+        return call("sana_transformer", present, in -> {
+            int k = 0;
+            Tensor x = in.get(k++);
+            Tensor text = in.get(k++);
+            Tensor t = in.get(k++);
+            Tensor g = hasGuidance ? in.get(k++) : null;
+            Tensor bias = hasMask ? in.get(k++) : null;
+            List<Tensor> control = in.subList(k, k + nControl);
+            return List.of(forwardGraph(x, text, t, g, bias, control));
         }).get(0);
     }
 
@@ -131,14 +121,14 @@ public final class SanaTransformer2DModel implements AutoCloseable {
      * @param control  ControlNet residuals (may be empty)
      */
     public Tensor forwardGraph(Tensor x, Tensor text, Tensor timestep, Tensor guidance, Tensor bias, List<Tensor> control) {
-        TensorBackend be = backend;
+        TensorBackend be = backend();
         Tensor tProj = Timesteps.project(timestep, Timesteps.CHANNELS);
         Tensor gProj = guidance == null ? null : Timesteps.project(guidance, Timesteps.CHANNELS);
         long b = x.size(0);
-        int p = config.patchSize();
+        int p = config().patchSize();
         long h = x.size(2) / p;
         long w = x.size(3) / p;
-        int d = config.innerDim();
+        int d = config().innerDim();
         Tensor tokens = patchEmbed.forward(x);                                   // (B, N, D)
         TimestepConditioning.Output time = timeEmbed.forward(tProj, gProj);       // (B, 6D), (B, D)
         Tensor caption = captionNorm.forward(captionProjection.forward(text));
@@ -155,15 +145,11 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         List<Tensor> ss = be.chunk(scaleShiftTable.reshape(1, 2, d).add(time.embedded().reshape(b, 1, d)), 2, 1);
         Tensor out = normOut.forward(tokens).mul(ss.get(1).add(1.0)).add(ss.get(0));   // (shift, scale)
         out = projOut.forward(out);                                                   // (B, N, p·p·C)
-        long c = config.outChannels();
+        long c = config().outChannels();
         out = out.reshape(b, h, w, p, p, c).permute(0, 5, 1, 3, 2, 4);
         return out.reshape(b, c, h * p, w * p);
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
 
     /**
      * One {@code SanaTransformerBlock}: AdaLN-single modulated linear self-attention ({@code attn1}),
@@ -172,9 +158,9 @@ public final class SanaTransformer2DModel implements AutoCloseable {
      */
     public static final class SanaTransformerBlock {
         private final LayerNorm norm1;
-        private final SanaLinearAttention attn1;
+        private final SanaAttention attn1;
         private final LayerNorm norm2;
-        private final SanaCrossAttention attn2;
+        private final SanaAttention attn2;
         private final GLUMBConv ff;
         private final Tensor scaleShiftTable;
         private final int dim;
@@ -182,10 +168,10 @@ public final class SanaTransformer2DModel implements AutoCloseable {
         /** Builds block weights under {@code w} ({@code transformer_blocks.N.}) for config {@code c}. */
         public SanaTransformerBlock(SanaTransformerConfig c, Weights w) {
             dim = c.innerDim();
-            norm1 = new LayerNorm(w.sub("norm1"), dim, c.normEps(), false);
-            attn1 = new SanaLinearAttention(c, w.sub("attn1"));
-            norm2 = new LayerNorm(w.sub("norm2"), dim, c.normEps(), c.normElementwiseAffine());
-            attn2 = new SanaCrossAttention(c, w.sub("attn2"));
+            norm1 = new LayerNorm(w.sub("norm1"), dim, c.normEps(), false, false);
+            attn1 = SanaAttention.self(c, w.sub("attn1"));
+            norm2 = new LayerNorm(w.sub("norm2"), dim, c.normEps(), c.normElementwiseAffine(), c.normElementwiseAffine());
+            attn2 = SanaAttention.cross(c, w.sub("attn2"));
             ff = new GLUMBConv(w.sub("ff"), dim, (int) (c.mlpRatio() * dim));
             scaleShiftTable = w.take("scale_shift_table", 6, dim);
         }
@@ -208,8 +194,8 @@ public final class SanaTransformer2DModel implements AutoCloseable {
             Tensor gateMlp = m.get(5);
 
             Tensor n = norm1.forward(x).mul(scaleMsa.add(1.0)).add(shiftMsa);
-            x = x.add(gateMsa.mul(attn1.forward(n)));
-            x = x.add(attn2.forward(x, text, bias));
+            x = x.add(gateMsa.mul(attn1.linear(n)));
+            x = x.add(attn2.cross(x, text, bias));
 
             n = norm2.forward(x).mul(scaleMlp.add(1.0)).add(shiftMlp);
             Tensor img = n.reshape(b, h, w, dim).permute(0, 3, 1, 2);
@@ -219,37 +205,52 @@ public final class SanaTransformer2DModel implements AutoCloseable {
     }
 
     /**
-     * {@code attn1} with {@code SanaLinearAttnProcessor2_0}: ReLU linear attention (V·Kᵀ)·Q with V padded by a
-     * row of ones as the normaliser (eps 1e-15); q/k bias per {@code attention_bias}; with
-     * {@code qk_norm="rms_norm_across_heads"} one RMSNorm over the whole inner width, before the head split.
+     * diffusers' {@code Attention} as the Sana blocks build it — {@code to_q}, {@code to_k}, {@code to_v},
+     * {@code to_out.0}, and with {@code qk_norm="rms_norm_across_heads"} one RMSNorm over the whole inner width
+     * on q and k before the head split — run with one of its two processors: {@code attn1} with
+     * {@code SanaLinearAttnProcessor2_0} ({@link #linear}), {@code attn2} with {@code SanaAttnProcessor2_0}
+     * ({@link #cross}).
      */
-    static final class SanaLinearAttention {
+    static final class SanaAttention {
         private final Linear toQ;
         private final Linear toK;
         private final Linear toV;
         private final Linear toOut;
         private final RMSNorm normQ;
         private final RMSNorm normK;
-        private final int dim;
         private final int heads;
+        private final int headDim;
 
-        SanaLinearAttention(SanaTransformerConfig c, Weights w) {
-            dim = c.innerDim();
-            heads = c.numAttentionHeads();
-            toQ = new Linear(w.sub("to_q"), dim, dim, c.attentionBias());
-            toK = new Linear(w.sub("to_k"), dim, dim, c.attentionBias());
-            toV = new Linear(w.sub("to_v"), dim, dim, c.attentionBias());
-            toOut = new Linear(w.sub("to_out").sub(0), dim, dim, true);
-            boolean qk = c.qkNorm() != null;
-            normQ = qk ? new RMSNorm(w.sub("norm_q"), dim, 1e-5, true) : null;
-            normK = qk ? new RMSNorm(w.sub("norm_k"), dim, 1e-5, true) : null;
+        /** {@code attn1}: self-attention with q/k/v bias per {@code attention_bias}. */
+        static SanaAttention self(SanaTransformerConfig c, Weights w) {
+            return new SanaAttention(w, c.innerDim(), c.innerDim(), c.numAttentionHeads(), c.attentionHeadDim(),
+                    c.attentionBias(), c.qkNorm() != null);
         }
 
-        Tensor forward(Tensor x) {
+        /** {@code attn2}: cross-attention to the projected text, q/k/v with bias. */
+        static SanaAttention cross(SanaTransformerConfig c, Weights w) {
+            return new SanaAttention(w, c.innerDim(), c.crossAttentionDim(), c.numCrossAttentionHeads(),
+                    c.crossAttentionHeadDim(), true, c.qkNorm() != null);
+        }
+
+        private SanaAttention(Weights w, int queryDim, int kvDim, int heads, int headDim, boolean qkvBias, boolean qkNorm) {
+            this.heads = heads;
+            this.headDim = headDim;
+            int inner = heads * headDim;
+            toQ = new Linear(w.sub("to_q"), queryDim, inner, qkvBias);
+            toK = new Linear(w.sub("to_k"), kvDim, inner, qkvBias);
+            toV = new Linear(w.sub("to_v"), kvDim, inner, qkvBias);
+            toOut = new Linear(w.sub("to_out").sub(0), inner, queryDim, true);
+            normQ = qkNorm ? new RMSNorm(w.sub("norm_q"), inner, 1e-5, true) : null;
+            normK = qkNorm ? new RMSNorm(w.sub("norm_k"), inner, 1e-5, true) : null;
+        }
+
+        /** ReLU linear attention: (V·Kᵀ)·Q with V padded by a row of ones as the normaliser (eps 1e-15). */
+        Tensor linear(Tensor x) {
             TensorBackend be = x.backend();
             long b = x.size(0);
             long n = x.size(1);
-            long hd = dim / heads;
+            long hd = headDim;
             Tensor q = toQ.forward(x);
             Tensor k = toK.forward(x);
             if (normQ != null) {
@@ -262,39 +263,11 @@ public final class SanaTransformer2DModel implements AutoCloseable {
             v = be.pad(v, new long[] {0, 0, 0, 1}, 1.0);                                 // (B, H, hd+1, N)
             Tensor o = v.matmul(k).matmul(q);                                            // (B, H, hd+1, N)
             Tensor out = o.slice(2, 0, hd).div(o.slice(2, hd, hd + 1).add(1e-15));
-            return toOut.forward(out.reshape(b, dim, n).transpose(1, 2));
-        }
-    }
-
-    /**
-     * {@code attn2} with {@code SanaAttnProcessor2_0}: softmax cross-attention to the projected text with the
-     * additive mask bias; q/k/v with bias; q/k RMSNorm across heads when {@code qk_norm} is set.
-     */
-    static final class SanaCrossAttention {
-        private final Linear toQ;
-        private final Linear toK;
-        private final Linear toV;
-        private final Linear toOut;
-        private final RMSNorm normQ;
-        private final RMSNorm normK;
-        private final int heads;
-        private final int headDim;
-
-        SanaCrossAttention(SanaTransformerConfig c, Weights w) {
-            int dim = c.innerDim();
-            heads = c.numCrossAttentionHeads();
-            headDim = c.crossAttentionHeadDim();
-            int inner = heads * headDim;
-            toQ = new Linear(w.sub("to_q"), dim, inner, true);
-            toK = new Linear(w.sub("to_k"), c.crossAttentionDim(), inner, true);
-            toV = new Linear(w.sub("to_v"), c.crossAttentionDim(), inner, true);
-            toOut = new Linear(w.sub("to_out").sub(0), inner, dim, true);
-            boolean qk = c.qkNorm() != null;
-            normQ = qk ? new RMSNorm(w.sub("norm_q"), inner, 1e-5, true) : null;
-            normK = qk ? new RMSNorm(w.sub("norm_k"), inner, 1e-5, true) : null;
+            return toOut.forward(out.reshape(b, (long) heads * headDim, n).transpose(1, 2));
         }
 
-        Tensor forward(Tensor x, Tensor text, Tensor bias) {
+        /** Softmax attention of x's queries over the text with the additive mask bias. */
+        Tensor cross(Tensor x, Tensor text, Tensor bias) {
             TensorBackend be = x.backend();
             long b = x.size(0);
             Tensor q = toQ.forward(x);

@@ -31,14 +31,18 @@ class ImageProcessingTest {
         assertArrayEquals(rgb(0, 0, 0, 100, 100, 100, 255, 255, 255), ImageProcessing.rgb8(g));
     }
 
+    /** A one-row gray image from a colour model and samples (band-interleaved per pixel). */
+    private static BufferedImage gray(ComponentColorModel cm, int width, int... samples) {
+        WritableRaster r = cm.createCompatibleWritableRaster(width, 1);
+        r.setPixels(0, 0, width, 1, samples);
+        return new BufferedImage(cm, r, false, null);
+    }
+
     @Test
     void grayWithAlphaDropsTheAlpha() {
         ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), true, false,
                 Transparency.TRANSLUCENT, DataBuffer.TYPE_BYTE);
-        WritableRaster r = cm.createCompatibleWritableRaster(2, 1);
-        r.setPixel(0, 0, new int[] {77, 0});
-        r.setPixel(1, 0, new int[] {200, 128});
-        assertArrayEquals(rgb(77, 77, 77, 200, 200, 200), ImageProcessing.rgb8(new BufferedImage(cm, r, false, null)));
+        assertArrayEquals(rgb(77, 77, 77, 200, 200, 200), ImageProcessing.rgb8(gray(cm, 2, 77, 0, 200, 128)));
     }
 
     @Test
@@ -71,10 +75,7 @@ class ImageProcessingTest {
     void lowBitGrayScalesToFullRange() {
         ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_GRAY), new int[] {2}, false,
                 false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
-        WritableRaster r = cm.createCompatibleWritableRaster(4, 1);
-        r.setSamples(0, 0, 4, 1, 0, new int[] {0, 1, 2, 3});
-        assertArrayEquals(rgb(0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255),
-                ImageProcessing.rgb8(new BufferedImage(cm, r, false, null)));
+        assertArrayEquals(rgb(0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255), ImageProcessing.rgb8(gray(cm, 4, 0, 1, 2, 3)));
     }
 
     @Test

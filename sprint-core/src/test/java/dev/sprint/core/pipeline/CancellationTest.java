@@ -9,11 +9,9 @@ import dev.sprint.api.GenerationCancelledException;
 import dev.sprint.api.GenerationListener;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
-import dev.sprint.api.Pipeline;
 import dev.sprint.api.StepEvent;
 import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.nn.Cancellation;
-import dev.sprint.core.spi.CorePipelineFactory;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.testing.Golden;
@@ -26,10 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Cancellation (issue 16 item 5): an already cancelled token or an interrupted thread stops a call before
@@ -37,21 +32,7 @@ import org.junit.jupiter.api.TestInstance;
  * within one decoder stage; a throwing listener stops the call as a {@link GenerationCancelledException}
  * with its exception as the cause. The pipeline stays usable afterwards.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CancellationTest {
-    private Pipeline pipeline;
-
-    @BeforeAll
-    void open() {
-        pipeline = CorePipelineFactory.open(Pipeline.builder().model(Golden.sana().resolve("model")).settings(), new ReferenceBackend());
-    }
-
-    @AfterAll
-    void close() {
-        pipeline.close();
-    }
-
-    private static final GenerationRequest SMALL = PipelineLifecycleTest.SMALL;
+class CancellationTest extends TinySanaTest {
 
     /** Records the stages and steps a call reached. */
     private static class Seen implements GenerationListener {

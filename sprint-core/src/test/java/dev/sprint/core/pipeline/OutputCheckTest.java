@@ -48,17 +48,17 @@ class OutputCheckTest {
     void nonFiniteImagesFailByDefault() {
         Path dir = nanDecoder();
         try (Pipeline p = open(dir, null)) {
-            BackendException e = assertThrows(BackendException.class, () -> p.generate(PipelineLifecycleTest.SMALL));
+            BackendException e = assertThrows(BackendException.class, () -> p.generate(TinySanaTest.SMALL));
             assertTrue(e.getMessage().contains("NaN"), e.getMessage());
             // the latents are fine: only the decoder is broken
-            assertEquals(1, p.generate(PipelineLifecycleTest.SMALL.toBuilder().output(OutputType.LATENT).build()).latents().shape()[0]);
+            assertEquals(1, p.generate(TinySanaTest.SMALL.toBuilder().output(OutputType.LATENT).build()).latents().shape()[0]);
         }
         try (Pipeline p = open(dir, OutputCheck.WARN)) {
-            GeneratedImage img = p.generate(PipelineLifecycleTest.SMALL).image();
+            GeneratedImage img = p.generate(TinySanaTest.SMALL).image();
             assertEquals(0, img.pixel(0, 0, 0), "NaN decodes to 0 after the clamp: black");
         }
         try (Pipeline p = open(dir, OutputCheck.OFF)) {
-            assertEquals(64, p.generate(PipelineLifecycleTest.SMALL).image().width());
+            assertEquals(64, p.generate(TinySanaTest.SMALL).image().width());
         }
     }
 }

@@ -36,8 +36,7 @@ class PipelineLifecycleTest {
     @TempDir
     Path tmp;
 
-    static final GenerationRequest SMALL = GenerationRequest.builder().prompt("a cat").steps(1).seed(1).size(64, 32)
-            .resolutionBinning(false).build();
+    static final GenerationRequest SMALL = TinySanaTest.SMALL;
 
     private Path copy() {
         return TestFolders.copy(Golden.sana().resolve("model"), tmp.resolve("model"));

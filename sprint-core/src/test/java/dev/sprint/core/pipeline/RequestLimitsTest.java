@@ -14,10 +14,7 @@ import dev.sprint.core.testing.ReferenceBackend;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Bounded work (issue 16 item 3): prompts, images, pixels and steps beyond the documented limits are
@@ -25,21 +22,7 @@ import org.junit.jupiter.api.TestInstance;
  * changed with a {@link RequestLimits} option; batches above the text-encoder and decoder chunk sizes run
  * chunked and give the same images as small batches.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RequestLimitsTest {
-    private Pipeline pipeline;
-
-    @BeforeAll
-    void open() {
-        pipeline = CorePipelineFactory.open(Pipeline.builder().model(Golden.sana().resolve("model")).settings(), new ReferenceBackend());
-    }
-
-    @AfterAll
-    void close() {
-        pipeline.close();
-    }
-
-    private static final GenerationRequest SMALL = PipelineLifecycleTest.SMALL;
+class RequestLimitsTest extends TinySanaTest {
 
     private void refused(GenerationRequest r, String limit) {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> pipeline.generate(r));

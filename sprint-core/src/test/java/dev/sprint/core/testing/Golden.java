@@ -106,4 +106,29 @@ public final class Golden {
     public static void assertShape(String what, long[] actual, HostTensor expected) {
         assertArrayEquals(expected.shape(), actual, what + ": shape");
     }
+
+    /** A (B, L) integer tensor (a token mask) as {@code [B][L]}. */
+    public static long[][] rows(HostTensor t) {
+        long[] flat = t.toLongs();
+        int b = (int) t.shape()[0];
+        int l = (int) t.shape()[1];
+        long[][] out = new long[b][l];
+        for (int i = 0; i < b; i++) System.arraycopy(flat, i * l, out[i], 0, l);
+        return out;
+    }
+
+    /** An (H, W, 3) uint8 tensor as an RGB image. */
+    public static java.awt.image.BufferedImage image(HostTensor hwc) {
+        int h = (int) hwc.shape()[0];
+        int w = (int) hwc.shape()[1];
+        long[] px = hwc.toLongs();
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = (y * w + x) * 3;
+                img.setRGB(x, y, (int) (px[i] << 16 | px[i + 1] << 8 | px[i + 2]));
+            }
+        }
+        return img;
+    }
 }

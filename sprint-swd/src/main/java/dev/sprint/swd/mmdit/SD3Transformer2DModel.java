@@ -8,6 +8,7 @@ import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.PatchEmbed;
 import dev.sprint.core.nn.PixArtAlphaTextProjection;
@@ -31,12 +32,9 @@ import java.util.List;
  * <p>Host-side data (the timestep sinusoid and the positional-embedding crop) is computed in Java and
  * passed into the traced forward pass as inputs.
  */
-public final class SD3Transformer2DModel implements AutoCloseable {
+public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
     private static final double EPS = 1e-6;
 
-    private final SD3TransformerConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
     private final PatchEmbed posEmbed;
     private final CombinedTimestepTextProjEmbeddings timeTextEmbed;
     private final Linear contextEmbedder;
@@ -50,9 +48,7 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * @param owned the source to close with the model, or null
      */
     public SD3Transformer2DModel(SD3TransformerConfig c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         int d = c.innerDim();
         posEmbed = new PatchEmbed(w.sub("pos_embed"), c.inChannels(), d, c.patchSize(), c.posEmbedMaxSize());
         timeTextEmbed = new CombinedTimestepTextProjEmbeddings(w.sub("time_text_embed"), d, c.pooledProjectionDim());
@@ -65,7 +61,6 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         transformerBlocks = List.copyOf(blocks);
         normOut = new AdaLayerNormContinuous(w.sub("norm_out"), d);
         projOut = new Linear(w.sub("proj_out"), d, (long) c.patchSize() * c.patchSize() * c.outChannels(), true);
-        w.requireAllUsed();
     }
 
     /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
@@ -88,9 +83,6 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         return ModelLoader.build(cfg, source, backend, SD3Transformer2DModel::new);
     }
 
-    public SD3TransformerConfig config() {
-        return config;
-    }
 
     /**
      * Velocity prediction with timesteps given as a tensor (read back to the host before the traced pass,
@@ -102,15 +94,15 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * @param pooled        pooled text embeddings (B, pooled_projection_dim)
      */
     public Tensor forward(Tensor latent, Tensor timestep, Tensor encoderHidden, Tensor pooled) {
-        return forward(latent, backend.toFloats(timestep), encoderHidden, pooled);
+        return forward(latent, backend().toFloats(timestep), encoderHidden, pooled);
     }
 
     /** Velocity prediction; {@code timestep} holds one value (1000·σ) per sample. */
     public Tensor forward(Tensor latent, float[] timestep, Tensor encoderHidden, Tensor pooled) {
         long b = latent.size(0);
-        int p = config.patchSize();
-        if (latent.rank() != 4 || latent.size(1) != config.inChannels()) {
-            throw new InvalidRequestException("SD3 transformer input must be (B, " + config.inChannels() + ", h, w), got "
+        int p = config().patchSize();
+        if (latent.rank() != 4 || latent.size(1) != config().inChannels()) {
+            throw new InvalidRequestException("SD3 transformer input must be (B, " + config().inChannels() + ", h, w), got "
                     + latent.describe());
         }
         int h = (int) latent.size(2);
@@ -122,21 +114,18 @@ public final class SD3Transformer2DModel implements AutoCloseable {
             throw new InvalidRequestException("batch mismatch: latents " + b + ", timesteps " + timestep.length
                     + ", prompt embeddings " + encoderHidden.size(0) + ", pooled " + pooled.size(0));
         }
-        Tensor tProj = backend.fromFloats(Timesteps.project(timestep, Timesteps.CHANNELS), b, Timesteps.CHANNELS);
-        Tensor pos = backend.fromFloats(posEmbed.cropped(h / p, w / p), 1, (long) (h / p) * (w / p), config.innerDim());
-        return backend.call("sd3_transformer", List.of(latent, encoderHidden, pooled, tProj, pos), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(run(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4))));
-            }
-        }).get(0);
+        Tensor tProj = backend().fromFloats(Timesteps.project(timestep, Timesteps.CHANNELS), b, Timesteps.CHANNELS);
+        Tensor pos = backend().fromFloats(posEmbed.cropped(h / p, w / p), 1, (long) (h / p) * (w / p), config().innerDim());
+        return call("sd3_transformer", List.of(latent, encoderHidden, pooled, tProj, pos),
+                in -> List.of(run(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4)))).get(0);
     }
 
     private Tensor run(Tensor latent, Tensor text, Tensor pooled, Tensor tProj, Tensor pos) {
         long b = latent.size(0);
-        int p = config.patchSize();
+        int p = config().patchSize();
         long hp = latent.size(2) / p;
         long wp = latent.size(3) / p;
-        int d = config.innerDim();
+        int d = config().innerDim();
         Tensor x = posEmbed.forward(latent, pos);                  // (B, N, D)
         Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
         Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
@@ -144,23 +133,19 @@ public final class SD3Transformer2DModel implements AutoCloseable {
             Cancellation.check();
             // one scope per block: an eager backend frees the block's intermediates at once instead of
             // holding every intermediate of the whole pass (over 10 GB for SD3.5-Medium at 512²)
-            try (Scope blockScope = backend.newScope()) {
+            try (Scope blockScope = backend().newScope()) {
                 Tensor[] out = block.forward(x, c, temb);
                 c = out[0] == null ? null : blockScope.keep(out[0]);
                 x = blockScope.keep(out[1]);
             }
         }
         x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
-        long co = config.outChannels();
+        long co = config().outChannels();
         // unpatchify: "nhwpqc -> nchpwq"
         x = x.reshape(b, hp, wp, p, p, co).permute(0, 5, 1, 3, 2, 4);
         return x.reshape(b, co, hp * p, wp * p);
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
 
     /** {@code CombinedTimestepTextProjEmbeddings}: temb = timestep_embedder(sinusoid(t)) + text_embedder(pooled). */
     public static final class CombinedTimestepTextProjEmbeddings {
@@ -189,7 +174,7 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         AdaLayerNormContinuous(Weights w, int dim) {
             this.dim = dim;
             linear = new Linear(w.sub("linear"), dim, 2L * dim, true);
-            norm = new LayerNorm(w.sub("norm"), dim, EPS, false);
+            norm = new LayerNorm(w.sub("norm"), dim, EPS, false, false);
         }
 
         Tensor forward(Tensor x, Tensor temb) {
@@ -339,7 +324,7 @@ public final class SD3Transformer2DModel implements AutoCloseable {
             attn2 = dual ? new JointAttention(c, w.sub("attn2"), false, false) : null;
             ff = new FeedForward(w.sub("ff"), d);
             ffContext = contextPreOnly ? null : new FeedForward(w.sub("ff_context"), d);
-            norm = new LayerNorm(w.sub("norm"), d, EPS, false);
+            norm = new LayerNorm(w.sub("norm"), d, EPS, false, false);
         }
 
         /** Returns {context (null after the last block), sample}. */

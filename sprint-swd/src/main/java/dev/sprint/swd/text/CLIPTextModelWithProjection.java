@@ -7,10 +7,11 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import java.util.List;
  * with causal self-attention (no padding mask: SD3 passes none, so pads are attended), final LayerNorm,
  * and the text projection of the pooled token. Weight names: {@code text_model.*} and {@code text_projection}.
  */
-public final class CLIPTextModelWithProjection implements AutoCloseable {
+public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
     /**
      * What SD3 reads from one pass.
      *
@@ -32,9 +33,6 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
      */
     public record Output(Tensor penultimate, Tensor lastHidden, Tensor textEmbeds) {}
 
-    private final CLIPTextConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
     private final Embedding tokenEmbedding;
     private final Tensor positionEmbedding;
     private final List<CLIPEncoderLayer> layers;
@@ -42,17 +40,14 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
     private final Linear textProjection;
 
     public CLIPTextModelWithProjection(CLIPTextConfig c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         Weights tm = w.sub("text_model");
         tokenEmbedding = new Embedding(tm.sub("embeddings").sub("token_embedding"), c.vocabSize(), c.hiddenSize());
         positionEmbedding = tm.sub("embeddings").sub("position_embedding").take("weight", c.maxPositionEmbeddings(), c.hiddenSize());
         layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) layers.add(new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i)));
-        finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true);
+        finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true, true);
         textProjection = new Linear(w.sub("text_projection"), c.hiddenSize(), c.projectionDim(), false);
-        w.requireAllUsed();
     }
 
     /** Loads {@code text_encoder/} or {@code text_encoder_2/}. */
@@ -60,32 +55,23 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         return ModelLoader.load(dir, backend, CLIPTextConfig::from, CLIPTextModelWithProjection::new);
     }
 
-    public CLIPTextConfig config() {
-        return config;
-    }
-
-    public TensorBackend backend() {
-        return backend;
-    }
 
     /** Runs the model on token ids {@code [B][L]} (L ≤ max positions). */
     public Output forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        if (len > config.maxPositionEmbeddings()) {
-            throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config.maxPositionEmbeddings() + " positions");
+        if (len > config().maxPositionEmbeddings()) {
+            throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config().maxPositionEmbeddings() + " positions");
         }
-        long[] flat = Embedding.flatIds(ids, config.vocabSize(), "CLIP");
+        long[] flat = Embedding.flatIds(ids, config().vocabSize(), "CLIP");
         long[] pooledIndex = new long[b];
         for (int i = 0; i < b; i++) pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
-        Tensor idsT = backend.fromLongs(flat, b, len);
-        Tensor mask = backend.fromFloats(causalMask(len), 1, 1, len, len);
-        Tensor pool = backend.fromLongs(pooledIndex, b);
-        List<Tensor> out = backend.call("clip_text", List.of(idsT, mask, pool), t -> {
-            try (Scope s = backend.newScope()) {
-                Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
-                return List.of(s.keep(o.penultimate()), s.keep(o.lastHidden()), s.keep(o.textEmbeds()));
-            }
+        Tensor idsT = backend().fromLongs(flat, b, len);
+        Tensor mask = backend().fromFloats(causalMask(len), 1, 1, len, len);
+        Tensor pool = backend().fromLongs(pooledIndex, b);
+        List<Tensor> out = call("clip_text", List.of(idsT, mask, pool), t -> {
+            Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
+            return List.of(o.penultimate(), o.lastHidden(), o.textEmbeds());
         });
         return new Output(out.get(0), out.get(1), out.get(2));
     }
@@ -109,7 +95,7 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         }
         if (layers.isEmpty()) penultimate = h;
         Tensor last = finalLayerNorm.forward(h);
-        Tensor pooled = backend.indexSelect(last.reshape(b * len, config.hiddenSize()), 0, pooledIndex);
+        Tensor pooled = backend().indexSelect(last.reshape(b * len, config().hiddenSize()), 0, pooledIndex);
         return new Output(penultimate, last, textProjection.forward(pooled));
     }
 
@@ -117,9 +103,9 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
     int poolPosition(long[] ids) {
         int best = 0;
         for (int j = 0; j < ids.length; j++) {
-            if (config.eosTokenId() == 2 ? ids[j] > ids[best] : ids[j] == config.eosTokenId()) {
+            if (config().eosTokenId() == 2 ? ids[j] > ids[best] : ids[j] == config().eosTokenId()) {
                 best = j;
-                if (config.eosTokenId() != 2) return j;
+                if (config().eosTokenId() != 2) return j;
             }
         }
         return best;
@@ -127,15 +113,10 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** 0 on and below the diagonal, the dtype's most negative value above it. */
     public float[] causalMask(int len) {
-        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
         float[] m = new float[len * len];
         for (int i = 0; i < len; i++) for (int j = i + 1; j < len; j++) m[i * len + j] = min;
         return m;
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
     }
 
     /** {@code CLIPEncoderLayer}: x + attn(ln1(x)); x + mlp(ln2(x)). */
@@ -148,9 +129,9 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         private final Activation act;
 
         CLIPEncoderLayer(CLIPTextConfig c, Weights w) {
-            layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true);
+            layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true, true);
             selfAttn = new CLIPAttention(c, w.sub("self_attn"));
-            layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true);
+            layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true, true);
             fc1 = new Linear(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize(), true);
             fc2 = new Linear(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize(), true);
             act = Activation.of(c.hiddenAct());

@@ -57,6 +57,13 @@ public final class Sd3TextEncoder implements AutoCloseable {
         }
     }
 
+    /** Parses and validates the text encoders' configs (nothing is loaded). */
+    public static void validateConfigs(ModelFolder folder) {
+        CLIPTextConfig.from(folder.config("text_encoder"));
+        CLIPTextConfig.from(folder.config("text_encoder_2"));
+        if (folder.declares("text_encoder_3")) T5Config.from(folder.config("text_encoder_3"));
+    }
+
     /** Loads tokenizer/, tokenizer_2/, tokenizer_3/ and text_encoder{,_2,_3}/ of an SD3 folder. */
     public static Sd3TextEncoder load(ModelFolder folder, TensorBackend backend, int jointAttentionDim) {
         List<AutoCloseable> opened = new ArrayList<>();

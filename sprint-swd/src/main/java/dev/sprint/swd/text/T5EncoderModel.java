@@ -6,9 +6,10 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -20,19 +21,14 @@ import java.util.List;
  * (no 1/√d) plus a relative position bias that only block 0 stores and all blocks reuse, gated-GELU
  * feed-forward, final RMS norm. SD3 passes no attention mask, so pads are attended.
  */
-public final class T5EncoderModel implements AutoCloseable {
-    private final T5Config config;
-    private final TensorBackend backend;
-    private final WeightSource source;
+public final class T5EncoderModel extends Model<T5Config> {
     private final Embedding shared;
     private final Tensor relativeAttentionBias; // (buckets, heads), of block 0
     private final List<T5Block> block;
     private final RMSNorm finalLayerNorm;
 
     public T5EncoderModel(T5Config c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         // T5EncoderModel ties encoder.embed_tokens to shared; checkpoints hold one or both names
         Weights emb = w.has("shared.weight") ? w.sub("shared") : w.sub("encoder").sub("embed_tokens");
         shared = new Embedding(emb, c.vocabSize(), c.dModel());
@@ -43,7 +39,6 @@ public final class T5EncoderModel implements AutoCloseable {
         block = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) block.add(new T5Block(c, enc.sub("block").sub(i)));
         finalLayerNorm = new RMSNorm(enc.sub("final_layer_norm"), c.dModel(), c.layerNormEps(), true);
-        w.requireAllUsed();
     }
 
     /** Loads {@code text_encoder_3/} (single or sharded safetensors). */
@@ -51,22 +46,14 @@ public final class T5EncoderModel implements AutoCloseable {
         return ModelLoader.load(dir, backend, T5Config::from, T5EncoderModel::new);
     }
 
-    public T5Config config() {
-        return config;
-    }
-
     /** {@code last_hidden_state} (B, L, d_model) of token ids {@code [B][L]}. */
     public Tensor forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        long[] flat = Embedding.flatIds(ids, config.vocabSize(), "T5");
-        Tensor idsT = backend.fromLongs(flat, b, len);
-        Tensor buckets = backend.fromLongs(relativeBuckets(len, config.numBuckets(), config.maxDistance()), (long) len * len);
-        return backend.call("t5_encoder", List.of(idsT, buckets), t -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(forwardGraph(t.get(0), t.get(1))));
-            }
-        }).get(0);
+        long[] flat = Embedding.flatIds(ids, config().vocabSize(), "T5");
+        Tensor idsT = backend().fromLongs(flat, b, len);
+        Tensor buckets = backend().fromLongs(relativeBuckets(len, config().numBuckets(), config().maxDistance()), (long) len * len);
+        return call("t5_encoder", List.of(idsT, buckets), t -> List.of(forwardGraph(t.get(0), t.get(1)))).get(0);
     }
 
     /**
@@ -79,8 +66,8 @@ public final class T5EncoderModel implements AutoCloseable {
         long len = ids.size(1);
         Tensor h = shared.forward(ids);
         // (L·L, H) → (1, H, L, L)
-        Tensor bias = backend.indexSelect(relativeAttentionBias, 0, buckets)
-                .reshape(len, len, config.numHeads()).permute(2, 0, 1).reshape(1, config.numHeads(), len, len);
+        Tensor bias = backend().indexSelect(relativeAttentionBias, 0, buckets)
+                .reshape(len, len, config().numHeads()).permute(2, 0, 1).reshape(1, config().numHeads(), len, len);
         for (T5Block blk : block) {
             Cancellation.check();
             h = blk.forward(h, bias);
@@ -114,11 +101,6 @@ public final class T5EncoderModel implements AutoCloseable {
             }
         }
         return out;
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
     }
 
     /** {@code T5Block} of the encoder: self-attention layer then feed-forward layer, both pre-norm residual. */

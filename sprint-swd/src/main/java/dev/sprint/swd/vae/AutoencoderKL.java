@@ -6,10 +6,11 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.GroupNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.ResizeMode;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -21,12 +22,17 @@ import java.util.List;
  * posterior's mean and log-variance, decoder back to pixels. Scaling/shift factors are applied by callers
  * ({@link #toVaeSpace}, {@link #toScaledSpace}).
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
     /** The config fields used. */
     public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
                            int groups, boolean midAttention, double scalingFactor, double shiftFactor) {
+        /** Pixels per latent cell (8 for SD3.5). */
+        public int spatialCompression() {
+            return 1 << (blockOutChannels.length - 1);
+        }
+
         /** Parses and validates: counts and widths positive and bounded, groups dividing every width, a finite positive scaling. */
-        static KLConfig from(Config c) {
+        public static KLConfig from(Config c) {
             if (c.getBoolean("use_quant_conv", false) || c.getBoolean("use_post_quant_conv", false)) {
                 throw new dev.sprint.api.UnsupportedModelException("AutoencoderKL with quant convs is not supported (" + c.origin() + ")");
             }
@@ -51,70 +57,49 @@ public final class AutoencoderKL implements AutoCloseable {
 
     private static final double EPS = 1e-6;
 
-    private final KLConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
     private final Encoder encoder;
     private final Decoder decoder;
 
     public AutoencoderKL(KLConfig config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
+        super(config, w, owned);
         encoder = new Encoder(config, w.sub("encoder"));
         decoder = new Decoder(config, w.sub("decoder"));
-        w.requireAllUsed();
     }
 
     public static AutoencoderKL load(Path dir, TensorBackend backend) {
         return ModelLoader.load(dir, backend, KLConfig::from, AutoencoderKL::new);
     }
 
-    public KLConfig config() {
-        return config;
-    }
-
     /** Pixels per latent cell (8 for SD3.5). */
     public int spatialCompression() {
-        return 1 << (config.blockOutChannels().length - 1);
+        return 1 << (config().blockOutChannels().length - 1);
     }
 
     /** Sampler latents → decoder input: z / scaling + shift. */
     public Tensor toVaeSpace(Tensor z) {
-        return z.mul(1.0 / config.scalingFactor()).add(config.shiftFactor());
+        return z.mul(1.0 / config().scalingFactor()).add(config().shiftFactor());
     }
 
     /** Posterior sample or mode → sampler latents: (z − shift) · scaling. */
     public Tensor toScaledSpace(Tensor z) {
-        return z.add(-config.shiftFactor()).mul(config.scalingFactor());
+        return z.add(-config().shiftFactor()).mul(config().scalingFactor());
     }
 
     /** Latent (B, C, h, w) in VAE space → image (B, 3, 8h, 8w) in ≈[−1, 1]. */
     public Tensor decode(Tensor z) {
-        return backend.call("vae_kl_decoder", List.of(z), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(decoder.forward(in.get(0))));
-            }
-        }).get(0);
+        return call("vae_kl_decoder", z, decoder::forward);
     }
 
     /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
     public Tensor[] encode(Tensor image) {
-        List<Tensor> out = backend.call("vae_kl_encoder", List.of(image), in -> {
-            try (Scope s = backend.newScope()) {
-                Tensor moments = encoder.forward(in.get(0));
-                long c = moments.size(1) / 2;
-                Tensor mean = moments.slice(1, 0, c);
-                Tensor logvar = backend.clamp(moments.slice(1, c, 2 * c), -30, 20);
-                return List.of(s.keep(mean), s.keep(logvar));
-            }
+        List<Tensor> out = call("vae_kl_encoder", List.of(image), in -> {
+            Tensor moments = encoder.forward(in.get(0));
+            long c = moments.size(1) / 2;
+            Tensor mean = moments.slice(1, 0, c);
+            Tensor logvar = backend().clamp(moments.slice(1, c, 2 * c), -30, 20);
+            return List.of(mean, logvar);
         });
         return new Tensor[] {out.get(0), out.get(1)};
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
     }
 
     /** {@code ResnetBlock2D}: GroupNorm → SiLU → conv, twice, plus a 1×1 shortcut when channels change. */
