@@ -23,8 +23,9 @@ import java.util.Set;
  */
 final class Bench {
     static final String USAGE = """
-            Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N] [--width W --height H]
-                                  [--runs N] [--prompt TEXT] [--threads N] [--max-sequence-length L]
+            Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N[,N...]] [--width W --height H]
+                                  [--no-binning] [--runs N] [--prompt TEXT] [--threads N] [--max-sequence-length L]
+                                  [--no-matmul-rate]
                                   [--swd-weights DIR [--swd-preset NAME | --scales ... --sigmas ...]]   (SD3.5 folders)
                    ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,controlnet,decoder,text]
                                   [--backend NAME] [--runs N] [--threads N]
@@ -33,10 +34,15 @@ final class Bench {
               --config sd3.5-medium  SwD (6 and 4 steps) vs plain Euler (6 and 4 steps) on the real SD3.5-Medium
                           transformer with random weights: each latent size timed once, totals per sampler, speedups;
                           --loops also runs every sampler loop end to end
-              --model     pipeline folder (default: the tiny bundled golden model golden/sana-sprint/model)
+              --model     pipeline folder: the real pipeline end to end (load, per-stage and total ms, peak RSS);
+                          default steps 1,2 at the model's default size with binning. Without --model: the tiny
+                          bundled golden model golden/sana-sprint/model, 160x96, 1 step, no binning
+              --steps     one count or a list (each is benchmarked in turn on the loaded pipeline)
+                          the matmul rate of this machine (float32 4096^3 on the chosen backend) is measured first;
+                          --no-matmul-rate skips it
               --config    a real SANA-Sprint config with random weights made in memory (no checkpoint needed);
                           stages are built, timed and freed one at a time (24 GiB cannot hold all at float32)
-              --runs      measured runs after one warm-up (default 3 for --model, 1 for --config)
+              --runs      measured runs after one warm-up (default 1 for --model DIR and --config, 3 for the tiny model)
             """;
 
     private Bench() {}
@@ -46,46 +52,76 @@ final class Bench {
             out.print(USAGE);
             return 0;
         }
-        Args a = new Args(argv, Set.of("loops"));
+        Args a = new Args(argv, Set.of("loops", "no-binning", "no-matmul-rate"));
         String config = a.get("config");
         if ("sd3.5-medium".equals(config)) return Sd3Bench.run(a, out);
         if (config != null) return RealConfigBench.run(a, config, out);
         String model = a.get("model");
-        if (model == null) model = "golden/sana-sprint/model";
+        boolean tiny = model == null;
+        if (tiny) model = "golden/sana-sprint/model";
         String backend = a.get("backend");
-        int steps = opt(a.getInt("steps"), 1);
-        int width = opt(a.getInt("width"), 160);
-        int height = opt(a.getInt("height"), 96);
-        int runs = opt(a.getInt("runs"), 3);
+        String stepsArg = a.get("steps");
+        List<Integer> stepCounts = new ArrayList<>();
+        for (String v : (stepsArg == null ? (tiny ? "1" : "1,2") : stepsArg).split(",")) {
+            try {
+                stepCounts.add(Integer.parseInt(v.trim()));
+            } catch (NumberFormatException e) {
+                throw new CliException("--steps takes a count or a list such as 1,2");
+            }
+        }
+        Integer width = a.getInt("width");
+        Integer height = a.getInt("height");
+        if (tiny && width == null && height == null) { // the bundled tiny model at a small exact size
+            width = 160;
+            height = 96;
+        }
+        boolean binning = !a.flag("no-binning") && !tiny;
+        int runs = opt(a.getInt("runs"), tiny ? 3 : 1);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
         dev.sprint.swd.sampler.SwdSpec swd = SprintCli.swdSpec(a, System.err);
         Integer maxLen = a.getInt("max-sequence-length");
+        boolean noMatmul = a.flag("no-matmul-rate");
         a.rejectUnknown();
         Pipeline.Builder b = Pipeline.builder().model(model);
         if (backend != null) b.backend(backend);
         if (threads != null) b.threads(threads);
         if (swd != null) b.with(swd);
-        GenerationRequest.Builder rb = GenerationRequest.builder().prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt)
-                .seed(42).size(width, height).resolutionBinning(false);
-        if (swd == null) rb.steps(steps);    // an SwD table fixes the steps
-        if (maxLen != null) rb.maxSequenceLength(maxLen);
-        GenerationRequest req = rb.build();
+
+        MatmulRate rate = noMatmul ? null : MatmulRate.measure(backend, threads == null ? 0 : threads);
+        if (rate != null) out.println(rate);
+        long l0 = System.nanoTime();
         try (Pipeline p = b.build()) {
-            out.println("bench: " + p.describe() + ", " + width + "x" + height + ", " + steps + " step(s), " + runs + " run(s)");
-            long t0 = System.nanoTime();
-            GenerationResult warm = p.generate(req);
-            out.printf(Locale.ROOT, "first call (warm-up): %.1f ms  %s%n", (System.nanoTime() - t0) / 1e6, format(warm.timingsMs()));
-            List<Map<String, Double>> all = new ArrayList<>();
-            for (int i = 0; i < runs; i++) all.add(p.generate(req).timingsMs());
-            Map<String, Double> median = new LinkedHashMap<>();
-            for (String k : all.get(0).keySet()) {
-                double[] v = all.stream().mapToDouble(m -> m.getOrDefault(k, 0.0)).sorted().toArray();
-                median.put(k, v[v.length / 2]);
+            double loadMs = (System.nanoTime() - l0) / 1e6;
+            out.printf(Locale.ROOT, "bench: %s, load %.1f ms (peak RSS so far %s)%n", p.describe(), loadMs, peakRss());
+            for (int steps : swd != null ? List.of(-1) : stepCounts) {
+                GenerationRequest.Builder rb = GenerationRequest.builder()
+                        .prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt).seed(42).resolutionBinning(binning);
+                if (width != null || height != null) {
+                    if (width == null || height == null) throw new CliException("give --width and --height together");
+                    rb.size(width, height);
+                }
+                if (steps > 0) rb.steps(steps); // an SwD table fixes the steps
+                if (maxLen != null) rb.maxSequenceLength(maxLen);
+                GenerationRequest req = rb.build();
+                String what = (width == null ? "model default size" : width + "x" + height) + (binning ? " (binning)" : "")
+                        + ", " + (steps > 0 ? steps + " step(s)" : "SwD table") + ", " + runs + " run(s)";
+                out.println("== " + what);
+                long t0 = System.nanoTime();
+                GenerationResult warm = p.generate(req);
+                out.printf(Locale.ROOT, "first call (warm-up): %.1f ms  %s%n", (System.nanoTime() - t0) / 1e6, format(warm.timingsMs()));
+                List<Map<String, Double>> all = new ArrayList<>();
+                for (int i = 0; i < runs; i++) all.add(p.generate(req).timingsMs());
+                Map<String, Double> median = new LinkedHashMap<>();
+                for (String k : all.get(0).keySet()) {
+                    double[] v = all.stream().mapToDouble(m -> m.getOrDefault(k, 0.0)).sorted().toArray();
+                    median.put(k, v[v.length / 2]);
+                }
+                out.println("steady state (median ms): " + format(median));
+                out.printf(Locale.ROOT, "total=%.1f ms%n", median.get("total"));
+                out.printf(Locale.ROOT, "images/s: %.4f%n", warm.images().size() * 1000.0 / median.get("total"));
+                out.println("peak RSS: " + peakRss());
             }
-            out.println("steady state (median ms): " + format(median));
-            out.printf(Locale.ROOT, "images/s: %.3f%n", 1000.0 / median.get("total"));
-            out.println("peak RSS: " + peakRss());
         }
         return 0;
     }

@@ -43,8 +43,14 @@ final class Diagnostics {
         }
  
         if (providers.stream().anyMatch(p -> p.name().equals("djl"))) {
+            out.println("djl natives (libtorch builds found, what DJL would download):");
+            dev.sprint.backend.djl.DjlNatives.detect().describe().forEach((k, v) -> out.println("  " + k + ": " + v));
             out.println("djl engine (loads libtorch):");
             dev.sprint.backend.djl.DjlBackendProvider.diagnostics().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
+        if (providers.stream().anyMatch(p -> p.name().equals("onnx"))) {
+            out.println("onnx runtime (flavour on the class path, execution providers):");
+            dev.sprint.backend.onnx.OnnxRuntimeFlavour.diagnostics().forEach((k, v) -> out.println("  " + k + ": " + v));
         }
         try {
             out.println("selected by default: " + Backends.select(null).name());

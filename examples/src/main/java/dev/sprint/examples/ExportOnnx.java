@@ -28,7 +28,7 @@ final class ExportOnnx {
                            output sample
               vae_decoder  input latent (1,C,H/32,W/32) -> sample (1,3,H,W)
               vae_encoder  input image (1,3,H,W) in [-1,1] -> latent
-              text_encoder inputs input_ids (1,L) int64, global_mask and sliding_mask (1,1,L,L) additive,
+              text_encoder inputs inputs_embeds (1,L,hidden) (Gemma embedding rows, looked up on the host), global_mask and sliding_mask (1,1,L,L) additive,
                            rope_cos and rope_sin (L,head_dim) -> last_hidden_state
             """;
 
@@ -80,10 +80,10 @@ final class ExportOnnx {
                 case "text_encoder" -> {
                     Gemma2Model m = Gemma2Model.load(folder.component("text_encoder"), be);
                     int hd = m.config().headDim();
-                    HostTensor ids = HostTensor.ofLongs(new long[tokens], 1, tokens);
-                    yield be.export("text_encoder", List.of(ids, zeros(1, 1, tokens, tokens), zeros(1, 1, tokens, tokens),
-                                    zeros(tokens, hd), zeros(tokens, hd)),
-                            List.of("input_ids", "global_mask", "sliding_mask", "rope_cos", "rope_sin"), List.of("last_hidden_state"),
+                    // the token embedding is looked up on the host (Embedding.lookup), so the graph starts at inputs_embeds
+                    yield be.export("text_encoder", List.of(zeros(1, tokens, m.config().hiddenSize()), zeros(1, 1, tokens, tokens),
+                                    zeros(1, 1, tokens, tokens), zeros(tokens, hd), zeros(tokens, hd)),
+                            List.of("inputs_embeds", "global_mask", "sliding_mask", "rope_cos", "rope_sin"), List.of("last_hidden_state"),
                             t -> List.of(m.forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4))), dir);
                 }
                 default -> throw new CliException("--component must be transformer, vae_decoder, vae_encoder or text_encoder");

@@ -42,13 +42,16 @@ public final class SprintCli {
               diagnostics   which backends were found, which devices and native libraries each can use, and why not
               bench         per-stage timings on the tiny model or real configs with random weights (./sprint bench --help)
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
+              spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
+              download      fetch a Hugging Face repo into the shared HF cache (./sprint download --help)
+              serve         OpenAI-images-compatible HTTP server with micro-batching, web page, metrics (./sprint serve --help)
               soak          run one pipeline N times and report memory, heap, files and threads (./sprint soak --help)
               help          this text
 
             Any command takes --verbose: show the libraries' log lines (DJL, ONNX Runtime) too.
 
             generate options:
-              --model DIR|REPO_ID       diffusers folder, or a repo id in the local Hugging Face cache
+              --model DIR|REPO_ID       diffusers folder, or a Hugging Face repo id (downloaded on first use)
                                         (default %s)
               --prompt TEXT             prompt; repeat for a batch drawn from one generator
               --output FILE.png         output file (default out.png); a batch writes FILE-0.png, FILE-1.png, ...
@@ -117,6 +120,9 @@ public final class SprintCli {
             case "diagnostics" -> Diagnostics.run(out);
             case "bench" -> Bench.run(rest, out);
             case "export-onnx" -> ExportOnnx.run(rest, out);
+            case "spark" -> SparkCommand.run(rest, out, err);
+            case "download" -> DownloadCommand.run(rest, out, err);
+            case "serve" -> ServeCommand.run(rest, out, err);
             case "soak" -> SoakCommand.run(rest, out);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };

@@ -21,6 +21,9 @@ import javax.imageio.stream.ImageOutputStream;
  * Immutable; {@link #rgb()} returns a copy.
  */
 public final class GeneratedImage {
+    /** Keyword of the PNG text chunk holding {@link Provenance#parameters()}. */
+    public static final String PARAMETERS_KEYWORD = "parameters";
+
     private final int width;
     private final int height;
     private final byte[] rgb;
@@ -80,7 +83,10 @@ public final class GeneratedImage {
         return img;
     }
 
-    /** PNG bytes with the provenance as tEXt chunks. */
+    /**
+     * PNG bytes with the provenance as {@code sprint:*} tEXt chunks plus a {@code parameters} chunk that image
+     * viewers and galleries read ({@link Provenance#parameters()}; tEXt, or UTF-8 iTXt when the text is not Latin-1).
+     */
     public byte[] toPng() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         writePng(out);
@@ -107,7 +113,7 @@ public final class GeneratedImage {
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
             writer.setOutput(ios);
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), null);
-            addText(meta, provenance.asText());
+            addText(meta, provenance.asText(), provenance.parameters());
             writer.write(new IIOImage(img, null, meta));
         } catch (IOException e) {
             throw new SprintException("cannot encode PNG: " + e.getMessage(), e);
@@ -116,7 +122,8 @@ public final class GeneratedImage {
         }
     }
 
-    private static void addText(IIOMetadata meta, Map<String, String> text) throws IIOInvalidTreeException {
+    private static void addText(IIOMetadata meta, Map<String, String> text, String parameters)
+            throws IIOInvalidTreeException {
         IIOMetadataNode textNode = new IIOMetadataNode("tEXt");
         for (Map.Entry<String, String> e : text.entrySet()) {
             IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
@@ -126,7 +133,26 @@ public final class GeneratedImage {
             textNode.appendChild(entry);
         }
         IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-        root.appendChild(textNode);
+        // "parameters" keeps every character: tEXt when Latin-1 suffices (what most readers expect), else iTXt.
+        if (parameters.chars().allMatch(c -> c < 256)) {
+            IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+            entry.setAttribute("keyword", PARAMETERS_KEYWORD);
+            entry.setAttribute("value", parameters);
+            textNode.appendChild(entry);
+            root.appendChild(textNode);
+        } else {
+            root.appendChild(textNode);
+            IIOMetadataNode itxt = new IIOMetadataNode("iTXt");
+            IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
+            entry.setAttribute("keyword", PARAMETERS_KEYWORD);
+            entry.setAttribute("compressionFlag", "FALSE");
+            entry.setAttribute("compressionMethod", "0");
+            entry.setAttribute("languageTag", "");
+            entry.setAttribute("translatedKeyword", "");
+            entry.setAttribute("text", parameters);
+            itxt.appendChild(entry);
+            root.appendChild(itxt);
+        }
         meta.mergeTree("javax_imageio_png_1.0", root);
     }
 

@@ -16,4 +16,13 @@ public interface RequestOption {
     default String requirement() {
         return null;
     }
+
+    /**
+     * A value by which requests can be grouped into one batched call: two requests whose options have equal
+     * batch keys (and equal other fields) are interchangeable. The option itself by default; an option
+     * holding an image returns a value of its pixels instead of the image object.
+     */
+    default Object batchKey() {
+        return this;
+    }
 }

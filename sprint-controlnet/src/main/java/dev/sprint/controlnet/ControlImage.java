@@ -31,6 +31,27 @@ public record ControlImage(BufferedImage image, Double scale) implements Request
         return new ControlImage(image, scale);
     }
 
+    /** The pixels (as RGB ints) and the scale: equal for equal control images. */
+    @Override
+    public Object batchKey() {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        return java.util.List.of(w, h, new Pixels(image.getRGB(0, 0, w, h, null, 0, w)), scaleOrDefault());
+    }
+
+    /** RGB values compared by content. */
+    private record Pixels(int[] rgb) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pixels p && java.util.Arrays.equals(rgb, p.rgb);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(rgb);
+        }
+    }
+
     /** The scale, or the default. */
     public double scaleOrDefault() {
         return scale == null ? DEFAULT_SCALE : scale;

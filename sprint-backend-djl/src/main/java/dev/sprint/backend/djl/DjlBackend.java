@@ -13,12 +13,14 @@ import ai.djl.nn.Activation;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.sprint.api.BackendException;
+import dev.sprint.core.tensor.Arena;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Half;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -194,6 +196,40 @@ public final class DjlBackend implements TensorBackend {
         };
     }
 
+    /**
+     * An arena is a sub-manager of the root: while {@link Arena#build} runs it is the innermost scope of the
+     * calling thread, so weights uploaded (and tensors derived from them at build time) attach to it; closing it
+     * frees them without touching other components.
+     */
+    @Override
+    public Arena newArena() {
+        checkOpen();
+        NDManager m = root.newSubManager();
+        return new Arena() {
+            private volatile boolean open = true;
+
+            @Override
+            public <T> T build(java.util.function.Supplier<T> f) {
+                if (!open) throw new BackendException("the arena was closed");
+                Deque<NDManager> stack = scopes.get();
+                stack.push(m);
+                try {
+                    return f.get();
+                } finally {
+                    if (stack.peek() == m) stack.pop();
+                    else stack.remove(m);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (!open) return;
+                open = false;
+                m.close();
+            }
+        };
+    }
+
     @Override
     public Tensor upload(HostTensor data, DType dtype) {
         checkOpen();
@@ -213,6 +249,58 @@ public final class DjlBackend implements TensorBackend {
         Tensor c = cast(t, dtype);
         t.close();
         return c;
+    }
+
+    /**
+     * A checkpoint weight in the compute type. A float32 tensor that is memory-mapped (read-only, direct, aligned)
+     * is aliased on CPU — zero copy; everything else (bf16/f16 to convert, tensors over 2 GiB, heap data) is
+     * streamed: libtorch allocates the destination and bounded chunks are converted in Java and copied in, so
+     * neither a whole-tensor Java array nor a direct buffer of the tensor's size ever exists (weights then live in
+     * libtorch's allocator, outside {@code -XX:MaxDirectMemorySize}).
+     */
+    @Override
+    public Tensor weight(TensorData data) {
+        checkOpen();
+        DType target = data.dtype().isFloating() ? floatType : data.dtype();
+        if (target == DType.BF16) throw new BackendException("bfloat16 weights cannot be held by the DJL backend");
+        if (data.dtype() == target && !device.isGpu() && data.byteLength() <= Integer.MAX_VALUE) {
+            HostTensor h = data.host(); // for a checkpoint tensor: its memory-mapped bytes
+            if (isAliasable(h.data(), target.bytes())) return upload(h, target);
+        }
+        return streamed(data, target);
+    }
+
+    private static boolean isAliasable(ByteBuffer b, int elementBytes) {
+        return b.isDirect() && b.isReadOnly() && (b.capacity() == 0 || b.alignmentOffset(0, elementBytes) == 0);
+    }
+
+    private Tensor streamed(TensorData data, DType target) {
+        long n = data.numel();
+        DataType dt = djl(target);
+        Shape shape = new Shape(data.shape());
+        int chunk = (int) Math.min(n, TensorData.CHUNK_ELEMENTS);
+        ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, chunk * target.bytes())).order(ByteOrder.nativeOrder());
+        return op(() -> {
+            NDManager m = current();
+            NDArray flat = m.create(new Shape(n), dt); // uninitialised; every element is written below
+            try {
+                for (long s = 0; s < n; s += chunk) {
+                    int c = (int) Math.min(chunk, n - s);
+                    buf.clear();
+                    data.readAs(target, s, c, buf);
+                    buf.flip();
+                    try (NDManager tmp = m.newSubManager(); NDArray part = tmp.create(buf, new Shape(c), dt)) {
+                        flat.set(new NDIndex("{}:{}", s, s + c), part);
+                    }
+                }
+                NDArray shaped = flat.reshape(shape); // a view on the same storage
+                flat.close();
+                return shaped;
+            } catch (RuntimeException e) {
+                flat.close();
+                throw e;
+            }
+        });
     }
 
     /**

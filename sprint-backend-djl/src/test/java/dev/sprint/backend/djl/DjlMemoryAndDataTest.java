@@ -259,4 +259,26 @@ class DjlMemoryAndDataTest {
         }
         assertArrayEquals(new float[] {1, 2, 3, 4}, be.toFloats(x), "the input of a one-part concat survives");
     }
+
+    @Test
+    void anArenaHoldsWhatItBuiltAndFreesItAsAUnit() {
+        int rootBefore = be.rootArrayCount();
+        dev.sprint.core.tensor.Arena arena = be.newArena();
+        Tensor[] w = new Tensor[2];
+        arena.build(() -> {
+            w[0] = be.fromFloats(new float[] {1, 2, 3}, 3);
+            w[1] = w[0].add(1.0); // derived at build time: also the arena's
+            return null;
+        });
+        assertEquals(rootBefore + 2, be.rootArrayCount(), "the arena (a sub-manager of the root) holds both");
+        try (Scope s = be.newScope()) {
+            // ops on arena tensors belong to the scope they run in, not to the arena
+            assertEquals(7f, be.toFloats(w[1].add(w[0]))[2]);
+        }
+        assertEquals(4f, be.toFloats(w[1])[2]);
+        arena.close();
+        assertThrows(RuntimeException.class, () -> be.toFloats(w[1]));
+        arena.close(); // idempotent
+        assertEquals(rootBefore, be.rootArrayCount());
+    }
 }

@@ -55,9 +55,9 @@ final class GraphEncoder {
                     }
                     continue;
                 }
-                if (i < n.inputs.size()) {
+                if (i < n.inputs().size()) {
                     top[1] = i + 1;
-                    ONode child = n.inputs.get(i);
+                    ONode child = n.inputs().get(i);
                     if (!seen.contains(child)) stack.push(new Object[] {child, 0});
                 } else {
                     seen.add(n);
@@ -162,7 +162,7 @@ final class GraphEncoder {
         Proto graph = new Proto();
         for (ONode n : order) {
             Proto node = new Proto();
-            for (ONode in : n.inputs) node.string(1, rename.get(in));
+            for (ONode in : n.inputs()) node.string(1, rename.get(in));
             node.string(2, rename.get(n));
             opType(node, n.op);
             if (n.attrs != null) {
@@ -205,7 +205,7 @@ final class GraphEncoder {
         Proto graph = new Proto();
         for (ONode n : order) {
             Proto node = new Proto();
-            for (ONode in : n.inputs) node.string(1, names.get(in));
+            for (ONode in : n.inputs()) node.string(1, names.get(in));
             node.string(2, names.get(n));
             opType(node, n.op);
             if (n.attrs != null) {

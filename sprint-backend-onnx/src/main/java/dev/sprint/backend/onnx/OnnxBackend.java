@@ -7,11 +7,13 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sprint.api.BackendException;
+import dev.sprint.api.GenerationCancelledException;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +37,12 @@ import org.slf4j.LoggerFactory;
  * {@link OrtSession} (bounded LRU; evicted sessions are closed). Weights are bound as external
  * initializers over the checkpoint's own memory ({@code addExternalInitializers}, zero copy for F32), so
  * they are never serialised into the protobuf and ORT may fold and pre-pack them.
+ *
+ * <p>Outside calls (the glue between component passes, such as a sampler's update of its latents), every
+ * result a graph computes is kept, not only the one asked for, and values given as Java numbers are fed
+ * inputs: each step's glue is then the same small graph with new inputs, and one session serves every
+ * step whatever the schedule. Recorded glue is bounded ({@link #MAX_PENDING_DEPTH}, {@link #MAX_PENDING_NODES}).
+ * {@link #cancelWhen} lets another thread stop a running graph inside ORT.
  *
  * <p>Where ORT has a fused kernel that is as exact as the composite, it is used (each is covered by the
  * conformance suite): {@code LayerNormalization} for layerNorm, {@code SimplifiedLayerNormalization} for
@@ -94,7 +103,10 @@ public final class OnnxBackend implements TensorBackend {
     private final LinkedHashMap<Key, Cached> sessions;
     private final ThreadLocal<int[]> tracing = ThreadLocal.withInitial(() -> new int[1]);
     private final Map<String, long[]> callStats = new LinkedHashMap<>();
+    private final ThreadLocal<BooleanSupplier> cancelChecks = new ThreadLocal<>();
+    private java.util.concurrent.ScheduledExecutorService watchdog;
     private volatile boolean closed;
+    private int largestEagerGraph;
     private long sessionsCreated;
     private long sessionsEvicted;
     private double sessionMillis;
@@ -167,11 +179,50 @@ public final class OnnxBackend implements TensorBackend {
     }
 
     private ONode leaf(HostTensor value, boolean weight) {
-        return new ONode(this, ids.incrementAndGet(), value.shape(), value.dtype(), null, List.of(), null, weight, -1, value);
+        return new ONode(this, ids.incrementAndGet(), value.shape(), value.dtype(), null, List.of(), null, weight, -1, value,
+                false);
     }
 
     private ONode op(String op, long[] shape, DType dtype, Map<String, Object> attrs, ONode... inputs) {
-        return new ONode(this, ids.incrementAndGet(), shape, dtype, op, List.of(inputs), attrs, false, -1, null);
+        boolean eager = tracing.get()[0] == 0;
+        if (eager) boundPending(inputs);
+        return new ONode(this, ids.incrementAndGet(), shape, dtype, op, List.of(inputs), attrs, false, -1, null, eager);
+    }
+
+    /** Longest chain of pending eager operations a graph may get (see {@link #boundPending}). */
+    static final int MAX_PENDING_DEPTH = 256;
+    /** Most pending eager operations behind one node (see {@link #boundPending}). */
+    static final long MAX_PENDING_NODES = 2048;
+
+    /**
+     * Keeps the glue recorded between component passes bounded, whatever the caller records: when a new
+     * eager operation would end a chain of more than {@link #MAX_PENDING_DEPTH} pending operations, or sit
+     * on more than {@link #MAX_PENDING_NODES}, its operands are run first (in groups of at most that many
+     * operations) and the new operation starts from their values. A loop that never reads a value back
+     * therefore runs as a repetition of one bounded graph (one cached session), not as one ever deeper graph.
+     */
+    private void boundPending(ONode[] inputs) {
+        int depth = 0;
+        long size = 0;
+        for (ONode in : inputs) {
+            depth = Math.max(depth, in.pendingDepth());
+            size += in.pendingSize();
+        }
+        if (depth < MAX_PENDING_DEPTH && size < MAX_PENDING_NODES) return;
+        List<ONode> group = new ArrayList<>();
+        long groupSize = 0;
+        for (ONode in : inputs) {
+            long s = in.pendingSize();
+            if (s == 0) continue;
+            if (!group.isEmpty() && groupSize + s > MAX_PENDING_NODES) {
+                evaluate(group, "pending operations");
+                group = new ArrayList<>();
+                groupSize = 0;
+            }
+            group.add(in);
+            groupSize += s;
+        }
+        if (!group.isEmpty()) evaluate(group, "pending operations");
     }
 
     private static ONode n(Tensor t) {
@@ -223,14 +274,60 @@ public final class OnnxBackend implements TensorBackend {
         return leaf(convert(data, dtype), false);
     }
 
+    /**
+     * A checkpoint weight in the compute type, bound to sessions as an external initializer. A memory-mapped
+     * tensor already in that type is used in place (zero copy); otherwise the tensor is converted in bounded
+     * chunks straight into one direct buffer (no whole-tensor Java array, no second copy). A tensor over 2 GiB
+     * (one buffer's limit) becomes several row blocks joined by a Concat in the graph.
+     */
     @Override
-    public Tensor weight(HostTensor data) {
+    public Tensor weight(TensorData data) {
         DType t = data.dtype().isFloating() ? floatType() : data.dtype();
-        HostTensor h = convert(data, t);
-        // converted once into direct memory, so each session binds the same bytes without a copy
-        // (an F32 checkpoint slice is memory-mapped, hence already direct: zero copy)
-        if (!h.data().isDirect()) h = new HostTensor(h.dtype(), h.shape(), direct(h.data()));
-        return leaf(h, true);
+        if (data.numel() * t.bytes() <= MAX_WEIGHT_BUFFER && data.dtype() == t) {
+            HostTensor h = data.host();
+            if (h.data().isDirect()) return leaf(h, true);
+        }
+        List<HostTensor> parts = weightParts(data, t, MAX_WEIGHT_BUFFER);
+        if (parts.size() == 1) return leaf(parts.get(0), true);
+        List<Tensor> leaves = new ArrayList<>(parts.size());
+        for (HostTensor p : parts) leaves.add(leaf(p, true));
+        return concat(leaves, 0);
+    }
+
+    /**
+     * {@code data} converted to {@code t} in direct buffers of at most {@code limit} bytes: one buffer, or blocks
+     * of whole rows (dimension 0) when the tensor is larger.
+     */
+    static List<HostTensor> weightParts(TensorData data, DType t, long limit) {
+        long[] shape = data.shape();
+        if (data.numel() * t.bytes() <= limit) return List.of(streamed(data, t, 0, data.numel(), shape));
+        long rowElems = shape.length == 0 ? 1 : data.numel() / Math.max(1, shape[0]);
+        if (shape.length < 2 || rowElems * t.bytes() > limit) {
+            throw new BackendException("weight " + data + " (" + data.numel() * t.bytes() + " bytes) is too large for the "
+                    + "ONNX backend: one row does not fit a " + limit + "-byte buffer");
+        }
+        long rowsPerPart = limit / (rowElems * t.bytes());
+        List<HostTensor> parts = new ArrayList<>();
+        for (long r = 0; r < shape[0]; r += rowsPerPart) {
+            long rows = Math.min(rowsPerPart, shape[0] - r);
+            long[] ps = shape.clone();
+            ps[0] = rows;
+            parts.add(streamed(data, t, r * rowElems, rows * rowElems, ps));
+        }
+        return parts;
+    }
+
+    /** Largest single weight buffer (one direct ByteBuffer). */
+    static final long MAX_WEIGHT_BUFFER = Integer.MAX_VALUE - 8;
+
+    private static HostTensor streamed(TensorData data, DType t, long start, long count, long[] shape) {
+        ByteBuffer out = ByteBuffer.allocateDirect((int) (count * t.bytes())).order(ByteOrder.LITTLE_ENDIAN);
+        for (long s = 0; s < count; s += TensorData.CHUNK_ELEMENTS) {
+            int c = (int) Math.min(TensorData.CHUNK_ELEMENTS, count - s);
+            data.readAs(t, start + s, c, out);
+        }
+        out.flip();
+        return new HostTensor(t, shape, out);
     }
 
     private static ByteBuffer direct(ByteBuffer b) {
@@ -673,28 +770,54 @@ public final class OnnxBackend implements TensorBackend {
         }
     }
 
-    /** Runs the pending operations behind {@code nodes} as one graph and stores their values. */
+    /**
+     * Runs the pending operations behind {@code nodes} as one graph and stores their values, and those of
+     * every eager operation in that graph ({@link ONode#materialise}): glue code uses its tensors again
+     * (a sampler's latents feed the next step), and a result that was not kept would be recomputed by
+     * every later graph needing it, each one a step longer than the last, so a new graph and session per
+     * step. Kept, every graph between two component passes holds only the glue recorded since the last
+     * one: the same graph, hence the same session, at every step.
+     */
     synchronized void evaluate(List<ONode> nodes, String what) {
         if (closed) throw new IllegalStateException("ONNX backend is closed");
         List<ONode> pending = new ArrayList<>();
         for (ONode x : nodes) if (x.value() == null && !pending.contains(x)) pending.add(x);
         if (pending.isEmpty()) return;
+        BooleanSupplier cancelled = cancelChecks.get();
+        if (cancelled != null && cancelled.getAsBoolean()) { // before any work, session creation included
+            throw new GenerationCancelledException("generation cancelled before running '" + what + "'");
+        }
         long tEncode = System.nanoTime();
         GraphEncoder g = new GraphEncoder(pending);
-        byte[] model = g.encode(pending, what);
+        java.util.Set<ONode> requested = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        requested.addAll(pending);
+        List<ONode> outputs = new ArrayList<>();
+        int eager = 0;
+        for (ONode x : g.order) {
+            if (x.materialise()) eager++;
+            if (requested.contains(x) || x.materialise()) outputs.add(x); // canonical order: the graph's own
+        }
+        largestEagerGraph = Math.max(largestEagerGraph, eager);
+        byte[] model = g.encode(outputs, what);
         long[] stats = callStats.computeIfAbsent(what, k -> new long[5]);
         stats[4] += System.nanoTime() - tEncode;
         try {
             OrtSession session = session(model, g, what, stats);
             long t0 = System.nanoTime();
             Map<String, OnnxTensor> feeds = new HashMap<>();
-            try {
+            try (OrtSession.RunOptions options = new OrtSession.RunOptions();
+                 RunWatch watch = cancelled == null ? null : new RunWatch(options, cancelled)) {
                 for (ONode x : g.dataLeaves) feeds.put(g.names.get(x), toOrt(x.value()));
-                try (OrtSession.Result r = session.run(feeds)) {
-                    for (ONode x : pending) {
+                try (OrtSession.Result r = session.run(feeds, options)) {
+                    for (ONode x : outputs) {
                         OnnxValue v = r.get(g.names.get(x)).orElseThrow();
                         x.setValue(fromOrt((OnnxTensor) v, x));
                     }
+                } catch (OrtException e) {
+                    if (watch != null && watch.fired()) {
+                        throw new GenerationCancelledException("generation cancelled while running '" + what + "'");
+                    }
+                    throw e;
                 }
             } finally {
                 feeds.values().forEach(OnnxTensor::close);
@@ -703,6 +826,105 @@ public final class OnnxBackend implements TensorBackend {
             stats[3] += System.nanoTime() - t0;
         } catch (OrtException e) {
             throw new BackendException("ONNX Runtime failed running '" + what + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Most eager (glue) operations one graph has had so far (bounded by {@link #boundPending}; for tests). */
+    synchronized int largestEagerGraph() {
+        return largestEagerGraph;
+    }
+
+    // ---- cancellation ----------------------------------------------------------------------------
+
+    /** How often a running graph's cancellation check is polled. */
+    static final long CANCEL_POLL_MILLIS = 5;
+
+    /**
+     * While the returned registration is open, every graph this thread runs is watched: {@code cancelled}
+     * is asked before it starts and every {@value #CANCEL_POLL_MILLIS} ms while ORT runs it; once true, ORT
+     * is told to stop ({@link OrtSession.RunOptions#setTerminate}: it stops at the next node) and the
+     * call throws {@link GenerationCancelledException}. Nothing is left half-done: the graph's results are
+     * simply not stored, and the backend (its sessions included) stays usable. Registrations nest (either
+     * check cancels) and must be closed on the thread that opened them, innermost first.
+     */
+    @Override
+    public Registration cancelWhen(BooleanSupplier cancelled) {
+        java.util.Objects.requireNonNull(cancelled, "cancelled");
+        BooleanSupplier outer = cancelChecks.get();
+        BooleanSupplier check = outer == null ? cancelled : () -> outer.getAsBoolean() || cancelled.getAsBoolean();
+        cancelChecks.set(check);
+        Thread owner = Thread.currentThread();
+        return new Registration() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                if (closed) return;
+                if (Thread.currentThread() != owner || cancelChecks.get() != check) {
+                    throw new IllegalStateException("a cancellation registration must be closed on its thread, innermost first");
+                }
+                closed = true;
+                if (outer == null) cancelChecks.remove(); else cancelChecks.set(outer);
+            }
+        };
+    }
+
+    private synchronized java.util.concurrent.ScheduledExecutorService watchdog() {
+        if (watchdog == null) {
+            java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+                Thread t = new Thread(r, "sprint-onnx-cancel");
+                t.setDaemon(true);
+                return t;
+            });
+            w.setRemoveOnCancelPolicy(true);
+            watchdog = w;
+        }
+        return watchdog;
+    }
+
+    /** Polls a cancellation check while one graph runs and terminates the run once it is true. */
+    private final class RunWatch implements AutoCloseable {
+        private final OrtSession.RunOptions options;
+        private final BooleanSupplier cancelled;
+        private final java.util.concurrent.ScheduledFuture<?> task;
+        private boolean done;
+        private volatile boolean fired;
+
+        RunWatch(OrtSession.RunOptions options, BooleanSupplier cancelled) {
+            this.options = options;
+            this.cancelled = cancelled;
+            this.task = watchdog().scheduleWithFixedDelay(this::poll, CANCEL_POLL_MILLIS, CANCEL_POLL_MILLIS,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        private synchronized void poll() {
+            if (done || fired) return;
+            boolean stop;
+            try {
+                stop = cancelled.getAsBoolean();
+            } catch (RuntimeException e) { // a broken check must not kill the watchdog thread
+                LOG.warn("cancellation check failed: {}", e.toString());
+                return;
+            }
+            if (!stop) return;
+            try {
+                options.setTerminate(true);
+                fired = true;
+            } catch (OrtException e) {
+                LOG.warn("could not stop an ONNX Runtime run: {}", e.getMessage());
+            }
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        @Override
+        public void close() {
+            task.cancel(false);
+            synchronized (this) { // a poll in progress finishes before the run options are closed
+                done = true;
+            }
         }
     }
 
@@ -789,6 +1011,7 @@ public final class OnnxBackend implements TensorBackend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        if (watchdog != null) watchdog.shutdownNow();
         sessions.values().forEach(Cached::close);
         sessions.clear();
     }

@@ -71,12 +71,7 @@ public final class OnnxBackendProvider implements BackendProvider {
 
     @Override
     public Backend open(BackendOptions options) {
-        OrtEnvironment env;
-        try {
-            env = OrtEnvironment.getEnvironment();
-        } catch (RuntimeException | LinkageError e) {
-            throw new BackendUnavailableException("ONNX Runtime native library could not be loaded: " + e, e);
-        }
+        OrtEnvironment env = OrtEnvironments.get(); // on a thread with room for ORT's start-up (see there)
         String dev = options.device().toLowerCase(Locale.ROOT);
         boolean wantCuda = dev.startsWith("cuda") || dev.equals("auto");
         int index = dev.startsWith("cuda:") ? Integer.parseInt(dev.substring(5)) : 0;

@@ -101,8 +101,8 @@ class OnnxSessionCacheTest {
             Function<List<Tensor>, List<Tensor>> fn = in -> List.of(in.get(0).mul(7).add(1));
             ONode y = (ONode) be.call("scaled", List.of(x), in -> {
                 ONode t = (ONode) fn.apply(in).get(0);
-                assertEquals("Constant", t.inputs.get(1).op); // the +1
-                assertEquals("Constant", t.inputs.get(0).inputs.get(1).op); // the ·7
+                assertEquals("Constant", t.inputs().get(1).op); // the +1
+                assertEquals("Constant", t.inputs().get(0).inputs().get(1).op); // the ·7
                 return List.of(t);
             }).get(0);
             assertArrayEquals(new float[] {8, 15}, be.toFloats(y), 0f);

@@ -1,6 +1,7 @@
 package dev.sprint.core.dcae;
 
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.image.TiledDecode;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
@@ -13,6 +14,7 @@ import dev.sprint.core.tensor.HostTensor;
 
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import static dev.sprint.core.tensor.Tensors.free;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -42,9 +44,31 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         return ModelLoader.load(dir, backend, AutoencoderDCConfig::from, AutoencoderDC::new);
     }
 
-    /** Latent (B, C, h, w) → image (B, 3, 32h, 32w) in ≈[−1, 1]. */
+    /**
+     * Latent (B, C, h, w) → image (B, 3, f·h, f·w) in ≈[−1, 1] (f = the spatial compression, 32 for SANA), with a
+     * {@link Cancellation} check before each decoder block.
+     */
     public Tensor decode(Tensor latent) {
-        return call("dcae_decoder", latent, decoder::forward);
+        return decode(latent, Cancellation::check);
+    }
+
+    /**
+     * {@link #decode(Tensor)} calling {@code betweenBlocks} before each decoder block (eager backends; a
+     * cancellation check). Each block runs in its own scope and frees its intermediates as soon as they are
+     * dead, so a 1024² decode holds a few activations of the top stage at a time, not all of them.
+     */
+    public Tensor decode(Tensor latent, Runnable betweenBlocks) {
+        return call("dcae_decoder", latent, z -> decoder.forward(z, betweenBlocks));
+    }
+
+    /**
+     * Tiled decoding (diffusers' {@code enable_tiling()}; {@link TiledDecode#autoencoderDc} gives its default
+     * 512-pixel tiles every 448 pixels): memory bounded by one tile whatever the image size, pixels near tile
+     * borders slightly different from {@link #decode(Tensor)}. A latent that fits one tile is decoded untiled.
+     */
+    public Tensor decodeTiled(Tensor latent, TiledDecode tiling, Runnable betweenTiles) {
+        if (!tiling.tiles(latent.size(2), latent.size(3))) return decode(latent, betweenTiles);
+        return tiling.decode(latent, this::decode, betweenTiles);
     }
 
     /** Image (B, 3, H, W) in [−1, 1] → latent (B, C, H/32, W/32), unscaled (diffusers' {@code .latent}). */
@@ -59,9 +83,11 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         Tensor forward(Tensor x);
     }
 
-    /** RMSNorm over channels of an NCHW tensor (moves channels last and back). */
+    /** RMSNorm over channels of an NCHW tensor (moves channels last and back; the permutes are views). */
     static Tensor channelNorm(RMSNorm norm, Tensor x) {
-        return norm.forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+        Tensor last = x.permute(0, 2, 3, 1);
+        Tensor y = free(norm.forward(last), last);
+        return free(y.permute(0, 3, 1, 2), y);
     }
 
     /** (B, C, H, W) → (B, C·r, H, W), each channel repeated r times in a row ({@code repeat_interleave}). */
@@ -126,8 +152,11 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
         @Override
         public Tensor forward(Tensor x) {
-            Tensor h = conv2.forward(act.apply(conv1.forward(x)));
-            return channelNorm(norm, h).add(x);
+            Tensor h = conv1.forward(x);
+            Tensor a = free(act.apply(h), h);
+            h = free(conv2.forward(a), a);
+            Tensor n = free(channelNorm(norm, h), h);
+            return free(n.add(x), n);
         }
     }
 
@@ -348,12 +377,15 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
                 phases.add(o.slice(1, (long) p * out, (long) (p + 1) * out).slice(2, py, py + h).slice(3, px, px + w)
                         .reshape(b, 1, out, h, w));
             }
-            Tensor main = be.concat(phases, 1);                                 // (B, 4 phases, out, h, w)
+            Tensor main = free(be.concat(phases, 1), o);                        // (B, 4 phases, out, h, w)
+            phases.forEach(Tensor::close);
             // shortcut: repeat_interleave puts output channel c, phase p at index 4c + p
-            Tensor sc = repeatInterleave(x, repeats).reshape(b, out, 4, h, w).permute(0, 2, 1, 3, 4);
+            Tensor rep = repeatInterleave(x, repeats);
+            Tensor sc = rep.reshape(b, out, 4, h, w).permute(0, 2, 1, 3, 4);
             // pixel shuffle of the phase-major sum: (B, py, px, out, h, w) → (B, out, h, py, w, px)
-            Tensor y = main.add(sc).reshape(b, 2, 2, out, h, w).permute(0, 3, 4, 1, 5, 2);
-            return y.reshape(b, out, 2 * h, 2 * w);
+            Tensor sum = free(main.add(sc), main, sc, rep);
+            Tensor y = sum.reshape(b, 2, 2, out, h, w).permute(0, 3, 4, 1, 5, 2);
+            return free(y.reshape(b, out, 2 * h, 2 * w), y, sum);
         }
     }
 
@@ -396,7 +428,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             for (List<Block> stage : downBlocks) {
                 for (Block b : stage) {
                     Cancellation.check();
-                    h = b.forward(h);
+                    h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
                 }
             }
             Tensor out = convOut.forward(h);
@@ -436,18 +468,22 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             convOut = new Conv2d(w.sub("conv_out"), ch[0], c.inChannels(), 3, 1, 1, 1, true);
         }
 
-        Tensor forward(Tensor z) {
+        Tensor forward(Tensor z, Runnable betweenBlocks) {
             Tensor h = convIn.forward(z);
-            if (inRepeats > 0) h = h.add(repeatInterleave(z, inRepeats));
+            if (inRepeats > 0) {
+                Tensor rep = repeatInterleave(z, inRepeats);
+                h = free(h.add(rep), h, rep);
+            }
             for (int i = upBlocks.size() - 1; i >= 0; i--) {
                 for (Block b : upBlocks.get(i)) {
-                    Cancellation.check(); // between blocks (and so between stages): a cancel stops within one block
-                    h = b.forward(h);
+                    betweenBlocks.run();
+                    h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
                 }
             }
-            Cancellation.check();
-            h = convAct.apply(channelNorm(normOut, h));
-            return convOut.forward(h);
+            betweenBlocks.run();
+            Tensor n = free(channelNorm(normOut, h), h);
+            Tensor a = free(convAct.apply(n), n);
+            return free(convOut.forward(a), a);
         }
     }
 }

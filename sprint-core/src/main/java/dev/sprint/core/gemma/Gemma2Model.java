@@ -55,29 +55,28 @@ public final class Gemma2Model extends Model<Gemma2Config> {
     public Tensor forward(long[][] inputIds, long[][] attentionMask) {
         int b = inputIds.length;
         int len = inputIds[0].length;
-        long[] flat = Embedding.flatIds(inputIds, config().vocabSize(), "Gemma");
         for (long[] m : attentionMask) if (m.length != len) throw new InvalidRequestException("ragged token batch");
-        Tensor ids = backend().fromLongs(flat, b, len);
+        Tensor embeds = embedTokens.forward(backend(), inputIds, "Gemma"); // rows read on the host from the checkpoint
         Tensor globalMask = backend().fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
         Tensor slidingMask = backend().fromFloats(mask(attentionMask, len, config().slidingWindow()), b, 1, len, len);
         float[][] rope = rope(len);
         Tensor cos = backend().fromFloats(rope[0], len, config().headDim());
         Tensor sin = backend().fromFloats(rope[1], len, config().headDim());
-        List<Tensor> in = List.of(ids, globalMask, slidingMask, cos, sin);
+        List<Tensor> in = List.of(embeds, globalMask, slidingMask, cos, sin);
         return call("gemma2", in, t -> List.of(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4)))).get(0);
     }
 
     /**
      * The forward pass as a pure tensor function (what backends trace and {@code export-onnx} writes).
      *
-     * @param ids          token ids (B, L), int64
+     * @param inputsEmbeds the token embeddings (B, L, hidden), see {@link Embedding#forward}
      * @param globalMask   additive mask (B, 1, L, L) of the global layers (see {@link #mask})
      * @param slidingMask  additive mask (B, 1, L, L) of the sliding-window layers
      * @param cos          RoPE cosines (L, head_dim)
      * @param sin          RoPE sines (L, head_dim)
      */
-    public Tensor forwardGraph(Tensor ids, Tensor globalMask, Tensor slidingMask, Tensor cos, Tensor sin) {
-        Tensor h = embedTokens.forward(ids);
+    public Tensor forwardGraph(Tensor inputsEmbeds, Tensor globalMask, Tensor slidingMask, Tensor cos, Tensor sin) {
+        Tensor h = inputsEmbeds;
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
         h = h.mul((double) (float) Math.sqrt(config().hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * </pre>
  * The root is {@code HF_HUB_CACHE}, else the legacy {@code HUGGINGFACE_HUB_CACHE}, else
  * {@code HF_HOME/hub}, else {@code XDG_CACHE_HOME/huggingface/hub}, else {@code ~/.cache/huggingface/hub}.
- * Only resolves what is already downloaded; downloading is not built in yet.
+ * This class only reads; {@link HubDownloader} writes the same layout.
  */
 public final class HfCache {
     private static final Pattern REPO_PART = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}");
@@ -55,7 +55,7 @@ public final class HfCache {
     }
 
     /** {@code ~} and {@code ~/x} as in Python's expanduser. */
-    private static Path expand(String p, Path home) {
+    static Path expand(String p, Path home) {
         if (p.equals("~")) return home;
         if (p.startsWith("~/")) return home.resolve(p.substring(2));
         return Path.of(p);
@@ -63,6 +63,30 @@ public final class HfCache {
 
     public Path root() {
         return root;
+    }
+
+    /** {@code <root>/models--org--name}: everything the cache holds for one repo. */
+    public Path repoFolder(RepoRef ref) {
+        return root.resolve(ref.folderName());
+    }
+
+    /** {@code <root>/.locks/models--org--name}: the lock files guarding blob writes, as huggingface_hub places them. */
+    public Path locksFolder(RepoRef ref) {
+        return root.resolve(".locks").resolve(ref.folderName());
+    }
+
+    /** Whether a revision is a full commit hash (40 lower-case hex digits), which needs no {@code refs/} entry. */
+    public static boolean isCommitHash(String revision) {
+        return COMMIT.matcher(revision).matches();
+    }
+
+    /** The cached snapshot folder of a repo at a revision, or empty when it is not in the cache (never throws for that). */
+    public java.util.Optional<Path> find(RepoRef ref) {
+        try {
+            return java.util.Optional.of(resolve(ref));
+        } catch (ModelLoadException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** A parsed model reference: repo id plus revision (branch, tag or commit; "main" by default). */
@@ -144,10 +168,10 @@ public final class HfCache {
     }
 
     private ModelLoadException notCached(RepoRef ref, String detail) {
-        String cmd = "huggingface-cli download " + ref.repoId()
-                + (ref.revision().equals("main") ? "" : " --revision " + ref.revision());
+        String rev = ref.revision().equals("main") ? "" : " --revision " + ref.revision();
         return new ModelLoadException("model '" + ref + "' is not in the Hugging Face cache at " + root + " (" + detail
-                + "). Sprint does not download models yet: download it with `" + cmd + "` (the cache location"
-                + " follows HF_HUB_CACHE / HF_HOME), or pass the path of a local diffusers folder");
+                + "). Download it with `./sprint download " + ref.repoId() + rev + "` (or `huggingface-cli download "
+                + ref.repoId() + rev + "`; the cache location follows HF_HUB_CACHE / HF_HOME), let Sprint download it"
+                + " on first use (HF_HUB_OFFLINE unset), or pass the path of a local diffusers folder");
     }
 }

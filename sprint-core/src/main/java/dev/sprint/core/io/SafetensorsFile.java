@@ -1,15 +1,12 @@
 package dev.sprint.core.io;
 
-import com.google.gson.JsonElement;
-import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import com.google.gson.Strictness;
-import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -32,17 +29,17 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One {@code .safetensors} file: an 8-byte little-endian header length, a JSON header, then tensor
- * data. Every header entry is validated before any tensor is used (known dtype, shape × dtype size ==
- * byte length, offsets inside the file, no overlaps, no duplicates, bounded header), so a hostile file
- * is a {@link ModelLoadException} naming the file and the tensor, never a crash or a huge allocation.
- * Each tensor is memory-mapped on first use (files larger than 2 GiB work; a single tensor must be
- * under 2 GiB).
+ * data. The header is validated before any tensor is used, as strictly as the format's reference reader:
+ * strict JSON read token by token (no recursion, bounded nesting and size, no duplicate keys, messages quote
+ * at most 80 characters of it), a known dtype, shape × dtype size == byte length, and offsets that tile the
+ * data section exactly — contiguous from its first byte to the file's last — so a hostile or damaged file is
+ * a {@link ModelLoadException} naming the file and the tensor, never a crash, a huge allocation or silently
+ * shifted data. {@link #get} memory-maps a tensor on first use (up to 2 GiB); {@link #data} reads any tensor
+ * in ranges.
  */
 public final class SafetensorsFile implements WeightSource {
     /** Largest accepted JSON header (the format's own limit is 100 MB). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
-
-    private static final TypeAdapter<JsonElement> ELEMENT = new Gson().getAdapter(JsonElement.class);
 
     /** Header entry of one tensor; offsets are absolute in the file. */
     public record Entry(String name, DType dtype, long[] shape, long start, long end) {
@@ -106,10 +103,13 @@ public final class SafetensorsFile implements WeightSource {
         }
     }
 
+    /** Deepest JSON nesting accepted anywhere in a header (real headers need 3; the format has no deeper values). */
+    static final int MAX_DEPTH = 64;
+
     private static Map<String, Entry> parseHeader(Path path, String json, long dataStart, long fileSize,
                                                   Map<String, String> meta) {
-        // Streamed with a strict reader: Gson's tree parser is lenient (unquoted keys, comments) and keeps
-        // only the last of duplicate keys, both of which would hide a malformed header.
+        // Streamed token by token with a strict reader and no recursion: Gson's tree parser is lenient (unquoted
+        // keys, comments), keeps only the last of duplicate keys, and recurses over attacker-chosen depth.
         Map<String, Entry> out = new LinkedHashMap<>();
         try {
             JsonReader r = new JsonReader(new StringReader(json));
@@ -119,66 +119,104 @@ public final class SafetensorsFile implements WeightSource {
             boolean sawMetadata = false;
             while (r.hasNext()) {
                 String name = r.nextName();
-                JsonElement value = ELEMENT.read(r);
                 if (name.equals("__metadata__")) {
                     if (sawMetadata) throw bad(path, "header has two __metadata__ entries");
                     sawMetadata = true;
-                    if (!value.isJsonObject()) throw bad(path, "__metadata__ is not an object");
-                    for (Map.Entry<String, JsonElement> m : value.getAsJsonObject().entrySet()) {
-                        if (!m.getValue().isJsonPrimitive()) {
-                            throw bad(path, "__metadata__ value '" + m.getKey() + "' is not a string");
-                        }
-                        meta.put(m.getKey(), m.getValue().getAsString());
-                    }
+                    parseMetadata(path, r, meta);
                     continue;
                 }
                 if (out.containsKey(name)) throw bad(path, name, "duplicate tensor name in the header");
-                out.put(name, parseEntry(path, name, value, dataStart, fileSize));
+                out.put(name, parseEntry(path, name, r, dataStart, fileSize));
             }
             r.endObject();
             if (r.peek() != JsonToken.END_DOCUMENT) throw bad(path, "data after the end of the header JSON");
         } catch (IOException | RuntimeException e) {
             if (e instanceof ModelLoadException m) throw m;
-            throw bad(path, "header is not valid JSON: " + e.getMessage());
+            throw bad(path, "header is not valid JSON: " + clip(e.getMessage()));
         }
-        // Sort by (start, end) so an empty tensor sharing its start with a non-empty one is not an overlap.
-        List<Entry> sorted = new ArrayList<>(out.values());
-        sorted.sort(Comparator.comparingLong(Entry::start).thenComparingLong(Entry::end));
-        for (int i = 1; i < sorted.size(); i++) {
-            Entry prev = sorted.get(i - 1);
-            Entry cur = sorted.get(i);
-            if (cur.start < prev.end) {
-                throw bad(path, "tensor '" + cur.name + "' overlaps tensor '" + prev.name + "'");
-            }
-        }
+        requireContiguous(path, out.values(), dataStart, fileSize - dataStart);
         return Collections.unmodifiableMap(out);
     }
 
-    private static Entry parseEntry(Path path, String name, JsonElement v, long dataStart, long fileSize) {
-        if (!v.isJsonObject()) throw bad(path, name, "entry is not an object");
-        JsonObject o = v.getAsJsonObject();
-        if (!o.has("dtype") || !o.get("dtype").isJsonPrimitive()) throw bad(path, name, "no dtype");
-        String dt = o.get("dtype").getAsString();
-        DType dtype = DType.fromSafetensors(dt);
-        if (dtype == null) throw bad(path, name, "unsupported dtype '" + dt + "'");
-        if (!o.has("shape") || !o.get("shape").isJsonArray()) throw bad(path, name, "no shape array");
-        if (!o.has("data_offsets") || !o.get("data_offsets").isJsonArray()
-                || o.getAsJsonArray("data_offsets").size() != 2) {
-            throw bad(path, name, "data_offsets must be an array of two integers");
+    /**
+     * The format's layout rule (as the reference reader enforces it): tensors tile the data section exactly,
+     * from its first byte to the file's last, without gaps or overlaps. A header length that is off by a byte
+     * shifts every tensor and shows up here as data that does not end where the file ends.
+     */
+    private static void requireContiguous(Path path, java.util.Collection<Entry> entries, long dataStart, long dataBytes) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        // (start, end): an empty tensor sharing its start with a non-empty one sits before it
+        sorted.sort(Comparator.comparingLong(Entry::start).thenComparingLong(Entry::end));
+        long at = 0;
+        Entry prev = null;
+        for (Entry e : sorted) {
+            long begin = e.start - dataStart;
+            if (begin < at) {
+                throw bad(path, "tensor '" + e.name + "' (bytes " + begin + ".." + (e.end - dataStart) + " of the data) overlaps tensor '"
+                        + prev.name + "'");
+            }
+            if (begin > at) {
+                throw bad(path, "tensor '" + e.name + "' starts at data byte " + begin + " but "
+                        + (prev == null ? "the data starts at 0" : "tensor '" + prev.name + "' ends at " + at)
+                        + ": safetensors data must be contiguous (a gap of " + (begin - at) + " bytes)");
+            }
+            at = e.end - dataStart;
+            prev = e;
         }
-        var shapeArr = o.getAsJsonArray("shape");
-        long[] shape = new long[shapeArr.size()];
-        long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = nonNegativeLong(path, name, shapeArr.get(i), "shape");
-            try {
-                numel = Math.multiplyExact(numel, shape[i]);
-            } catch (ArithmeticException e) {
-                throw bad(path, name, "shape " + shapeArr + " overflows");
+        if (at != dataBytes) {
+            throw bad(path, "the tensors cover " + at + " bytes of data but the file holds " + dataBytes
+                    + " after the header (" + (dataBytes > at ? "trailing bytes, or a header length that is too short"
+                    : "truncated") + ")");
+        }
+    }
+
+    private static void parseMetadata(Path path, JsonReader r, Map<String, String> meta) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_OBJECT) throw bad(path, "__metadata__ is not an object of strings");
+        r.beginObject();
+        while (r.hasNext()) {
+            String key = r.nextName();
+            if (r.peek() != JsonToken.STRING) {
+                throw bad(path, "__metadata__ value '" + clip(key) + "' is not a string");
+            }
+            meta.put(key, r.nextString());
+        }
+        r.endObject();
+    }
+
+    private static Entry parseEntry(Path path, String name, JsonReader r, long dataStart, long fileSize) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_OBJECT) throw bad(path, name, "entry is not an object");
+        r.beginObject();
+        String dt = null;
+        long[] shape = null;
+        long[] offsets = null;
+        while (r.hasNext()) {
+            String field = r.nextName();
+            switch (field) {
+                case "dtype" -> {
+                    if (r.peek() != JsonToken.STRING) throw bad(path, name, "dtype is not a string");
+                    dt = r.nextString();
+                }
+                case "shape" -> shape = longArray(path, name, r, "shape", -1);
+                case "data_offsets" -> offsets = longArray(path, name, r, "data_offsets", 2);
+                default -> skip(path, name, r); // unknown fields are ignored, as the reference reader does
             }
         }
-        long begin = nonNegativeLong(path, name, o.getAsJsonArray("data_offsets").get(0), "data_offsets");
-        long end = nonNegativeLong(path, name, o.getAsJsonArray("data_offsets").get(1), "data_offsets");
+        r.endObject();
+        if (dt == null) throw bad(path, name, "no dtype");
+        if (shape == null) throw bad(path, name, "no shape array");
+        if (offsets == null) throw bad(path, name, "data_offsets must be an array of two integers");
+        DType dtype = DType.fromSafetensors(dt);
+        if (dtype == null) throw bad(path, name, "unsupported dtype '" + clip(dt) + "'");
+        long numel = 1;
+        for (long d : shape) {
+            try {
+                numel = Math.multiplyExact(numel, d);
+            } catch (ArithmeticException e) {
+                throw bad(path, name, "shape " + Arrays.toString(shape) + " overflows");
+            }
+        }
+        long begin = offsets[0];
+        long end = offsets[1];
         if (end < begin) throw bad(path, name, "data_offsets end " + end + " < begin " + begin);
         long expected;
         try {
@@ -196,17 +234,58 @@ public final class SafetensorsFile implements WeightSource {
         return new Entry(name, dtype, shape, dataStart + begin, dataStart + end);
     }
 
-    private static long nonNegativeLong(Path path, String name, JsonElement e, String what) {
-        try {
-            if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-                String s = e.getAsString();
-                long v = Long.parseLong(s);
-                if (v >= 0) return v;
-            }
-        } catch (NumberFormatException ignored) {
-            // falls through to the error below
+    /** An array of non-negative integers ({@code length} of them, or any number when −1); nothing nested. */
+    private static long[] longArray(Path path, String name, JsonReader r, String what, int length) throws IOException {
+        if (r.peek() != JsonToken.BEGIN_ARRAY) {
+            throw bad(path, name, length == 2 ? "data_offsets must be an array of two integers" : "no " + what + " array");
         }
-        throw bad(path, name, what + " value " + e + " is not a non-negative integer");
+        r.beginArray();
+        long[] v = new long[4];
+        int n = 0;
+        while (r.hasNext()) {
+            if (r.peek() != JsonToken.NUMBER) throw bad(path, name, what + " holds a value that is not a non-negative integer");
+            String lit = r.nextString();
+            long x;
+            try {
+                if (!lit.matches("[0-9]{1,19}")) throw new NumberFormatException();
+                x = Long.parseLong(lit);
+            } catch (NumberFormatException e) {
+                throw bad(path, name, what + " value " + clip(lit) + " is not a non-negative integer");
+            }
+            if (n == v.length) {
+                if (n >= 64) throw bad(path, name, what + " has more than 64 values");
+                v = Arrays.copyOf(v, 2 * n);
+            }
+            v[n++] = x;
+        }
+        r.endArray();
+        if (length >= 0 && n != length) throw bad(path, name, "data_offsets must be an array of two integers");
+        return Arrays.copyOf(v, n);
+    }
+
+    /** Skips one value of any type iteratively, refusing nesting deeper than {@link #MAX_DEPTH}. */
+    private static void skip(Path path, String name, JsonReader r) throws IOException {
+        int depth = 0;
+        do {
+            switch (r.peek()) {
+                case BEGIN_ARRAY -> { r.beginArray(); if (++depth > MAX_DEPTH) throw deep(path, name); }
+                case BEGIN_OBJECT -> { r.beginObject(); if (++depth > MAX_DEPTH) throw deep(path, name); }
+                case END_ARRAY -> { r.endArray(); depth--; }
+                case END_OBJECT -> { r.endObject(); depth--; }
+                case NAME -> r.nextName();
+                default -> r.skipValue(); // a primitive
+            }
+        } while (depth > 0);
+    }
+
+    private static ModelLoadException deep(Path path, String name) {
+        return bad(path, name, "header JSON is nested deeper than " + MAX_DEPTH + " levels");
+    }
+
+    /** Bounds what a message quotes from the file, so a hostile header cannot flood a log. */
+    private static String clip(String s) {
+        if (s == null) return "";
+        return s.length() <= 80 ? s : s.substring(0, 80) + "... (" + s.length() + " chars)";
     }
 
     private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -259,15 +338,65 @@ public final class SafetensorsFile implements WeightSource {
 
     @Override
     public HostTensor get(String name) {
+        Entry e = entry(name);
+        return mapped.computeIfAbsent(name, n -> map(e));
+    }
+
+    /**
+     * The tensor as ranges of the file, read with positional reads: any size, and reading it (to convert it,
+     * say) leaves the file in the page cache rather than mapped into the process.
+     */
+    @Override
+    public TensorData data(String name, long[] expectedShape) {
+        Entry e = entry(name);
+        return new TensorData() {
+            @Override
+            public DType dtype() {
+                return e.dtype;
+            }
+
+            @Override
+            public long[] shape() {
+                return e.shape.clone();
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                int n = dst.remaining();
+                if (offset < 0 || offset + n > e.byteLength()) {
+                    throw new IndexOutOfBoundsException("bytes [" + offset + ", " + (offset + n) + ") of tensor '" + e.name
+                            + "' (" + e.byteLength() + " bytes)");
+                }
+                try {
+                    readFully(channel, dst, e.start + offset);
+                } catch (IOException ex) {
+                    throw new ModelLoadException("cannot read tensor '" + e.name + "' of " + path + ": " + ex.getMessage(), ex);
+                }
+            }
+
+            @Override
+            public HostTensor host() {
+                return get(e.name);
+            }
+
+            @Override
+            public String toString() {
+                return "'" + e.name + "' " + e.dtype + Arrays.toString(e.shape) + " in " + path;
+            }
+        };
+    }
+
+    private Entry entry(String name) {
         Entry e = entries.get(name);
         if (e == null) throw new ModelLoadException("no tensor '" + name + "' in " + path);
-        return mapped.computeIfAbsent(name, n -> map(e));
+        if (!channel.isOpen()) throw new ModelLoadException("tensor '" + name + "' requested after " + path + " was closed");
+        return e;
     }
 
     private HostTensor map(Entry e) {
         if (e.byteLength() > Integer.MAX_VALUE) {
             throw new ModelLoadException("tensor '" + e.name + "' in " + path + " is " + e.byteLength()
-                    + " bytes; single tensors over 2 GiB are not supported");
+                    + " bytes, more than one host buffer holds (2 GiB); it can only be streamed to a backend");
         }
         try {
             ByteBuffer b = e.byteLength() == 0 ? ByteBuffer.allocate(0)

@@ -5,6 +5,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -95,9 +96,21 @@ public final class ShardedCheckpoint implements WeightSource {
         return resolved;
     }
 
+    /** Largest index json accepted. */
+    static final long MAX_INDEX_BYTES = 64L << 20;
+
     /** The weight_map of an index, read strictly (duplicate names are an error, not silently merged). */
     static Map<String, String> readWeightMap(Path indexFile) {
         if (!Files.isRegularFile(indexFile)) throw new ModelLoadException("missing checkpoint index " + indexFile);
+        try {
+            long size = Files.size(indexFile);
+            // real indexes are ~100 KB (one line per tensor); a bound keeps a hostile one from exhausting memory
+            if (size > MAX_INDEX_BYTES) {
+                throw badIndex(indexFile, "the file is " + size + " bytes, more than the " + MAX_INDEX_BYTES + " an index may have");
+            }
+        } catch (IOException e) {
+            throw badIndex(indexFile, "cannot read it: " + e.getMessage());
+        }
         Map<String, String> map = null;
         try (Reader in = Files.newBufferedReader(indexFile, StandardCharsets.UTF_8)) {
             JsonReader r = new JsonReader(in);
@@ -160,6 +173,13 @@ public final class ShardedCheckpoint implements WeightSource {
         SafetensorsFile f = byName.get(name);
         if (f == null) throw new ModelLoadException("no tensor '" + name + "' in the checkpoint indexed by " + index);
         return f.get(name);
+    }
+
+    @Override
+    public TensorData data(String name, long[] expectedShape) {
+        SafetensorsFile f = byName.get(name);
+        if (f == null) throw new ModelLoadException("no tensor '" + name + "' in the checkpoint indexed by " + index);
+        return f.data(name, expectedShape);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.sprint.core.io;
 
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import java.util.Set;
 
 /**
@@ -20,6 +21,14 @@ public interface WeightSource extends AutoCloseable {
      */
     default HostTensor get(String name, long[] expectedShape) {
         return get(name);
+    }
+
+    /**
+     * The tensor as {@link TensorData}, which may exceed 2 GiB and is read in ranges (what backends stream
+     * weights from). Defaults to {@link #get(String, long[])}.
+     */
+    default TensorData data(String name, long[] expectedShape) {
+        return get(name, expectedShape);
     }
 
     /** Where a tensor lives (file path), for error messages. */

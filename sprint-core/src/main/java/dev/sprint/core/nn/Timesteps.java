@@ -18,7 +18,7 @@ public final class Timesteps {
 
     private Timesteps() {}
 
-    /** {@code exp(−ln(10000)·i/half)} for i < half, float32. */
+    /** {@code exp(−ln(10000)·i/half)} for {@code i < half}, float32. */
     public static float[] frequencies(int channels) {
         int half = channels / 2;
         float[] freqs = new float[half];

@@ -2,7 +2,9 @@ package dev.sprint.core.nn;
 
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.util.Arrays;
@@ -69,27 +71,49 @@ public final class Weights {
 
     /** The host data of a tensor, shape-checked ({@code shape} empty = any shape), marked as used. */
     public HostTensor host(String child, long... shape) {
+        String full = required(child);
+        HostTensor h = source.get(full, shape);
+        check(full, h.dtype(), h.shape(), shape);
+        return h;
+    }
+
+    /**
+     * Uploads a tensor as a weight in the backend's compute type ({@code shape} empty = any shape). The data is
+     * streamed from the checkpoint ({@link WeightSource#data}), so it may exceed 2 GiB.
+     */
+    public Tensor take(String child, long... shape) {
+        return backend.weight(data(child, shape));
+    }
+
+    /** The checkpoint data of a tensor without reading it, shape-checked and marked as used (see {@link #take}). */
+    public TensorData data(String child, long... shape) {
+        String full = required(child);
+        TensorData d = source.data(full, shape);
+        check(full, d.dtype(), d.shape(), shape);
+        return d;
+    }
+
+    /** The full name of a tensor the config requires; a {@link ModelLoadException} naming it when the file lacks it. */
+    private String required(String child) {
         String full = prefix + child;
         if (!source.names().contains(full)) {
             throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full)
                     + " (the model's config requires it)");
         }
-        HostTensor h = source.get(full, shape);
-        if (!h.dtype().isFloating()) {
-            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " is " + h.dtype()
-                    + "; the model computes in floating point (F32, F16 or BF16 expected)");
-        }
-        if (shape.length > 0 && !Arrays.equals(h.shape(), shape)) {
-            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
-                    + Arrays.toString(h.shape()) + ", the config implies " + Arrays.toString(shape));
-        }
-        used.add(full);
-        return h;
+        return full;
     }
 
-    /** Uploads a tensor as a weight in the backend's compute type ({@code shape} empty = any shape). */
-    public Tensor take(String child, long... shape) {
-        return backend.weight(host(child, shape));
+    /** Floating dtype and the shape the config implies ({@code expected} empty = any shape); marks it used. */
+    private void check(String full, DType dtype, long[] shape, long[] expected) {
+        if (!dtype.isFloating()) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " is " + dtype
+                    + "; the model computes in floating point (F32, F16 or BF16 expected)");
+        }
+        if (expected.length > 0 && !Arrays.equals(shape, expected)) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
+                    + Arrays.toString(shape) + ", the config implies " + Arrays.toString(expected));
+        }
+        used.add(full);
     }
 
     /** Throws if the checkpoint holds tensors no model field took (names them, up to 20). */

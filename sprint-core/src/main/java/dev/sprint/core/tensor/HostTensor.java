@@ -9,7 +9,7 @@ import java.util.Arrays;
  * Tensor data in host memory: a dtype, a shape and little-endian bytes (possibly a slice of a
  * memory-mapped checkpoint). The buffer's position is 0 and its limit is the byte length.
  */
-public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
+public record HostTensor(DType dtype, long[] shape, ByteBuffer data) implements TensorData {
     public HostTensor {
         shape = shape.clone();
         data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
@@ -29,8 +29,23 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) {
         return n;
     }
 
+    @Override
     public long numel() {
         return numel(shape);
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) {
+        int n = dst.remaining();
+        if (offset < 0 || offset + n > data.remaining()) {
+            throw new IndexOutOfBoundsException("bytes [" + offset + ", " + (offset + n) + ") of a " + data.remaining() + "-byte tensor");
+        }
+        dst.put(data.duplicate().position((int) offset).limit((int) offset + n));
+    }
+
+    @Override
+    public HostTensor host() {
+        return this;
     }
 
     public static HostTensor ofFloats(float[] v, long... shape) {

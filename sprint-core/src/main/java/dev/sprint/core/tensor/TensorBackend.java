@@ -26,6 +26,14 @@ public interface TensorBackend extends Backend {
     /** Opens a scope on the calling thread; tensors created until it closes are freed with it. */
     Scope newScope();
 
+    /**
+     * A new arena for long-lived tensors (a component's weights), freed as a unit when it closes. The default
+     * keeps them like any tensor made outside a scope (until the backend closes).
+     */
+    default Arena newArena() {
+        return Arena.HEAP;
+    }
+
     /** Copies host data to the backend, converting to {@code dtype} (e.g. BF16 weights to F32). */
     Tensor upload(HostTensor data, DType dtype);
 
@@ -108,9 +116,13 @@ public interface TensorBackend extends Backend {
         return upload(HostTensor.ofLongs(values, shape), DType.I64);
     }
 
-    /** Uploads a checkpoint tensor as a weight in the compute float type. */
-    default Tensor weight(HostTensor data) {
-        return upload(data, data.dtype().isFloating() ? floatType() : data.dtype());
+    /**
+     * Uploads a checkpoint tensor as a weight in the compute float type. Backends override this to stream
+     * the data in bounded chunks (any size, converting on the way); the default goes through one host buffer,
+     * so it serves tensors up to 2 GiB.
+     */
+    default Tensor weight(TensorData data) {
+        return upload(data.host(), data.dtype().isFloating() ? floatType() : data.dtype());
     }
 
     default float[] toFloats(Tensor t) {
@@ -211,19 +223,25 @@ public interface TensorBackend extends Backend {
     /** LayerNorm over the last axis; weight and bias may be null. */
     default Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
         Tensor mu = mean(x, -1, true);
-        Tensor d = sub(x, mu);
-        Tensor var = mean(mul(d, d), -1, true);
-        Tensor y = mul(d, rsqrt(addScalar(var, eps)));
-        if (weight != null) y = mul(y, weight);
-        if (bias != null) y = add(y, bias);
+        Tensor d = Tensors.free(sub(x, mu), mu);
+        Tensor sq = mul(d, d);
+        Tensor var = Tensors.free(mean(sq, -1, true), sq);
+        Tensor ve = Tensors.free(addScalar(var, eps), var);
+        Tensor r = Tensors.free(rsqrt(ve), ve);
+        Tensor y = Tensors.free(mul(d, r), d, r);
+        if (weight != null) y = Tensors.free(mul(y, weight), y);
+        if (bias != null) y = Tensors.free(add(y, bias), y);
         return y;
     }
 
     /** RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight; weight may be null. */
     default Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        Tensor ms = mean(mul(x, x), -1, true);
-        Tensor y = mul(x, rsqrt(addScalar(ms, eps)));
-        return weight == null ? y : mul(y, weight);
+        Tensor sq = mul(x, x);
+        Tensor ms = Tensors.free(mean(sq, -1, true), sq);
+        Tensor me = Tensors.free(addScalar(ms, eps), ms);
+        Tensor r = Tensors.free(rsqrt(me), me);
+        Tensor y = Tensors.free(mul(x, r), r);
+        return weight == null ? y : Tensors.free(mul(y, weight), y);
     }
 
     /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
@@ -233,14 +251,18 @@ public interface TensorBackend extends Backend {
         long c = s[1];
         Tensor g = reshape(x, n, groups, -1);
         Tensor mu = mean(g, -1, true);
-        Tensor d = sub(g, mu);
-        Tensor var = mean(mul(d, d), -1, true);
-        Tensor y = reshape(mul(d, rsqrt(addScalar(var, eps))), s);
+        Tensor d = Tensors.free(sub(g, mu), mu);
+        Tensor sq = mul(d, d);
+        Tensor var = Tensors.free(mean(sq, -1, true), sq);
+        Tensor ve = Tensors.free(addScalar(var, eps), var);
+        Tensor r = Tensors.free(rsqrt(ve), ve);
+        Tensor y = Tensors.free(mul(d, r), d, r);
+        y = Tensors.free(reshape(y, s), y);
         long[] cs = new long[s.length];
         java.util.Arrays.fill(cs, 1);
         cs[1] = c;
-        if (weight != null) y = mul(y, reshape(weight, cs));
-        if (bias != null) y = add(y, reshape(bias, cs));
+        if (weight != null) y = Tensors.free(mul(y, reshape(weight, cs)), y);
+        if (bias != null) y = Tensors.free(add(y, reshape(bias, cs)), y);
         return y;
     }
 
@@ -333,5 +355,30 @@ public interface TensorBackend extends Backend {
      */
     default List<Tensor> call(String name, List<Tensor> inputs, Function<List<Tensor>, List<Tensor>> fn) {
         return fn.apply(inputs);
+    }
+
+    /**
+     * Lets long backend work on the calling thread stop early: until the returned registration is closed,
+     * a backend that runs a whole component as one native call (ONNX Runtime runs each {@link #call} as one
+     * graph) asks {@code cancelled} before each such call and polls it while the call runs, and once it is
+     * true stops the call and throws {@link dev.sprint.api.GenerationCancelledException}; the backend stays
+     * usable. {@code cancelled} is invoked from another thread, so it must be thread-safe and quick (for
+     * {@code Thread.interrupt()}, capture the calling thread and test {@code isInterrupted()} on it).
+     * Registrations nest and are closed innermost first, on the thread that opened them (try-with-resources).
+     *
+     * <p>The default does nothing: an eager backend returns to its caller after every operation, so the
+     * caller's own checks (between layers, blocks or tiles) already bound the latency.
+     */
+    default Registration cancelWhen(java.util.function.BooleanSupplier cancelled) {
+        return Registration.NONE;
+    }
+
+    /** What {@link #cancelWhen} returns: closing it ends the registration. */
+    interface Registration extends AutoCloseable {
+        /** A registration that does nothing. */
+        Registration NONE = () -> {};
+
+        @Override
+        void close();
     }
 }

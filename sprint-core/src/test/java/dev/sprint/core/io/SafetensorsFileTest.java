@@ -69,7 +69,44 @@ class SafetensorsFileTest {
                 Arguments.of("overlap", file("{" + entry("a", "F32", "[3]", 0, 12) + "," + entry("b", "F32", "[2]", 8, 16) + "}", DATA16), "b", "overlaps"),
                 Arguments.of("duplicate_name", file("{" + entry("w", "F32", "[2]", 0, 8) + "," + entry("w", "F32", "[2]", 8, 16) + "}", DATA16), "w", "duplicate"),
                 Arguments.of("metadata_not_object", file("{\"__metadata__\":\"x\"," + ok + "}", DATA16), null, "__metadata__"),
-                Arguments.of("metadata_nested", file("{\"__metadata__\":{\"k\":{\"a\":1}}," + ok + "}", DATA16), null, "__metadata__"));
+                Arguments.of("metadata_nested", file("{\"__metadata__\":{\"k\":{\"a\":1}}," + ok + "}", DATA16), null, "__metadata__"),
+                Arguments.of("metadata_number", file("{\"__metadata__\":{\"k\":1}," + ok + "}", DATA16), null, "__metadata__"),
+                // the offsets must tile the data section exactly, as the format's reference reader requires
+                Arguments.of("gap_between", file("{" + entry("a", "F32", "[1]", 0, 4) + "," + entry("b", "F32", "[2]", 8, 16) + "}", DATA16), "b", "contiguous"),
+                Arguments.of("gap_at_start", file("{" + entry("a", "F32", "[3]", 4, 16) + "}", DATA16), "a", "contiguous"),
+                Arguments.of("trailing_bytes", file("{" + ok + "}", new byte[17]), null, "trailing bytes"),
+                Arguments.of("no_tensors_but_data", file("{}", new byte[4]), null, "trailing bytes"),
+                Arguments.of("header_length_one_short", shortHeader("{" + ok + "}  "), null, "header length that is too short"),
+                Arguments.of("header_length_one_long", longHeader("{" + ok + "}", DATA16), "w", "past the end"),
+                // hostile nesting: never a StackOverflowError, never the whole array in the message
+                Arguments.of("deep_shape", file("{\"w\":{\"dtype\":\"F32\",\"shape\":" + "[".repeat(5000) + "]".repeat(5000)
+                        + ",\"data_offsets\":[0,4]}}", new byte[4]), "w", "not a non-negative integer"),
+                Arguments.of("deep_offsets", file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":" + "[".repeat(100000)
+                        + "]".repeat(100000) + "}}", new byte[4]), "w", "not a non-negative integer"),
+                Arguments.of("deep_unknown_field", file("{\"w\":{\"x\":" + "[".repeat(100000) + "]".repeat(100000)
+                        + ",\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), "w", "nested deeper than 64"),
+                Arguments.of("deep_entry", file("{\"w\":" + "{\"a\":".repeat(3000) + "1" + "}".repeat(3001), new byte[0]), "w", "nested deeper than 64"),
+                Arguments.of("dtype_not_string", file("{\"w\":{\"dtype\":[\"F32\"],\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), "w", "dtype"),
+                Arguments.of("offsets_exponent", file("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4e0]}}", new byte[4]), "w", "4e0"),
+                Arguments.of("long_dtype_clipped", file("{" + entry("w", "X".repeat(100000), "[4]", 0, 4) + "}", new byte[4]), "w", "chars)"));
+    }
+
+    /** A valid file whose header-length field is one byte short: the last header byte becomes data. */
+    private static byte[] shortHeader(String header) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        byte[] f = file(h, DATA16);
+        ByteBuffer.wrap(f).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, h.length - 1);
+        return f;
+    }
+
+    /** A header-length field one byte too long: the first data byte is read as header (a space here, so JSON parses). */
+    private static byte[] longHeader(String header, byte[] data) {
+        byte[] d = data.clone();
+        d[0] = ' ';
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        byte[] f = file(h, d);
+        ByteBuffer.wrap(f).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(0, h.length + 1);
+        return f;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -164,8 +201,11 @@ class SafetensorsFileTest {
 
     @Test
     void tensorBeyondTwoGibOfASparseFile() throws Exception {
-        long offset = (1L << 31) + 4096; // data offset past 2 GiB
-        String header = "{" + entry("small", "F32", "[1]", 0, 4) + "," + entry("far", "F32", "[2,2]", offset, offset + 16) + "}";
+        // small [0, 4), a 2 GiB+ filler, then far: contiguous, as the format requires, in a sparse file
+        long fill = (1L << 31) + 4092;
+        long offset = 4 + fill;
+        String header = "{" + entry("small", "F32", "[1]", 0, 4) + "," + entry("filler", "U8", "[" + fill + "]", 4, offset)
+                + "," + entry("far", "F32", "[2,2]", offset, offset + 16) + "}";
         byte[] h = header.getBytes(StandardCharsets.UTF_8);
         Path p = tmp.resolve("sparse.safetensors");
         long dataStart = 8 + h.length;
@@ -183,6 +223,18 @@ class SafetensorsFileTest {
             assertArrayEquals(new float[] {1f, 2f, 3f, 4f}, f.get("far").toFloats());
             assertArrayEquals(new float[] {-1f}, f.get("small").toFloats());
             assertEquals(dataStart + offset, f.entries().get("far").start());
+            // over 2 GiB: no single host buffer, a clear error; ranged reads work at both ends
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> f.get("filler"));
+            assertTrue(e.getMessage().contains("'filler'") && e.getMessage().contains("2 GiB"), e.getMessage());
+            var filler = f.data("filler", new long[] {fill});
+            assertEquals(fill, filler.byteLength());
+            ByteBuffer last = ByteBuffer.allocate(4);
+            filler.read(fill - 4, last);
+            assertArrayEquals(new byte[4], last.array());
+            ByteBuffer head = ByteBuffer.allocate(8);
+            f.data("far", null).read(0, head);
+            assertEquals(1f, head.order(java.nio.ByteOrder.LITTLE_ENDIAN).getFloat(0));
+            assertThrows(IndexOutOfBoundsException.class, () -> filler.read(fill - 2, ByteBuffer.allocate(4)));
         }
     }
 

@@ -63,13 +63,12 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
         if (len > config().maxPositionEmbeddings()) {
             throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config().maxPositionEmbeddings() + " positions");
         }
-        long[] flat = Embedding.flatIds(ids, config().vocabSize(), "CLIP");
+        Tensor embeds = tokenEmbedding.forward(backend(), ids, "CLIP"); // rows read on the host from the checkpoint
         long[] pooledIndex = new long[b];
         for (int i = 0; i < b; i++) pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
-        Tensor idsT = backend().fromLongs(flat, b, len);
         Tensor mask = backend().fromFloats(causalMask(len), 1, 1, len, len);
         Tensor pool = backend().fromLongs(pooledIndex, b);
-        List<Tensor> out = call("clip_text", List.of(idsT, mask, pool), t -> {
+        List<Tensor> out = call("clip_text", List.of(embeds, mask, pool), t -> {
             Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
             return List.of(o.penultimate(), o.lastHidden(), o.textEmbeds());
         });
@@ -79,14 +78,14 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
     /**
      * The pass as a tensor function.
      *
-     * @param ids         (B, L) int64
+     * @param embeds      token embeddings (B, L, hidden)
      * @param causalMask  additive (1, 1, L, L), see {@link #causalMask}
      * @param pooledIndex (B) int64 flat indices b·L + position of the pooled token
      */
-    public Output forwardGraph(Tensor ids, Tensor causalMask, Tensor pooledIndex) {
-        long b = ids.size(0);
-        long len = ids.size(1);
-        Tensor h = tokenEmbedding.forward(ids).add(positionEmbedding.slice(0, 0, len));
+    public Output forwardGraph(Tensor embeds, Tensor causalMask, Tensor pooledIndex) {
+        long b = embeds.size(0);
+        long len = embeds.size(1);
+        Tensor h = embeds.add(positionEmbedding.slice(0, 0, len));
         Tensor penultimate = h;
         for (int i = 0; i < layers.size(); i++) {
             Cancellation.check();

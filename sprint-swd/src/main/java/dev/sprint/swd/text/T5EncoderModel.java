@@ -50,21 +50,20 @@ public final class T5EncoderModel extends Model<T5Config> {
     public Tensor forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        long[] flat = Embedding.flatIds(ids, config().vocabSize(), "T5");
-        Tensor idsT = backend().fromLongs(flat, b, len);
+        Tensor embeds = shared.forward(backend(), ids, "T5"); // rows read on the host from the checkpoint
         Tensor buckets = backend().fromLongs(relativeBuckets(len, config().numBuckets(), config().maxDistance()), (long) len * len);
-        return call("t5_encoder", List.of(idsT, buckets), t -> List.of(forwardGraph(t.get(0), t.get(1)))).get(0);
+        return call("t5_encoder", List.of(embeds, buckets), t -> List.of(forwardGraph(t.get(0), t.get(1)))).get(0);
     }
 
     /**
      * The pass as a tensor function.
      *
-     * @param ids     (B, L) int64
+     * @param embeds  token embeddings (B, L, d_model)
      * @param buckets (L·L) int64 bucket of (query i, key j) at i·L + j, see {@link #relativeBuckets}
      */
-    public Tensor forwardGraph(Tensor ids, Tensor buckets) {
-        long len = ids.size(1);
-        Tensor h = shared.forward(ids);
+    public Tensor forwardGraph(Tensor embeds, Tensor buckets) {
+        long len = embeds.size(1);
+        Tensor h = embeds;
         // (L·L, H) → (1, H, L, L)
         Tensor bias = backend().indexSelect(relativeAttentionBias, 0, buckets)
                 .reshape(len, len, config().numHeads()).permute(2, 0, 1).reshape(1, config().numHeads(), len, len);

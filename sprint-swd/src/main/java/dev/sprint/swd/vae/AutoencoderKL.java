@@ -10,7 +10,9 @@ import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.ResizeMode;
-
+import dev.sprint.core.image.TiledDecode;
+import static dev.sprint.core.tensor.Tensors.free;
+import static dev.sprint.core.tensor.Tensors.step;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -25,7 +27,7 @@ import java.util.List;
 public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
     /** The config fields used. */
     public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
-                           int groups, boolean midAttention, double scalingFactor, double shiftFactor) {
+                           int groups, boolean midAttention, double scalingFactor, double shiftFactor, int sampleSize) {
         /** Pixels per latent cell (8 for SD3.5). */
         public int spatialCompression() {
             return 1 << (blockOutChannels.length - 1);
@@ -51,7 +53,7 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
             return new KLConfig(c.getInt("in_channels", 3, 1, 64), c.getInt("out_channels", 3, 1, 64),
                     c.getInt("latent_channels", 1, 4096), channels, c.getInt("layers_per_block", 1, 64), groups,
                     c.getBoolean("mid_block_add_attention", true), c.getPositive("scaling_factor", 1000),
-                    c.getDouble("shift_factor", 0.0, -1000, 1000));
+                    c.getDouble("shift_factor", 0.0, -1000, 1000), c.getInt("sample_size", 32, 1, 1 << 16));
         }
     }
 
@@ -87,7 +89,29 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
 
     /** Latent (B, C, h, w) in VAE space → image (B, 3, 8h, 8w) in ≈[−1, 1]. */
     public Tensor decode(Tensor z) {
-        return call("vae_kl_decoder", z, decoder::forward);
+        return decode(z, Cancellation::check);
+    }
+
+    /** {@link #decode(Tensor)} calling {@code betweenBlocks} before each decoder block (eager backends). */
+    public Tensor decode(Tensor z, Runnable betweenBlocks) {
+        return call("vae_kl_decoder", z, x -> decoder.forward(x, betweenBlocks));
+    }
+
+    /**
+     * diffusers' tiling for this VAE ({@code enable_tiling()}: tiles of {@code config.sample_size} pixels, overlap
+     * factor 0.25), see {@link TiledDecode#autoencoderKl}.
+     */
+    public TiledDecode defaultTiling() {
+        return TiledDecode.autoencoderKl(config().sampleSize(), spatialCompression());
+    }
+
+    /**
+     * Tiled decoding (diffusers' {@code tiled_decode}): memory bounded by one tile whatever the image size; pixels
+     * near tile borders differ slightly from {@link #decode(Tensor)}. A latent that fits one tile is decoded untiled.
+     */
+    public Tensor decodeTiled(Tensor z, TiledDecode tiling, Runnable betweenTiles) {
+        if (!tiling.tiles(z.size(2), z.size(3))) return decode(z, betweenTiles);
+        return tiling.decode(z, this::decode, betweenTiles);
     }
 
     /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
@@ -120,9 +144,14 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
 
         Tensor forward(Tensor x) {
             TensorBackend be = x.backend();
-            Tensor h = conv1.forward(be.silu(norm1.forward(x)));
-            h = conv2.forward(be.silu(norm2.forward(h)));
-            return (convShortcut == null ? x : convShortcut.forward(x)).add(h);
+            Tensor n = norm1.forward(x);
+            Tensor a = free(be.silu(n), n);
+            Tensor h = free(conv1.forward(a), a);
+            n = free(norm2.forward(h), h);
+            a = free(be.silu(n), n);
+            h = free(conv2.forward(a), a);
+            Tensor sc = convShortcut == null ? x : convShortcut.forward(x);
+            return free(sc.add(h), h, sc == x ? null : sc);
         }
     }
 
@@ -245,18 +274,28 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
             convOut = Conv2d.same(w.sub("conv_out"), prev, c.outChannels(), 3);
         }
 
-        Tensor forward(Tensor z) {
+        Tensor forward(Tensor z, Runnable betweenBlocks) {
             TensorBackend be = z.backend();
-            Tensor h = midBlock.forward(convIn.forward(z));
+            // each block in its own scope, its input freed once it ran (1024² activations are 512 MB each)
+            Tensor h = step(convIn.forward(z), midBlock::forward);
             for (int i = 0; i < upResnets.size(); i++) {
-                Cancellation.check();
-                for (ResnetBlock2D r : upResnets.get(i)) h = r.forward(h);
-                if (upsamplers.get(i) != null) {
-                    h = be.interpolate(h, (int) h.size(2) * 2, (int) h.size(3) * 2, ResizeMode.NEAREST, false);
-                    h = upsamplers.get(i).forward(h);
+                for (ResnetBlock2D r : upResnets.get(i)) {
+                    betweenBlocks.run();
+                    h = step(h, r::forward);
+                }
+                Conv2d up = upsamplers.get(i);
+                if (up != null) {
+                    betweenBlocks.run();
+                    h = step(h, x -> {
+                        Tensor big = be.interpolate(x, (int) x.size(2) * 2, (int) x.size(3) * 2, ResizeMode.NEAREST, false);
+                        return free(up.forward(big), big);
+                    });
                 }
             }
-            return convOut.forward(be.silu(convNormOut.forward(h)));
+            betweenBlocks.run();
+            Tensor n = free(convNormOut.forward(h), h);
+            Tensor a = free(be.silu(n), n);
+            return free(convOut.forward(a), a);
         }
     }
 }

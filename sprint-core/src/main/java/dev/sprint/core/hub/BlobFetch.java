@@ -1,0 +1,465 @@
+package dev.sprint.core.hub;
+
+import dev.sprint.api.ModelDownloadException;
+import dev.sprint.api.ModelDownloadException.Reason;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings one file into {@code blobs/<etag>}: under the blob's lock, bytes go to {@code blobs/<etag>.incomplete};
+ * an existing partial is resumed with {@code Range: bytes=N-} (a {@code 200} answer restarts the file); a
+ * dropped connection or a stall is retried with backoff, resuming where it stopped, up to the retry budget
+ * (which refills whenever bytes arrive, as in huggingface_hub). Only a file of the announced size whose
+ * checksum matches the ETag is moved into place; a wrong checksum deletes the partial.
+ */
+final class BlobFetch {
+    private static final Logger LOG = LoggerFactory.getLogger(BlobFetch.class);
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes\\s+(\\d+)-(\\d+)/(\\d+|\\*)");
+    private static final int MAX_REDIRECTS = 10;
+
+    private final HubHttp http;
+
+    BlobFetch(HubHttp http) {
+        this.http = http;
+    }
+
+    /**
+     * Makes sure {@code blobs/<etag>} exists and is verified; true when this call downloaded it. {@code refresh}
+     * re-reads the file's metadata (a fresh CDN URL) when a signed location has expired.
+     */
+    boolean fetch(HubHttp.FileMeta meta, CacheWriter cache, DownloadJob job, Supplier<HubHttp.FileMeta> refresh) {
+        Path blob = cache.blob(meta.etag());
+        if (Files.isRegularFile(blob)) {
+            job.fileDone(meta.path());
+            return false;
+        }
+        try (BlobLock lock = BlobLock.acquire(cache.lockFile(meta.etag()), job)) {
+            if (Files.isRegularFile(blob)) { // another process or thread finished it while we waited
+                job.fileDone(meta.path());
+                return false;
+            }
+            Path part = cache.incomplete(meta.etag());
+            boolean retryFresh = download(meta, part, job, refresh, true);
+            if (retryFresh) download(meta, part, job, refresh, false);
+            moveIntoPlace(part, blob);
+        }
+        job.fileDone(meta.path());
+        return true;
+    }
+
+    private static void moveIntoPlace(Path part, Path blob) {
+        try {
+            try {
+                Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(part, blob, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new ModelDownloadException(Reason.IO, "cannot move " + part + " to " + blob + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Downloads into {@code part} until it is complete and verified. Returns true when the checksum failed
+     * on a file that had been resumed from an earlier partial (which may itself have been corrupt): the
+     * partial is deleted and the caller may try once more from zero.
+     */
+    private boolean download(HubHttp.FileMeta meta, Path part, DownloadJob job, Supplier<HubHttp.FileMeta> refresh,
+            boolean mayRetryFresh) {
+        String path = meta.path();
+        long size = meta.size();
+        Checksum sum = Checksum.forEtag(meta.etag(), size);
+        boolean resumed;
+        long have;
+        long finalSize;
+        String actual;
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+            have = ch.size();
+            if (have > size) {
+                LOG.info("{} is longer than {} ({} bytes); starting over", part, path, have);
+                ch.truncate(0);
+                have = 0;
+            }
+            resumed = have > 0;
+            if (resumed) {
+                hashPrefix(ch, have, sum);
+                LOG.info("resuming {} of {} at byte {} of {}", path, job.repoId, have, size);
+            }
+            job.fileBytes(path, have);
+            HubHttp.FileMeta current = meta;
+            boolean refreshed = false;
+            int failures = 0;
+            Duration wait = http.backoff;
+            while (have < size) {
+                job.throwIfCancelled();
+                long before = have;
+                Attempt a = new Attempt(current.location(), http.onEndpoint(current.location()), have);
+                try {
+                    have = transfer(a, ch, sum, size, path, job);
+                    if (have < size && a.status != 416) {
+                        throw new IOException("the connection ended after " + have + " of " + size + " bytes");
+                    }
+                } catch (IOException e) {
+                    have = a.position;
+                    if (have > before) {
+                        failures = 0; // progress refills the retry budget
+                        wait = http.backoff;
+                    }
+                    if (++failures > http.retries) {
+                        throw new ModelDownloadException(Reason.NETWORK, "downloading '" + path + "' of " + job.repoId
+                                + " failed " + failures + " times in a row (" + message(e) + "); " + have + " of " + size
+                                + " bytes are kept in " + part + " and the next download resumes there", e);
+                    }
+                    LOG.warn("downloading {} of {} failed at byte {} of {} ({}); resuming in {} ms", path, job.repoId, have,
+                            size, message(e), wait.toMillis());
+                    job.sleep(wait);
+                    wait = wait.multipliedBy(2).compareTo(Duration.ofSeconds(8)) > 0 ? Duration.ofSeconds(8) : wait.multipliedBy(2);
+                } catch (StaleLocation e) {
+                    if (refreshed) throw e.error;
+                    refreshed = true;
+                    LOG.info("{} answered HTTP {} for {}; asking the Hub for a fresh location", a.url.getHost(), e.status, path);
+                    HubHttp.FileMeta fresh = refresh.get();
+                    if (!fresh.etag().equals(meta.etag()) || fresh.size() != size) {
+                        throw new ModelDownloadException(Reason.PROTOCOL, "'" + path + "' of " + job.repoId + " changed while"
+                                + " downloading (ETag " + meta.etag() + " -> " + fresh.etag() + "); download again");
+                    }
+                    current = fresh;
+                }
+                job.fileBytes(path, have);
+            }
+            finalSize = ch.size();
+            actual = finalSize == size ? sum.finish() : null;
+            if (finalSize == size && (actual == null || actual.equals(sum.expected()))) {
+                ch.force(true); // the blob must be durable before a snapshot link can point at it
+                return false;
+            }
+        } catch (IOException e) {
+            throw new ModelDownloadException(Reason.IO, "cannot write " + part + ": " + e.getMessage()
+                    + " (disk full? the cache folder follows HF_HUB_CACHE / HF_HOME)", e);
+        }
+        deleteQuietly(part); // wrong bytes are never kept, not even for a resume
+        if (finalSize != size) {
+            throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " arrived with "
+                    + finalSize + " bytes instead of the " + size + " the Hub announced; the partial file was deleted,"
+                    + " download again");
+        }
+        if (resumed && mayRetryFresh) {
+            LOG.warn("{} of {}: the {} of the resumed download does not match; the earlier partial was corrupt,"
+                    + " downloading it again from the start", path, job.repoId, sum.label());
+            return true;
+        }
+        throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " is corrupt: its "
+                + sum.label() + " is " + actual + " but the Hub's ETag says " + sum.expected() + ". The download was"
+                + " deleted (nothing was added to the cache); download again, and if it persists, check proxies"
+                + " that may alter downloads");
+    }
+
+    private static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static void hashPrefix(FileChannel ch, long n, Checksum sum) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1 << 20);
+        long pos = 0;
+        while (pos < n) {
+            b.clear().limit((int) Math.min(b.capacity(), n - pos));
+            int r = ch.read(b, pos);
+            if (r < 0) throw new IOException("partial file shrank while reading it");
+            b.flip();
+            sum.update(b);
+            pos += r;
+        }
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("cannot delete {}: {}", p, e.getMessage());
+        }
+    }
+
+    /** One GET (following redirects): where it started, where it got to, what the server said. */
+    private static final class Attempt {
+        URI url;
+        boolean auth;
+        volatile long position;
+        int status;
+
+        Attempt(URI url, boolean auth, long position) {
+            this.url = url;
+            this.auth = auth;
+            this.position = position;
+        }
+    }
+
+    /** A signed CDN URL that no longer works (HTTP 401/403/404/410 off the Hub endpoint): ask the Hub again. */
+    private static final class StaleLocation extends RuntimeException {
+        final int status;
+        final ModelDownloadException error;
+
+        StaleLocation(int status, ModelDownloadException error) {
+            super(error.getMessage(), null, false, false);
+            this.status = status;
+            this.error = error;
+        }
+    }
+
+    /** A disk write failed inside the body subscriber: not a network error, never retried. */
+    private static final class DiskFailure extends RuntimeException {
+        DiskFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /**
+     * GETs the rest of the file from {@code a.position}, following redirects (the token is dropped once the
+     * host changes). Returns the new length of the partial file. Retryable failures are IOExceptions, with
+     * {@code a.position} telling how far it got.
+     */
+    private long transfer(Attempt a, FileChannel ch, Checksum sum, long size, String path, DownloadJob job) throws IOException {
+        HubHttp.Subject who = new HubHttp.Subject(job.repoId, null, path);
+        for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
+            long offset = a.position;
+            HttpRequest.Builder rb = http.request(a.url, a.auth, http.stallTimeout).GET();
+            if (offset > 0) rb.header("Range", "bytes=" + offset + "-");
+            AtomicReference<FileSink> sinkRef = new AtomicReference<>();
+            AtomicReference<byte[]> errorBody = new AtomicReference<>(new byte[0]);
+            HttpResponse.BodyHandler<Void> handler = info -> {
+                int s = info.statusCode();
+                long start = -1;
+                if (s == 200) start = 0;
+                if (s == 206) start = rangeStart(info.headers());
+                if (start == 0 || (s == 206 && start == offset)) {
+                    FileSink sink = new FileSink(ch, start, start < offset, sum, job);
+                    sinkRef.set(sink);
+                    return sink;
+                }
+                return BodySubscribers.mapping(BodySubscribers.ofByteArray(), b -> {
+                    errorBody.set(b);
+                    return null;
+                });
+            };
+            CompletableFuture<HttpResponse<Void>> f = http.client().sendAsync(rb.build(), handler);
+            HttpResponse<Void> r = awaitBody(f, sinkRef, a, job, path);
+            FileSink sink = sinkRef.get();
+            int s = r.statusCode();
+            a.status = s;
+            if (sink != null) {
+                if (sink.restarted) LOG.info("{} ignored the Range request for {}; downloading it from the start", a.url.getHost(), path);
+                a.position = sink.position();
+                return a.position;
+            }
+            if (s == 206 || s == 416) { // a range we did not ask for, or one past the end: start the file over
+                LOG.info("{} answered HTTP {} to Range bytes={}- for {}; starting the file over", a.url.getHost(), s, offset, path);
+                ch.truncate(0);
+                sum.reset();
+                a.position = 0;
+                if (offset == 0) throw new ModelDownloadException(Reason.PROTOCOL, a.url + " answered HTTP " + s + " to a plain GET");
+                a.status = 416;
+                return 0;
+            }
+            if (HubHttp.isRedirect(s)) {
+                URI next = HubHttp.redirectTarget(r, a.url, who);
+                a.auth &= HubHttp.sameAuthority(next, a.url);
+                a.url = next;
+                continue;
+            }
+            if (HubHttp.retryableStatus(s)) throw new IOException("HTTP " + s + " from " + a.url.getHost());
+            ModelDownloadException err = http.error(s, r.headers(), errorBody.get(), a.url, who);
+            if (!http.onEndpoint(a.url) && (s == 401 || s == 403 || s == 404 || s == 410)) throw new StaleLocation(s, err);
+            throw err;
+        }
+        throw new ModelDownloadException(Reason.PROTOCOL, "too many redirects downloading " + path);
+    }
+
+    /** Start offset of a {@code Content-Range: bytes a-b/n}; -1 when absent or malformed. */
+    static long rangeStart(HttpHeaders h) {
+        String v = h.firstValue("Content-Range").orElse(null);
+        if (v == null) return -1;
+        Matcher m = CONTENT_RANGE.matcher(v.trim());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Waits for the whole body, reporting progress about every 100 ms; stops the transfer on cancellation or
+     * when no byte arrived for the stall timeout (HF_HUB_DOWNLOAD_TIMEOUT).
+     */
+    private HttpResponse<Void> awaitBody(CompletableFuture<HttpResponse<Void>> f, AtomicReference<FileSink> sinkRef, Attempt a,
+            DownloadJob job, String path) throws IOException {
+        long started = System.nanoTime();
+        long stallNanos = http.stallTimeout.toNanos();
+        while (true) {
+            FileSink sink = sinkRef.get();
+            if (job.cancelled()) {
+                stop(f, sink, a);
+                job.throwIfCancelled();
+            }
+            try {
+                HttpResponse<Void> r = f.get(100, TimeUnit.MILLISECONDS);
+                if (sink == null) sink = sinkRef.get();
+                if (sink != null) sink.close(); // no late write may follow the answer
+                return r;
+            } catch (TimeoutException e) {
+                long last = sink != null ? Math.max(started, sink.lastActivity) : started;
+                if (System.nanoTime() - last > stallNanos) {
+                    stop(f, sink, a);
+                    throw new java.net.http.HttpTimeoutException("no data for " + http.stallTimeout.toMillis() + " ms");
+                }
+                if (sink != null) job.fileBytes(path, sink.position());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stop(f, sink, a);
+                job.abort();
+                job.throwIfCancelled();
+            } catch (ExecutionException e) {
+                stop(f, sinkRef.get(), a);
+                Throwable c = e.getCause();
+                while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) c = c.getCause();
+                if (c instanceof DiskFailure d) throw new ModelDownloadException(Reason.IO, "cannot write the download of "
+                        + path + ": " + d.getMessage() + " (disk full?)", d.getCause());
+                if (c instanceof IOException io) throw io;
+                if (c instanceof RuntimeException re) throw re;
+                throw new IOException(c);
+            }
+        }
+    }
+
+    private static void stop(CompletableFuture<?> f, FileSink sink, Attempt a) {
+        if (sink != null) {
+            sink.close();
+            a.position = sink.position();
+        }
+        f.cancel(true);
+    }
+
+    /**
+     * Writes a response body into the partial file at increasing positions, feeding the checksum. After
+     * {@link #close()} it writes nothing more, so a later attempt can safely reuse the channel.
+     */
+    private static final class FileSink implements BodySubscriber<Void> {
+        private final FileChannel ch;
+        private final Checksum sum;
+        private final DownloadJob job;
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+        final boolean restarted;
+        private long position;
+        private boolean closed;
+        private Flow.Subscription subscription;
+        volatile long lastActivity = System.nanoTime();
+
+        FileSink(FileChannel ch, long start, boolean restart, Checksum sum, DownloadJob job) {
+            this.ch = ch;
+            this.position = start;
+            this.restarted = restart;
+            this.sum = sum;
+            this.job = job;
+            if (restart) sum.reset();
+        }
+
+        synchronized long position() {
+            return position;
+        }
+
+        @Override
+        public synchronized void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (closed) {
+                s.cancel();
+                return;
+            }
+            if (restarted) {
+                try {
+                    ch.truncate(0);
+                } catch (IOException e) {
+                    fail(s, e);
+                    return;
+                }
+            }
+            s.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            Flow.Subscription s;
+            synchronized (this) {
+                s = subscription;
+                if (closed) return;
+                long n = 0;
+                try {
+                    for (ByteBuffer b : items) {
+                        sum.update(b);
+                        while (b.hasRemaining()) {
+                            int w = ch.write(b, position);
+                            position += w;
+                            n += w;
+                        }
+                    }
+                } catch (IOException e) {
+                    fail(s, e);
+                    return;
+                }
+                job.addTransferred(n);
+                lastActivity = System.nanoTime();
+            }
+            s.request(1);
+        }
+
+        private void fail(Flow.Subscription s, IOException e) {
+            closed = true;
+            s.cancel();
+            done.completeExceptionally(new DiskFailure(e));
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            done.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            done.complete(null);
+        }
+
+        @Override
+        public CompletionStage<Void> getBody() {
+            return done;
+        }
+
+        void close() {
+            Flow.Subscription s;
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+                s = subscription;
+            }
+            if (s != null && !done.isDone()) s.cancel();
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.sprint.core.hub;
+
+/**
+ * Where one repo download stands. Byte counts include what was already in the cache (whole blobs, and
+ * the part of an interrupted transfer that is resumed), so {@code bytes / totalBytes} is the fraction done.
+ *
+ * @param repoId     the repo, e.g. {@code Efficient-Large-Model/Sana_Sprint_0.6B_1024px_diffusers}
+ * @param commit     the commit being downloaded (what the revision resolved to)
+ * @param file       the file this event is about (repo-relative path), or null for repo-wide events
+ * @param fileBytes  bytes of {@code file} present so far
+ * @param fileSize   size of {@code file} in bytes
+ * @param bytes      bytes present so far, over all files
+ * @param totalBytes size of all files to download, in bytes
+ * @param filesDone  files complete so far
+ * @param files      number of files
+ */
+public record DownloadProgress(String repoId, String commit, String file, long fileBytes, long fileSize,
+        long bytes, long totalBytes, int filesDone, int files) {
+
+    /** The fraction done over all files, 0..1 (1 for an empty download). */
+    public double fraction() {
+        return totalBytes <= 0 ? 1.0 : Math.min(1.0, (double) bytes / totalBytes);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.sprint.server;
+
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
+import dev.sprint.api.GenerationCancelledException;
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.api.SprintException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+
+/**
+ * An HTTP error in OpenAI's shape, {@code {"error": {"message", "type", "param", "code"}}}, with its status.
+ * Thrown inside request handling and written by the server; never leaves this package.
+ */
+final class ApiError extends RuntimeException {
+    static final String INVALID_REQUEST = "invalid_request_error";
+    static final String SERVER_ERROR = "server_error";
+    static final String RATE_LIMIT = "rate_limit_error";
+
+    final int status;
+    final String type;
+    final String param;
+    final String code;
+    final long retryAfterSeconds;
+
+    ApiError(int status, String type, String message, String param, String code, long retryAfterSeconds) {
+        super(message);
+        this.status = status;
+        this.type = type;
+        this.param = param;
+        this.code = code;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** 400 invalid_request_error. */
+    static ApiError invalid(String message, String param, String code) {
+        return new ApiError(400, INVALID_REQUEST, message, param, code, 0);
+    }
+
+    /** The error a failed request gets: 400 for bad requests, 429 full queue, 503 shutting down, 504 deadline, 500 otherwise. */
+    static ApiError of(Throwable t) {
+        Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (e instanceof ApiError a) return a;
+        if (e instanceof InvalidRequestException) return invalid(e.getMessage(), null, "invalid_value");
+        if (e instanceof QueueFullException q) {
+            return new ApiError(429, RATE_LIMIT, e.getMessage(), null, "queue_full", q.retryAfterSeconds());
+        }
+        if (e instanceof ServiceClosedException) return new ApiError(503, SERVER_ERROR, e.getMessage(), null, "shutting_down", 0);
+        if (e instanceof DeadlineExceededException) return new ApiError(504, SERVER_ERROR, e.getMessage(), null, "deadline_exceeded", 0);
+        if (e instanceof CancellationException || e instanceof GenerationCancelledException) {
+            return new ApiError(409, INVALID_REQUEST, "the request was cancelled", null, "request_cancelled", 0);
+        }
+        if (e instanceof SprintException) return new ApiError(500, SERVER_ERROR, e.getMessage(), null, null, 0);
+        return new ApiError(500, SERVER_ERROR, "the server had an error while processing the request", null, null, 0);
+    }
+
+    JsonObject body() {
+        JsonObject err = new JsonObject();
+        err.addProperty("message", getMessage());
+        err.addProperty("type", type);
+        err.add("param", param == null ? JsonNull.INSTANCE : new JsonPrimitive(param));
+        err.add("code", code == null ? JsonNull.INSTANCE : new JsonPrimitive(code));
+        JsonObject root = new JsonObject();
+        root.add("error", err);
+        return root;
+    }
+}

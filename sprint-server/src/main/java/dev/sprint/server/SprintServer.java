@@ -1,0 +1,791 @@
+package dev.sprint.server;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import dev.sprint.api.GeneratedImage;
+import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.GenerationResult;
+import dev.sprint.api.Pipeline;
+import dev.sprint.api.SprintException;
+import io.javalin.Javalin;
+import io.javalin.config.SizeUnit;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.UploadedFile;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP server that speaks OpenAI's Images API over an {@link ImageService}: {@code POST /v1/images/generations},
+ * {@code POST /v1/images/edits} (img2img), {@code GET /v1/models}, {@code GET /health/live}, {@code GET /health/ready},
+ * {@code GET /metrics} (Prometheus), a web page at {@code /}, and {@code GET|DELETE /v1/sprint/jobs/{id}} (status
+ * and cancel of a request sent with header {@code X-Sprint-Job-Id}).
+ *
+ * <p>The HTTP port opens at once; the model loads and warms up in the background (readiness 503, image endpoints
+ * 503 with {@code code: model_loading} meanwhile). Errors have OpenAI's shape
+ * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 404 unknown model or
+ * route, 413 body too large, 429 + {@code Retry-After} full queue, 503 loading or shutting down, 504 deadline,
+ * 500 otherwise. {@link #close()} stops taking requests, lets queued and running ones finish, then stops.
+ *
+ * <pre>{@code
+ * try (SprintServer server = SprintServer.builder()
+ *         .pipeline(() -> Pipeline.builder().model("/models/sana-sprint").build())
+ *         .port(8080).build().start()) {
+ *     server.awaitReady(Duration.ofMinutes(5));
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class SprintServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SprintServer.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.sprint.server.access");
+    /** Request header naming a request so that its status can be polled and it can be cancelled. */
+    public static final String JOB_HEADER = "X-Sprint-Job-Id";
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private static final String ACCESS_KEY = "sprint.access";
+
+    private enum Phase { LOADING, READY, FAILED, STOPPING, STOPPED }
+
+    private final Builder cfg;
+    private final ImagesRequest.Limits limits;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    private final Javalin app;
+    private final ExecutorService responses;
+    private final Map<String, AtomicReference<ImageJob>> jobs = new ConcurrentHashMap<>();
+    private final CountDownLatch settled = new CountDownLatch(1);
+    private final String page;
+    private volatile Phase phase = Phase.LOADING;
+    private volatile Throwable loadError;
+    private volatile Pipeline pipeline;
+    private volatile ImageService service;
+    private volatile ImagesRequest.Model model;
+    private volatile Map<String, String> describe = Map.of();
+    private volatile long loadedAt;
+    private Thread loader;
+
+    private SprintServer(Builder b) {
+        cfg = b;
+        limits = new ImagesRequest.Limits(b.maxBodyBytes, b.maxPromptChars, b.maxImages, b.maxPixels);
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        AtomicInteger n = new AtomicInteger();
+        responses = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "sprint-http-encode-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        page = resource("web/index.html");
+        app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = b.maxBodyBytes;
+            c.http.prefer405over404 = true;
+            c.jetty.multipartConfig.maxFileSize(b.maxBodyBytes, SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxTotalRequestSize(b.maxBodyBytes, SizeUnit.BYTES);
+            c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, b.maxBodyBytes), SizeUnit.BYTES);
+            c.jetty.modifyServer(server -> server.setStopTimeout(10_000));
+            c.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(b.host);
+                connector.setPort(b.port);
+                // a generation may take minutes on a CPU: the connection must outlive the request's deadline
+                connector.setIdleTimeout(b.requestTimeout.toMillis() + 60_000);
+                return connector;
+            });
+            c.requestLogger.http(this::logRequest);
+        });
+        routes();
+    }
+
+    /** A builder; set at least {@link Builder#pipeline}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------------------------------ life cycle
+
+    /** Opens the HTTP port and starts loading the model in the background. */
+    public SprintServer start() {
+        app.start();
+        LOG.info("Sprint server listening on {} (model '{}' loading)", url(), cfg.modelName);
+        loader = new Thread(this::load, "sprint-model-loader");
+        loader.setDaemon(true);
+        loader.start();
+        return this;
+    }
+
+    /** The port bound (useful with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    /** http://host:port */
+    public String url() {
+        String host = cfg.host.contains(":") ? "[" + cfg.host + "]" : cfg.host;
+        return "http://" + host + ":" + port();
+    }
+
+    /** Whether the model is loaded, warmed up and taking requests. */
+    public boolean isReady() {
+        return phase == Phase.READY;
+    }
+
+    /**
+     * Waits until the model is loaded and warmed.
+     *
+     * @throws SprintException the load's own error if it failed, or a timeout
+     */
+    public void awaitReady(Duration timeout) {
+        try {
+            if (!settled.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new SprintException("the model was not ready after " + timeout.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SprintException("interrupted while waiting for the model");
+        }
+        Throwable e = loadError;
+        if (e instanceof SprintException s) throw s;
+        if (e != null) throw new SprintException("the model failed to load: " + e, e);
+        if (phase != Phase.READY) throw new ServiceClosedException("the server is stopping");
+    }
+
+    /** The service behind the API, or null before the model is loaded. */
+    public ImageService service() {
+        return service;
+    }
+
+    /** The Prometheus registry {@code /metrics} shows. */
+    public PrometheusMeterRegistry meterRegistry() {
+        return registry;
+    }
+
+    private void load() {
+        Pipeline p = null;
+        try {
+            long t0 = System.nanoTime();
+            p = cfg.pipeline.get();
+            Map<String, String> d = p.describe();
+            LOG.info("model loaded in {} ms: {}", Math.round((System.nanoTime() - t0) / 1e6), d);
+            if (cfg.warmup) {
+                long t1 = System.nanoTime();
+                p.generate(warmupRequest());
+                LOG.info("warm-up generation took {} ms", Math.round((System.nanoTime() - t1) / 1e6));
+            }
+            ImageService s = ImageService.builder(p).maxBatch(cfg.maxBatch).batchWindow(cfg.batchWindow)
+                    .queueCapacity(cfg.queueCapacity).timeout(cfg.requestTimeout).shutdownGrace(cfg.shutdownGrace)
+                    .meterRegistry(registry).build();
+            synchronized (this) {
+                if (phase != Phase.LOADING) { // closed while loading
+                    s.shutdown(Duration.ZERO);
+                    p.close();
+                    return;
+                }
+                pipeline = p;
+                describe = d;
+                model = capabilities(cfg.modelName, d);
+                service = s;
+                loadedAt = Instant.now().getEpochSecond();
+                phase = Phase.READY;
+            }
+            LOG.info("ready: {} (max batch {}, window {} ms, queue {})", url(), cfg.maxBatch, cfg.batchWindow.toMillis(),
+                    cfg.queueCapacity);
+        } catch (Throwable e) {
+            LOG.error("the model could not be loaded: {}", e.toString());
+            if (!(e instanceof SprintException)) LOG.debug("load failure", e);
+            loadError = e;
+            synchronized (this) {
+                if (phase == Phase.LOADING) phase = Phase.FAILED;
+            }
+            if (p != null) p.close();
+        } finally {
+            settled.countDown();
+        }
+    }
+
+    private GenerationRequest warmupRequest() {
+        GenerationRequest.Builder b = GenerationRequest.builder().prompt("warm-up").seed(0);
+        if (cfg.warmupWidth > 0) b.size(cfg.warmupWidth, cfg.warmupHeight).resolutionBinning(false);
+        return b.build();
+    }
+
+    /** What the web page and request checks need to know of a model, from its pipeline class. */
+    static ImagesRequest.Model capabilities(String name, Map<String, String> describe) {
+        String cls = describe.getOrDefault("pipeline", "");
+        boolean sanaSprint = cls.startsWith("SanaSprint"); // embedded guidance (no CFG), TrigFlow img2img
+        return new ImagesRequest.Model(name, !sanaSprint, sanaSprint);
+    }
+
+    /**
+     * Graceful stop: readiness goes 503 and new requests are refused; queued and running requests finish (up to
+     * the shutdown grace, then they fail with 503); in-flight responses are written; the model is closed.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (phase == Phase.STOPPING || phase == Phase.STOPPED) return;
+            phase = Phase.STOPPING;
+        }
+        LOG.info("Sprint server stopping");
+        ImageService s = service;
+        if (s != null) s.shutdown(cfg.shutdownGrace);
+        try {
+            app.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("HTTP server did not stop cleanly: {}", e.toString());
+        }
+        responses.shutdown();
+        try {
+            if (!responses.awaitTermination(10, TimeUnit.SECONDS)) responses.shutdownNow();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Pipeline p = pipeline;
+        if (p != null) p.close();
+        gcMetrics.close();
+        registry.close();
+        phase = Phase.STOPPED;
+        LOG.info("Sprint server stopped");
+    }
+
+    // ------------------------------------------------------------------------------------------ routes
+
+    private void routes() {
+        app.get("/", ctx -> ctx.html(page));
+        app.get("/health/live", ctx -> json(ctx, 200, obj("status", "live")));
+        app.get("/health/ready", ctx -> {
+            Phase ph = phase;
+            JsonObject o = obj("status", ph.name().toLowerCase(Locale.ROOT));
+            if (ph == Phase.FAILED) o.addProperty("error", String.valueOf(loadError));
+            if (ph == Phase.READY) o.addProperty("model", cfg.modelName);
+            json(ctx, ph == Phase.READY ? 200 : 503, o);
+        });
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(registry.scrape()));
+        app.get("/v1/models", ctx -> {
+            JsonObject list = obj("object", "list");
+            JsonArray data = new JsonArray();
+            data.add(modelJson());
+            list.add("data", data);
+            json(ctx, 200, list);
+        });
+        app.get("/v1/models/{id}", ctx -> {
+            if (!ctx.pathParam("id").equals(cfg.modelName)) {
+                throw new ApiError(404, ApiError.INVALID_REQUEST, "The model '" + ctx.pathParam("id") + "' does not exist; this server serves '"
+                        + cfg.modelName + "'.", "model", "model_not_found", 0);
+            }
+            json(ctx, 200, modelJson());
+        });
+        app.post("/v1/images/generations", ctx -> {
+            ImageService s = ready();
+            ImagesRequest call = ImagesRequest.generations(readJson(ctx), limits, model);
+            submit(ctx, s, call);
+        });
+        app.post("/v1/images/edits", ctx -> {
+            ImageService s = ready();
+            submit(ctx, s, readEdit(ctx));
+        });
+        app.get("/v1/sprint/jobs/{id}", ctx -> {
+            ImageJob job = job(ctx.pathParam("id"));
+            JobStatus st = job.status();
+            JsonObject o = obj("id", ctx.pathParam("id"));
+            o.addProperty("status", st.state().name().toLowerCase(Locale.ROOT));
+            o.addProperty("queue_position", st.queuePosition());
+            o.addProperty("batch_size", st.batchSize());
+            o.addProperty("stage", st.stage());
+            o.addProperty("step", st.step());
+            o.addProperty("steps", st.steps());
+            json(ctx, 200, o);
+        });
+        app.delete("/v1/sprint/jobs/{id}", ctx -> {
+            ImageJob job = job(ctx.pathParam("id"));
+            JsonObject o = obj("id", ctx.pathParam("id"));
+            o.addProperty("cancelled", job.cancel(false));
+            json(ctx, 200, o);
+        });
+
+        app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, httpError(e.getStatus(), ctx, e.getMessage())));
+        app.exception(Exception.class, (e, ctx) -> {
+            ApiError a = ApiError.of(e);
+            if (a.status >= 500) LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+            error(ctx, a);
+        });
+        for (int status : new int[] {404, 405}) {
+            app.error(status, ctx -> {
+                if (ctx.attribute(ACCESS_KEY + ".error") == null) error(ctx, httpError(status, ctx, null));
+            });
+        }
+    }
+
+    /** Javalin's own HTTP errors (no route, wrong method, body too large) in OpenAI's shape. */
+    private ApiError httpError(int status, Context ctx, String message) {
+        return switch (status) {
+            case 404 -> new ApiError(404, ApiError.INVALID_REQUEST, "Invalid URL (" + ctx.method() + " " + ctx.path() + ")", null,
+                    "unknown_url", 0);
+            case 405 -> new ApiError(405, ApiError.INVALID_REQUEST, "Method " + ctx.method() + " is not allowed on " + ctx.path(),
+                    null, "method_not_allowed", 0);
+            case 413 -> new ApiError(413, ApiError.INVALID_REQUEST, "The request body is larger than this server's limit of "
+                    + cfg.maxBodyBytes + " bytes.", null, "request_too_large", 0);
+            default -> new ApiError(status, status >= 500 ? ApiError.SERVER_ERROR : ApiError.INVALID_REQUEST,
+                    message == null ? "HTTP " + status : message, null, null, 0);
+        };
+    }
+
+    private ImageService ready() {
+        Phase ph = phase;
+        if (ph == Phase.READY) return service;
+        if (ph == Phase.LOADING) {
+            throw new ApiError(503, ApiError.SERVER_ERROR, "The model '" + cfg.modelName + "' is loading; retry shortly.", null,
+                    "model_loading", 5);
+        }
+        if (ph == Phase.FAILED) {
+            throw new ApiError(503, ApiError.SERVER_ERROR, "The model '" + cfg.modelName + "' failed to load: " + loadError, null,
+                    "model_unavailable", 0);
+        }
+        throw new ApiError(503, ApiError.SERVER_ERROR, "The server is shutting down.", null, "shutting_down", 0);
+    }
+
+    private ImageJob job(String id) {
+        AtomicReference<ImageJob> ref = jobs.get(id);
+        ImageJob job = ref == null ? null : ref.get();
+        if (job == null) {
+            throw new ApiError(404, ApiError.INVALID_REQUEST, "No request with id '" + id + "' is queued or running.", "id",
+                    "job_not_found", 0);
+        }
+        return job;
+    }
+
+    private JsonObject modelJson() {
+        JsonObject m = obj("id", cfg.modelName);
+        m.addProperty("object", "model");
+        m.addProperty("created", loadedAt);
+        m.addProperty("owned_by", "sprint");
+        JsonObject sprint = new JsonObject();
+        sprint.addProperty("status", phase.name().toLowerCase(Locale.ROOT));
+        describe.forEach(sprint::addProperty);
+        ImagesRequest.Model caps = model;
+        if (caps != null) {
+            sprint.addProperty("negative_prompt", caps.negativePrompt());
+            sprint.addProperty("img2img", caps.img2img());
+        }
+        sprint.addProperty("max_batch", cfg.maxBatch);
+        sprint.addProperty("queue_capacity", cfg.queueCapacity);
+        sprint.addProperty("max_images", cfg.maxImages);
+        sprint.addProperty("max_pixels", cfg.maxPixels);
+        m.add("sprint", sprint);
+        return m;
+    }
+
+    // ------------------------------------------------------------------------------------------ images
+
+    /** Mutable per-request facts for the access log line. */
+    private static final class Access {
+        String job;
+        GenerationRequest request;
+        ImageJob submitted;
+        String error;
+        String user;
+    }
+
+    private static Access access(Context ctx) {
+        Access a = ctx.attribute(ACCESS_KEY);
+        if (a == null) {
+            a = new Access();
+            ctx.attribute(ACCESS_KEY, a);
+        }
+        return a;
+    }
+
+    private void submit(Context ctx, ImageService s, ImagesRequest call) {
+        String id = ctx.header(JOB_HEADER);
+        if (id == null || id.isBlank()) {
+            id = UUID.randomUUID().toString();
+        } else if (!JOB_ID.matcher(id).matches()) {
+            throw ApiError.invalid(JOB_HEADER + " must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'.", JOB_HEADER, "invalid_value");
+        }
+        AtomicReference<ImageJob> slot = new AtomicReference<>();
+        if (jobs.putIfAbsent(id, slot) != null) {
+            throw ApiError.invalid("A request with " + JOB_HEADER + " '" + id + "' is already queued or running.", JOB_HEADER, "duplicate_id");
+        }
+        Access a = access(ctx);
+        a.job = id;
+        a.request = call.request();
+        a.user = call.user();
+        ImageJob job;
+        try {
+            job = s.submit(call.request(), cfg.requestTimeout);
+        } catch (RuntimeException e) {
+            jobs.remove(id);
+            throw e;
+        }
+        slot.set(job);
+        a.submitted = job;
+        String jobId = id;
+        ctx.header(JOB_HEADER, id);
+        // the response is encoded on another thread: never on the worker, which must go on to the next batch
+        ctx.future(() -> job.handleAsync((result, error) -> {
+            jobs.remove(jobId);
+            if (error != null) {
+                ApiError e = ApiError.of(error);
+                if (e.status >= 500 && e.status != 503 && e.status != 504) LOG.error("{} failed", jobId, error);
+                error(ctx, e);
+            } else {
+                json(ctx, 200, imagesResponse(call, job, result, jobId));
+            }
+            return null;
+        }, responses));
+    }
+
+    private static JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id) {
+        JsonObject out = new JsonObject();
+        out.addProperty("created", Instant.now().getEpochSecond());
+        JsonArray data = new JsonArray();
+        List<GeneratedImage> images = r.images();
+        for (int i = 0; i < images.size(); i++) {
+            JsonObject d = new JsonObject();
+            d.addProperty("b64_json", Base64.getEncoder().encodeToString(ImageEncoding.encode(images.get(i), call.outputFormat(),
+                    call.compression())));
+            d.addProperty("seed", job.seeds().get(i));
+            data.add(d);
+        }
+        out.add("data", data);
+        out.addProperty("output_format", call.outputFormat());
+        if (!images.isEmpty()) out.addProperty("size", images.get(0).width() + "x" + images.get(0).height());
+        JsonObject sprint = new JsonObject();
+        sprint.addProperty("job_id", id);
+        sprint.addProperty("batch_size", job.status().batchSize());
+        sprint.addProperty("queue_ms", round(job.queueMs()));
+        JsonObject timings = new JsonObject();
+        r.timingsMs().forEach((k, v) -> timings.addProperty(k, round(v)));
+        sprint.add("timings_ms", timings);
+        out.add("sprint", sprint);
+        return out;
+    }
+
+    private ImagesRequest readEdit(Context ctx) {
+        if (!ctx.isMultipartFormData()) {
+            throw ApiError.invalid("Image edits need a multipart/form-data body with an 'image' file and a 'prompt'.", null,
+                    "invalid_content_type");
+        }
+        tooLarge(ctx.req().getContentLengthLong());
+        Map<String, List<UploadedFile>> files;
+        Map<String, List<String>> form = new LinkedHashMap<>();
+        try {
+            files = ctx.uploadedFileMap();
+            ctx.formParamMap().forEach((k, v) -> {
+                if (!v.isEmpty()) form.put(k, v); // file parts come back as empty lists
+            });
+        } catch (RuntimeException e) {
+            String msg = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
+            if (msg.contains("exceeds") || msg.contains("too large") || msg.contains("Too large")) tooLarge(Long.MAX_VALUE);
+            throw ApiError.invalid("The multipart body could not be read: " + e.getMessage(), null, "invalid_multipart");
+        }
+        List<UploadedFile> image = new ArrayList<>();
+        for (Map.Entry<String, List<UploadedFile>> e : files.entrySet()) {
+            switch (e.getKey()) {
+                case "image", "image[]" -> image.addAll(e.getValue());
+                case "mask" -> throw ApiError.invalid("Masks (inpainting) are not supported; an edit here is img2img of the whole image.",
+                        "mask", "unsupported_value");
+                default -> throw ApiError.invalid("Unknown parameter: '" + e.getKey() + "'.", e.getKey(), "unknown_parameter");
+            }
+        }
+        if (image.isEmpty()) throw ApiError.invalid("Missing required parameter: 'image'.", "image", "missing_required_parameter");
+        if (image.size() > 1) throw ApiError.invalid("Give one input image; got " + image.size() + ".", "image", "invalid_value");
+        try (InputStream in = image.get(0).content()) {
+            return ImagesRequest.edits(form, ImageEncoding.decode(in, cfg.maxPixels, "image"), limits, model);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JsonObject readJson(Context ctx) {
+        if (ctx.isMultipart()) {
+            throw ApiError.invalid("This endpoint takes a JSON body (Content-Type: application/json), not multipart.", null,
+                    "invalid_content_type");
+        }
+        tooLarge(ctx.req().getContentLengthLong());
+        byte[] body;
+        try {
+            body = readBounded(ctx.req().getInputStream(), cfg.maxBodyBytes);
+        } catch (IOException e) {
+            throw ApiError.invalid("The request body could not be read: " + e.getMessage(), null, null);
+        }
+        JsonElement e;
+        try {
+            JsonReader reader = new JsonReader(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8));
+            reader.setStrictness(Strictness.STRICT);
+            e = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) throw new JsonParseException("trailing data after the JSON value");
+        } catch (JsonParseException | IOException | IllegalStateException ex) {
+            throw ApiError.invalid("We could not parse the JSON body of your request. (The body must be a JSON object; " + ex.getMessage()
+                    + ")", null, "invalid_json");
+        }
+        if (!e.isJsonObject()) throw ApiError.invalid("The request body must be a JSON object.", null, "invalid_json");
+        return e.getAsJsonObject();
+    }
+
+    private void tooLarge(long length) {
+        if (length > cfg.maxBodyBytes) {
+            throw new ApiError(413, ApiError.INVALID_REQUEST, "The request body is larger than this server's limit of "
+                    + cfg.maxBodyBytes + " bytes.", null, "request_too_large", 0);
+        }
+    }
+
+    private byte[] readBounded(InputStream in, long max) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buf = new byte[8192];
+        long total = 0;
+        for (int r; (r = in.read(buf)) > 0; ) {
+            total += r;
+            tooLarge(total);
+            out.write(buf, 0, r);
+        }
+        return out.toByteArray();
+    }
+
+    // ------------------------------------------------------------------------------------------ responses, log
+
+    private static void json(Context ctx, int status, JsonObject body) {
+        ctx.status(status).contentType("application/json").result(GSON.toJson(body));
+    }
+
+    private static void error(Context ctx, ApiError e) {
+        ctx.attribute(ACCESS_KEY + ".error", e.code == null ? e.type : e.code);
+        if (e.retryAfterSeconds > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
+        access(ctx).error = e.code == null ? e.type : e.code;
+        json(ctx, e.status, e.body());
+    }
+
+    private static JsonObject obj(String key, String value) {
+        JsonObject o = new JsonObject();
+        o.addProperty(key, value);
+        return o;
+    }
+
+    private static double round(double v) {
+        return Double.isFinite(v) ? Math.round(v * 10) / 10.0 : 0;
+    }
+
+    /** One line per API request (not for health, metrics or the page), and the HTTP timer for every request. */
+    private void logRequest(Context ctx, Float ms) {
+        String route;
+        try {
+            route = ctx.endpointHandlerPath();
+        } catch (RuntimeException e) {
+            route = "unmatched";
+        }
+        Timer.builder("sprint.http.requests").description("HTTP requests by route and status")
+                .tag("method", ctx.method().name()).tag("route", route).tag("status", Integer.toString(ctx.statusCode()))
+                .register(registry).record(Duration.ofNanos((long) (ms * 1e6)));
+        if (!ctx.path().startsWith("/v1/images")) return;
+        Access a = access(ctx);
+        StringBuilder line = new StringBuilder();
+        line.append(ctx.method()).append(' ').append(ctx.path()).append(' ').append(ctx.statusCode());
+        if (a.job != null) line.append(" id=").append(a.job);
+        GenerationRequest r = a.request;
+        if (r != null) {
+            line.append(" size=").append(r.width() == null ? "default" : r.width() + "x" + r.height())
+                    .append(" steps=").append(r.steps() == null ? "default" : r.steps())
+                    .append(" n=").append(r.imagesPerPrompt());
+        }
+        ImageJob j = a.submitted;
+        if (j != null) {
+            line.append(" batch=").append(j.status().batchSize())
+                    .append(" queue_ms=").append(Double.isNaN(j.queueMs()) ? "-" : Long.toString(Math.round(j.queueMs())));
+        }
+        line.append(" total_ms=").append(Math.round(ms));
+        if (a.error != null) line.append(" error=").append(a.error);
+        if (a.user != null) line.append(" user=").append(a.user.replaceAll("[^A-Za-z0-9_.@-]", "_"));
+        ACCESS.info(line.toString());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = SprintServer.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ builder
+
+    /** Settings of a {@link SprintServer}; all but the pipeline have defaults. */
+    public static final class Builder {
+        private Supplier<Pipeline> pipeline;
+        private String modelName = "sprint";
+        private String host = "127.0.0.1";
+        private int port = 8080;
+        private int maxBatch = 8;
+        private Duration batchWindow = Duration.ofMillis(20);
+        private int queueCapacity = 64;
+        private Duration requestTimeout = Duration.ofMinutes(10);
+        private Duration shutdownGrace = Duration.ofSeconds(30);
+        private long maxBodyBytes = 20L << 20;
+        private int maxPromptChars = 32_000;
+        private int maxImages = 10;
+        private long maxPixels = 2048L * 2048;
+        private boolean warmup = true;
+        private int warmupWidth;
+        private int warmupHeight;
+
+        private Builder() {}
+
+        /** How to load the model; called once, on a background thread, after the port opens. The server closes it. */
+        public Builder pipeline(Supplier<Pipeline> loader) {
+            pipeline = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /** The model id of {@code /v1/models} and of requests' {@code model} field (default "sprint"). */
+        public Builder modelName(String name) {
+            modelName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** Interface to bind (default 127.0.0.1; 0.0.0.0 for every interface). */
+        public Builder host(String h) {
+            host = Objects.requireNonNull(h, "host");
+            return this;
+        }
+
+        /** Port (default 8080; 0 picks a free one, see {@link SprintServer#port()}). */
+        public Builder port(int p) {
+            if (p < 0 || p > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + p);
+            port = p;
+            return this;
+        }
+
+        /** Images per batched forward pass at most (default 8; 1 = batching off). */
+        public Builder maxBatch(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + n);
+            maxBatch = n;
+            return this;
+        }
+
+        /** How long the oldest waiting request waits for compatible ones (default 20 ms). */
+        public Builder batchWindow(Duration w) {
+            if (w.isNegative()) throw new IllegalArgumentException("batchWindow must not be negative");
+            batchWindow = w;
+            return this;
+        }
+
+        /** Requests that may wait (default 64); beyond that 429. */
+        public Builder queueCapacity(int n) {
+            if (n < 1) throw new IllegalArgumentException("queueCapacity must be at least 1, got " + n);
+            queueCapacity = n;
+            return this;
+        }
+
+        /** Deadline of each request, queued plus running (default 10 minutes); then 504. */
+        public Builder requestTimeout(Duration t) {
+            if (t.isNegative() || t.isZero()) throw new IllegalArgumentException("requestTimeout must be positive");
+            requestTimeout = t;
+            return this;
+        }
+
+        /** How long {@link SprintServer#close()} lets queued and running requests finish (default 30 s). */
+        public Builder shutdownGrace(Duration g) {
+            if (g.isNegative()) throw new IllegalArgumentException("shutdownGrace must not be negative");
+            shutdownGrace = g;
+            return this;
+        }
+
+        /** Largest request body (default 20 MiB); larger is 413. */
+        public Builder maxBodyBytes(long n) {
+            if (n < 1024) throw new IllegalArgumentException("maxBodyBytes must be at least 1024");
+            maxBodyBytes = n;
+            return this;
+        }
+
+        /** Longest prompt in characters (default 32000, as gpt-image-1). */
+        public Builder maxPromptChars(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxPromptChars must be at least 1");
+            maxPromptChars = n;
+            return this;
+        }
+
+        /** Largest {@code n} (default 10, as OpenAI). */
+        public Builder maxImages(int n) {
+            if (n < 1) throw new IllegalArgumentException("maxImages must be at least 1");
+            maxImages = n;
+            return this;
+        }
+
+        /** Largest width × height of a requested or uploaded image (default 2048²). */
+        public Builder maxPixels(long n) {
+            if (n < 1) throw new IllegalArgumentException("maxPixels must be at least 1");
+            maxPixels = n;
+            return this;
+        }
+
+        /** Generate one image before reporting ready (default true). */
+        public Builder warmup(boolean v) {
+            warmup = v;
+            return this;
+        }
+
+        /** Size of the warm-up image, rendered without binning (default: the model's default size). */
+        public Builder warmupSize(int width, int height) {
+            if (width < 1 || height < 1) throw new IllegalArgumentException("warm-up size must be positive");
+            warmupWidth = width;
+            warmupHeight = height;
+            return this;
+        }
+
+        /** Creates the server; {@link SprintServer#start()} opens the port. */
+        public SprintServer build() {
+            if (pipeline == null) throw new IllegalStateException("set pipeline(...) to say how the model is loaded");
+            return new SprintServer(this);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.sprint.server;
+
+import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.Pipeline;
+import dev.sprint.core.testing.Golden;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A {@link SprintServer} on the tiny golden SANA-Sprint model (reference backend), with request defaults that
+ * keep tests fast: exact sizes (no binning), 32 text tokens, no instruction prefix, 2 steps.
+ */
+final class TinyServer implements AutoCloseable {
+    static final String MODEL = "tiny-sana-sprint";
+    static final GenerationRequest DEFAULTS = GenerationRequest.builder().resolutionBinning(false).maxSequenceLength(32)
+            .instruction(List.of()).steps(2).build();
+
+    final SprintServer server;
+    final Pipeline pipeline;
+    final Http http;
+
+    TinyServer(int maxBatch) {
+        AtomicReference<Pipeline> loaded = new AtomicReference<>();
+        server = SprintServer.builder().modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
+                .warmupSize(64, 64)
+                .pipeline(() -> {
+                    // relative, so that provenance (and the README's screenshot) shows no machine-specific path
+                    Path model = Path.of("").toAbsolutePath().relativize(Golden.sana().resolve("model").toAbsolutePath());
+                    Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS).build();
+                    loaded.set(p);
+                    return p;
+                }).build().start();
+        server.awaitReady(Duration.ofSeconds(60));
+        pipeline = loaded.get();
+        http = new Http(server.url());
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.sprint.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web page at {@code /} in a real headless Chromium (Debian's {@code chromium} + {@code chromium-driver},
+ * driven by Selenium): a prompt typed and submitted gives an image with its provenance and timings; while a
+ * request waits the page shows its queue position, and Cancel cancels it. The test fails, never skips, when
+ * Chromium is not installed ({@code .ci/run} installs it). A screenshot goes to {@code target/serving-page.png}
+ * (the README's is a copy).
+ */
+class WebPageBrowserTest {
+    private static final String CHROMIUM = System.getProperty("sprint.chromium", "/usr/bin/chromium");
+    private static final String DRIVER = System.getProperty("sprint.chromedriver", "/usr/bin/chromedriver");
+
+    private Path profile;
+    private WebDriver browser;
+
+    @BeforeEach
+    void openBrowser() throws IOException {
+        if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
+            fail("headless Chromium is needed for this test: " + CHROMIUM + " and " + DRIVER + " must exist"
+                    + " (apt-get install chromium chromium-driver; .ci/run does this)");
+        }
+        profile = Files.createTempDirectory("sprint-chromium-");
+        ChromeOptions o = new ChromeOptions();
+        o.setBinary(CHROMIUM);
+        o.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--user-data-dir=" + profile, "--window-size=1200,1120");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File(DRIVER)).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, o);
+    }
+
+    @AfterEach
+    void closeBrowser() throws IOException {
+        if (browser != null) browser.quit();
+        if (profile != null) {
+            try (Stream<Path> s = Files.walk(profile)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private WebDriverWait waiting(int seconds) {
+        return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+    }
+
+    private WebElement el(String id) {
+        return browser.findElement(By.id(id));
+    }
+
+    @Test
+    void typingAPromptGivesAnImageWithItsProvenanceAndTimings() throws IOException {
+        try (TinyServer tiny = new TinyServer(8)) {
+            browser.get(tiny.server.url() + "/");
+            waiting(20).until(d -> el("model").getText().contains(TinyServer.MODEL));
+            assertTrue(el("negative-box").getAttribute("class").contains("hidden"), "SANA-Sprint has no negative prompt");
+            assertTrue(!el("img2img-box").getAttribute("class").contains("hidden"), "SANA-Sprint offers img2img");
+            el("prompt").sendKeys("a red fox in the snow, watercolor");
+            new Select(el("steps")).selectByVisibleText("2");
+            el("width").sendKeys("128");
+            el("height").sendKeys("128");
+            el("seed").sendKeys("7");
+            el("guidance").sendKeys("4.5");
+            el("generate").click();
+            waiting(120).until(d -> !el("result-box").getAttribute("class").contains("hidden") || !el("error").getText().isEmpty());
+            assertEquals("", el("error").getText(), "the page shows no error");
+            String src = el("result").getAttribute("src");
+            assertTrue(src.startsWith("data:image/png;base64,"), src.substring(0, Math.min(60, src.length())));
+            Object width = ((JavascriptExecutor) browser).executeScript(
+                    "const i = document.getElementById('result'); return i.complete ? i.naturalWidth : -1;");
+            assertEquals(128L, width, "the decoded image is 128 px wide");
+            String provenance = el("provenance").getText();
+            assertTrue(provenance.contains("sprint:seed 7"), provenance);
+            assertTrue(provenance.contains("sprint:prompt a red fox in the snow, watercolor"), provenance);
+            assertTrue(provenance.contains("sprint:size 128x128"), provenance);
+            String timings = el("timings").getText();
+            assertTrue(timings.contains("text_encoder") && timings.contains("decode") && timings.contains("queue"), timings);
+            assertTrue(el("status").getText().startsWith("Done"), el("status").getText());
+            Path shot = Path.of("target", "serving-page.png");
+            Files.createDirectories(shot.getParent());
+            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    void whileWaitingThePageShowsTheQueuePositionAndCancelWorks() {
+        FakePipeline fake = new FakePipeline();
+        SprintServer server = SprintServer.builder().pipeline(() -> fake).modelName("fake").port(0).warmup(false).maxBatch(1).build().start();
+        try {
+            server.awaitReady(Duration.ofSeconds(10));
+            Http http = new Http(server.url());
+            CompletableFuture<Http.Response> busy = http.postAsync("/v1/images/generations", "{\"prompt\": \"occupies the worker\"}");
+            long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (fake.calls.isEmpty() && System.nanoTime() < end) Thread.onSpinWait();
+            browser.get(server.url() + "/");
+            waiting(20).until(d -> el("model").getText().contains("fake"));
+            el("prompt").sendKeys("waits in the queue");
+            el("generate").click();
+            waiting(20).until(d -> el("status").getText().contains("Queued — position 1"));
+            el("cancel").click();
+            waiting(20).until(d -> el("error").getText().contains("cancelled"));
+            assertTrue(el("cancel").getAttribute("disabled") != null, "Cancel is disabled again");
+            fake.open();
+            assertEquals(200, Http.join(busy).status());
+            assertTrue(fake.calls.stream().noneMatch(c -> c.prompts().contains("waits in the queue")), "the cancelled request never ran");
+        } finally {
+            fake.open();
+            server.close();
+        }
+    }
+}

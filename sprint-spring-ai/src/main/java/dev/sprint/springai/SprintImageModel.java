@@ -1,0 +1,280 @@
+package dev.sprint.springai;
+
+import dev.sprint.api.GeneratedImage;
+import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.GenerationResult;
+import dev.sprint.api.InvalidRequestException;
+import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
+import dev.sprint.api.Precision;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.springframework.ai.image.Image;
+import org.springframework.ai.image.ImageGeneration;
+import org.springframework.ai.image.ImageMessage;
+import org.springframework.ai.image.ImageModel;
+import org.springframework.ai.image.ImageOptions;
+import org.springframework.ai.image.ImagePrompt;
+import org.springframework.ai.image.ImageResponse;
+import org.springframework.ai.image.ImageResponseMetadata;
+
+/**
+ * A Spring AI {@link ImageModel} that generates in process with a Sprint {@link Pipeline}: no server, no network.
+ *
+ * <pre>{@code
+ * try (SprintImageModel model = SprintImageModel.builder()
+ *         .model("/models/Sana_Sprint_0.6B_1024px_diffusers")   // or a repo id (downloaded on first use)
+ *         .defaultOptions(SprintImageOptions.builder().steps(2).build())
+ *         .build()) {
+ *     ImageResponse r = model.call(new ImagePrompt("a red fox in the snow, watercolor",
+ *             SprintImageOptions.builder().seed(42L).build()));
+ *     byte[] png = Base64.getDecoder().decode(r.getResult().getOutput().getB64Json());
+ * }
+ * }</pre>
+ *
+ * <p>Options: the request's options are merged over the {@link Builder#defaultOptions default options} value by
+ * value (a request value wins where it is set), as Spring AI's own image models do; any {@link ImageOptions}
+ * contributes its portable values ({@code n}, width, height, model, response format), a
+ * {@link SprintImageOptions} also Sprint's (steps, seed, guidance, negative prompt, binning, text length).
+ *
+ * <p>Messages: the texts of the prompt's messages with no weight or a weight ≥ 0 are joined (", ") into the
+ * prompt; a message with a negative weight is the negative prompt (as in Stability AI's API). Weights are not
+ * applied otherwise: Sprint has no prompt weighting.
+ *
+ * <p>Each {@link ImageGeneration} holds a base64 PNG ({@link Image#getB64Json()}, with the provenance text chunks of
+ * {@link GeneratedImage#toPng()}) and a {@link SprintImageGenerationMetadata} (seed, steps, size, provenance); the
+ * response metadata holds {@code seed} and {@code timingsMs}. Errors are {@link dev.sprint.api.SprintException}s
+ * ({@link InvalidRequestException} for a bad prompt or option; the model stays usable).
+ */
+public final class SprintImageModel implements ImageModel, AutoCloseable {
+    /** Response metadata key: seed of the call ({@link Long}). */
+    public static final String SEED = "seed";
+    /** Response metadata key: milliseconds per stage ({@code Map<String, Double>}). */
+    public static final String TIMINGS_MS = "timingsMs";
+
+    private final Pipeline pipeline;
+    private final boolean ownsPipeline;
+    private final String modelName;
+    private final SprintImageOptions defaultOptions;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SprintImageModel(Pipeline pipeline, boolean ownsPipeline, SprintImageOptions defaultOptions) {
+        this.pipeline = pipeline;
+        this.ownsPipeline = ownsPipeline;
+        this.defaultOptions = defaultOptions;
+        this.modelName = pipeline.describe().get("model");
+    }
+
+    /** A builder; every setting is optional. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public ImageResponse call(ImagePrompt prompt) {
+        if (closed.get()) throw new InvalidRequestException("this SprintImageModel is closed");
+        if (prompt == null) throw new InvalidRequestException("image prompt is null");
+        SprintImageOptions options = mergeOptions(prompt.getOptions(), defaultOptions);
+        GenerationResult result = pipeline.generate(request(prompt.getInstructions(), options));
+        List<ImageGeneration> generations = new ArrayList<>(result.images().size());
+        for (GeneratedImage img : result.images()) {
+            generations.add(new ImageGeneration(new Image(null, Base64.getEncoder().encodeToString(img.toPng())),
+                    new SprintImageGenerationMetadata(img.provenance())));
+        }
+        ImageResponseMetadata meta = new ImageResponseMetadata();
+        meta.put(SEED, result.seed());
+        meta.put(TIMINGS_MS, result.timingsMs());
+        return new ImageResponse(generations, meta);
+    }
+
+    /** The options every call starts from. */
+    public SprintImageOptions getDefaultOptions() {
+        return defaultOptions;
+    }
+
+    /** The pipeline this model generates with (shared or owned). */
+    public Pipeline getPipeline() {
+        return pipeline;
+    }
+
+    /** Closes the pipeline if this model built it; a pipeline given to {@link Builder#pipeline} stays open. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true) && ownsPipeline) pipeline.close();
+    }
+
+    /**
+     * Request options over defaults, value by value: the portable values of any {@link ImageOptions}, Sprint's
+     * own only from a {@link SprintImageOptions}.
+     */
+    static SprintImageOptions mergeOptions(ImageOptions runtime, SprintImageOptions defaults) {
+        if (runtime == null) return defaults;
+        if (runtime.getStyle() != null) {
+            throw new InvalidRequestException("image style '" + runtime.getStyle() + "' is not supported: Sprint has no "
+                    + "style presets; describe the style in the prompt");
+        }
+        SprintImageOptions.Builder b = defaults.mutate()
+                .n(merge(runtime.getN(), defaults.getN()))
+                .model(merge(runtime.getModel(), defaults.getModel()))
+                .width(merge(runtime.getWidth(), defaults.getWidth()))
+                .height(merge(runtime.getHeight(), defaults.getHeight()))
+                .responseFormat(merge(runtime.getResponseFormat(), defaults.getResponseFormat()));
+        if (runtime instanceof SprintImageOptions s) {
+            b.steps(merge(s.getSteps(), defaults.getSteps()))
+                    .seed(merge(s.getSeed(), defaults.getSeed()))
+                    .guidanceScale(merge(s.getGuidanceScale(), defaults.getGuidanceScale()))
+                    .negativePrompt(merge(s.getNegativePrompt(), defaults.getNegativePrompt()))
+                    .resolutionBinning(merge(s.getResolutionBinning(), defaults.getResolutionBinning()))
+                    .maxSequenceLength(merge(s.getMaxSequenceLength(), defaults.getMaxSequenceLength()));
+        }
+        return b.build();
+    }
+
+    private static <T> T merge(T runtime, T dflt) {
+        return runtime != null ? runtime : dflt;
+    }
+
+    private GenerationRequest request(List<ImageMessage> messages, SprintImageOptions o) {
+        if (messages == null || messages.isEmpty()) throw new InvalidRequestException("the image prompt has no message");
+        List<String> positive = new ArrayList<>();
+        List<String> negative = new ArrayList<>();
+        for (ImageMessage m : messages) {
+            if (m == null || m.getText() == null) throw new InvalidRequestException("an image prompt message has no text");
+            (m.getWeight() != null && m.getWeight() < 0 ? negative : positive).add(m.getText());
+        }
+        if (positive.isEmpty()) throw new InvalidRequestException("the image prompt has only negative-weight messages");
+        if (o.getModel() != null && !servesModel(o.getModel())) {
+            throw new InvalidRequestException("model '" + o.getModel() + "' was asked for, but this SprintImageModel serves '"
+                    + modelName + "' (one model per SprintImageModel; leave the model option unset)");
+        }
+        if (o.getResponseFormat() != null && !o.getResponseFormat().toLowerCase(Locale.ROOT).equals(SprintImageOptions.B64_JSON)) {
+            throw new InvalidRequestException("response format '" + o.getResponseFormat() + "' is not supported: Sprint "
+                    + "returns images inline as base64 PNG (" + SprintImageOptions.B64_JSON + ")");
+        }
+        if ((o.getWidth() == null) != (o.getHeight() == null)) {
+            throw new InvalidRequestException("set both width and height, or neither (got width " + o.getWidth()
+                    + ", height " + o.getHeight() + ")");
+        }
+        GenerationRequest.Builder r = GenerationRequest.builder().prompt(String.join(", ", positive));
+        if (!negative.isEmpty()) {
+            if (o.getNegativePrompt() != null) {
+                throw new InvalidRequestException("a negative prompt is given twice: as a negative-weight message and as "
+                        + "the negativePrompt option");
+            }
+            r.negativePrompt(String.join(", ", negative));
+        } else if (o.getNegativePrompt() != null) {
+            r.negativePrompt(o.getNegativePrompt());
+        }
+        if (o.getN() != null) r.imagesPerPrompt(o.getN());
+        if (o.getWidth() != null) r.size(o.getWidth(), o.getHeight());
+        if (o.getSteps() != null) r.steps(o.getSteps());
+        if (o.getSeed() != null) r.seed(o.getSeed());
+        if (o.getGuidanceScale() != null) r.guidanceScale(o.getGuidanceScale());
+        if (o.getResolutionBinning() != null) r.resolutionBinning(o.getResolutionBinning());
+        if (o.getMaxSequenceLength() != null) r.maxSequenceLength(o.getMaxSequenceLength());
+        return r.build();
+    }
+
+    /** The model option names this model: its folder or repo id as given, or that path's last segment. */
+    private boolean servesModel(String asked) {
+        if (modelName == null) return false;
+        String m = modelName.replaceAll("[/\\\\]+$", "");
+        return asked.equals(modelName) || asked.equals(m) || asked.equals(m.substring(Math.max(m.lastIndexOf('/'),
+                m.lastIndexOf('\\')) + 1));
+    }
+
+    /**
+     * Builder of a {@link SprintImageModel}: the pipeline settings ({@link #model}, {@link #backend}, ...), from
+     * which {@link #build()} loads a pipeline that {@link SprintImageModel#close()} closes, or an existing
+     * {@link #pipeline(Pipeline)} to share; plus the {@link #defaultOptions} of every call.
+     */
+    public static final class Builder {
+        private final Pipeline.Builder pipelineBuilder = Pipeline.builder();
+        private boolean pipelineSettings;
+        private Pipeline pipeline;
+        private SprintImageOptions defaultOptions = SprintImageOptions.builder().build();
+
+        private Builder() {}
+
+        /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing); default {@link Pipeline#DEFAULT_MODEL}. */
+        public Builder model(String pathOrRepoId) {
+            pipelineBuilder.model(pathOrRepoId);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /** Backend by name ("djl", "onnx"); default: the best one on the class path. */
+        public Builder backend(String name) {
+            pipelineBuilder.backend(name);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /** "auto" (default), "cpu", "cuda" or "cuda:N". */
+        public Builder device(String device) {
+            pipelineBuilder.device(device);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /** Compute precision; CPU always computes float32. */
+        public Builder precision(Precision precision) {
+            pipelineBuilder.precision(precision);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /** Intra-op CPU threads; 0 = the backend's default. */
+        public Builder threads(int threads) {
+            pipelineBuilder.threads(threads);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /**
+         * A typed option of the model's family or a module, see {@link Pipeline.Builder#with}: e.g. scale-wise
+         * distillation for an SD3.5 folder ({@code SwdPreset.MEDIUM_6_STEPS}, needs dev.sprint:sprint-swd).
+         */
+        public Builder with(PipelineOption option) {
+            pipelineBuilder.with(option);
+            pipelineSettings = true;
+            return this;
+        }
+
+        /**
+         * Shares an open pipeline instead of loading one; it is not closed by {@link SprintImageModel#close()}.
+         * Exclusive with the pipeline settings.
+         */
+        public Builder pipeline(Pipeline existing) {
+            pipeline = Objects.requireNonNull(existing, "pipeline");
+            return this;
+        }
+
+        /** Options every call starts from; a request's own options are merged over them. */
+        public Builder defaultOptions(SprintImageOptions options) {
+            defaultOptions = Objects.requireNonNull(options, "defaultOptions");
+            return this;
+        }
+
+        /**
+         * Builds the model; loads the pipeline unless one was given.
+         *
+         * @throws InvalidRequestException for pipeline(existing) combined with pipeline settings
+         * @throws dev.sprint.api.SprintException what {@link Pipeline.Builder#build()} throws for a model it cannot load
+         */
+        public SprintImageModel build() {
+            if (pipeline != null) {
+                if (pipelineSettings) {
+                    throw new InvalidRequestException("pipeline(existing) shares an open pipeline; model, backend, device, "
+                            + "precision, threads and options belong to that pipeline's own builder");
+                }
+                return new SprintImageModel(pipeline, false, defaultOptions);
+            }
+            return new SprintImageModel(pipelineBuilder.build(), true, defaultOptions);
+        }
+    }
+}
