@@ -280,6 +280,7 @@ public final class DjlBackend implements TensorBackend {
         Shape shape = new Shape(data.shape());
         int chunk = (int) Math.min(n, TensorData.CHUNK_ELEMENTS);
         ByteBuffer buf = ByteBuffer.allocateDirect(Math.max(1, chunk * target.bytes())).order(ByteOrder.nativeOrder());
+        ByteBuffer scratch = ByteBuffer.allocateDirect(Math.max(1, chunk * data.dtype().bytes())); // reused: no garbage per chunk
         return op(() -> {
             NDManager m = current();
             NDArray flat = m.create(new Shape(n), dt); // uninitialised; every element is written below
@@ -287,7 +288,7 @@ public final class DjlBackend implements TensorBackend {
                 for (long s = 0; s < n; s += chunk) {
                     int c = (int) Math.min(chunk, n - s);
                     buf.clear();
-                    data.readAs(target, s, c, buf);
+                    data.readAs(target, s, c, buf, scratch);
                     buf.flip();
                     try (NDManager tmp = m.newSubManager(); NDArray part = tmp.create(buf, new Shape(c), dt)) {
                         flat.set(new NDIndex("{}:{}", s, s + c), part);
@@ -380,6 +381,42 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public Tensor div(Tensor x, Tensor y) {
         return op(() -> a(x).div(a(y)), x);
+    }
+
+    /** Writes into a when b broadcasts to a's shape and type (libtorch's add_); otherwise a new tensor. */
+    @Override
+    public Tensor addInPlace(Tensor x, Tensor y) {
+        if (!inPlaceOk(x, y)) return TensorBackend.super.addInPlace(x, y);
+        return op(() -> a(x).addi(a(y)), x);
+    }
+
+    @Override
+    public Tensor mulInPlace(Tensor x, Tensor y) {
+        if (!inPlaceOk(x, y)) return TensorBackend.super.mulInPlace(x, y);
+        return op(() -> a(x).muli(a(y)), x);
+    }
+
+    /** SiLU as x·σ(x) with the product written into x (σ(x) is the only temporary); others fall back. */
+    @Override
+    public Tensor unaryInPlace(Tensor x, UnaryOp u) {
+        if (u != UnaryOp.SILU || t(x).array.getManager() == root) return TensorBackend.super.unaryInPlace(x, u);
+        return op(() -> {
+            try (NDArray sig = Activation.sigmoid(a(x))) {
+                return a(x).muli(sig);
+            }
+        }, x);
+    }
+
+    private boolean inPlaceOk(Tensor x, Tensor y) {
+        if (x.dtype() != y.dtype() || t(x).array.getManager() == root) return false; // never a weight or root tensor
+        long[] xs = x.shape();
+        long[] ys = y.shape();
+        if (ys.length > xs.length) return false;
+        for (int i = 0; i < ys.length; i++) {
+            long d = ys[ys.length - 1 - i];
+            if (d != 1 && d != xs[xs.length - 1 - i]) return false;
+        }
+        return true;
     }
 
     @Override

@@ -322,9 +322,10 @@ public final class OnnxBackend implements TensorBackend {
 
     private static HostTensor streamed(TensorData data, DType t, long start, long count, long[] shape) {
         ByteBuffer out = ByteBuffer.allocateDirect((int) (count * t.bytes())).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer scratch = ByteBuffer.allocate((int) Math.min(count, TensorData.CHUNK_ELEMENTS) * data.dtype().bytes());
         for (long s = 0; s < count; s += TensorData.CHUNK_ELEMENTS) {
             int c = (int) Math.min(TensorData.CHUNK_ELEMENTS, count - s);
-            data.readAs(t, start + s, c, out);
+            data.readAs(t, start + s, c, out, scratch);
         }
         out.flip();
         return new HostTensor(t, shape, out);

@@ -152,11 +152,12 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
         @Override
         public Tensor forward(Tensor x) {
+            TensorBackend be = x.backend();
             Tensor h = conv1.forward(x);
-            Tensor a = free(act.apply(h), h);
+            Tensor a = act.applyInPlace(h);
             h = free(conv2.forward(a), a);
             Tensor n = free(channelNorm(norm, h), h);
-            return free(n.add(x), n);
+            return be.addInPlace(n, x);
         }
     }
 
@@ -383,7 +384,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             Tensor rep = repeatInterleave(x, repeats);
             Tensor sc = rep.reshape(b, out, 4, h, w).permute(0, 2, 1, 3, 4);
             // pixel shuffle of the phase-major sum: (B, py, px, out, h, w) → (B, out, h, py, w, px)
-            Tensor sum = free(main.add(sc), main, sc, rep);
+            Tensor sum = free(be.addInPlace(main, sc), sc, rep);
             Tensor y = sum.reshape(b, 2, 2, out, h, w).permute(0, 3, 4, 1, 5, 2);
             return free(y.reshape(b, out, 2 * h, 2 * w), y, sum);
         }
@@ -472,7 +473,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             Tensor h = convIn.forward(z);
             if (inRepeats > 0) {
                 Tensor rep = repeatInterleave(z, inRepeats);
-                h = free(h.add(rep), h, rep);
+                h = free(z.backend().addInPlace(h, rep), rep);
             }
             for (int i = upBlocks.size() - 1; i >= 0; i--) {
                 for (Block b : upBlocks.get(i)) {

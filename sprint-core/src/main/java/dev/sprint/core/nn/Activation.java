@@ -20,6 +20,11 @@ public enum Activation {
         return op == null ? x : x.backend().unary(x, op);
     }
 
+    /** {@link #apply} to a dead activation, which an eager backend may overwrite (see {@code TensorBackend.addInPlace}). */
+    public Tensor applyInPlace(Tensor x) {
+        return op == null ? x : x.backend().unaryInPlace(x, op);
+    }
+
     /** Parses "silu", "swish", "relu", "gelu", "gelu_pytorch_tanh", "gelu_new", "quick_gelu", ... ; null → identity. */
     public static Activation of(String name) {
         return of(name, "the config");

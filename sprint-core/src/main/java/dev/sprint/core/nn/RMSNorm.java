@@ -29,6 +29,6 @@ public final class RMSNorm extends Norm {
     @Override
     public Tensor forward(Tensor x) {
         Tensor y = x.backend().rmsNorm(x, weight, eps);
-        return bias == null ? y : dev.sprint.core.tensor.Tensors.free(y.add(bias), y);
+        return bias == null ? y : x.backend().addInPlace(y, bias);
     }
 }

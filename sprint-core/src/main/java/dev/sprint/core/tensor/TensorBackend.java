@@ -55,6 +55,27 @@ public interface TensorBackend extends Backend {
 
     Tensor addScalar(Tensor a, double v);
 
+    // ---- in place, for dead activations -------------------------------------------------------------
+
+    /**
+     * {@code a + b} where {@code a} is dead afterwards and owns its memory (a fresh activation: not a weight, not a
+     * view of a live tensor) and {@code b} broadcasts to {@code a}'s shape: an eager backend may write the sum into
+     * {@code a}, which saves an activation-sized allocation and a pass over memory. The default frees {@code a}.
+     */
+    default Tensor addInPlace(Tensor a, Tensor b) {
+        return Tensors.free(add(a, b), a);
+    }
+
+    /** {@code a · b} with {@code a} dead afterwards; see {@link #addInPlace}. */
+    default Tensor mulInPlace(Tensor a, Tensor b) {
+        return Tensors.free(mul(a, b), a);
+    }
+
+    /** {@code op(a)} with {@code a} dead afterwards; see {@link #addInPlace}. */
+    default Tensor unaryInPlace(Tensor a, UnaryOp op) {
+        return Tensors.free(unary(a, op), a);
+    }
+
     Tensor mulScalar(Tensor a, double v);
 
     /** a^p elementwise. */
@@ -229,8 +250,8 @@ public interface TensorBackend extends Backend {
         Tensor ve = Tensors.free(addScalar(var, eps), var);
         Tensor r = Tensors.free(rsqrt(ve), ve);
         Tensor y = Tensors.free(mul(d, r), d, r);
-        if (weight != null) y = Tensors.free(mul(y, weight), y);
-        if (bias != null) y = Tensors.free(add(y, bias), y);
+        if (weight != null) y = mulInPlace(y, weight);
+        if (bias != null) y = addInPlace(y, bias);
         return y;
     }
 
@@ -241,7 +262,7 @@ public interface TensorBackend extends Backend {
         Tensor me = Tensors.free(addScalar(ms, eps), ms);
         Tensor r = Tensors.free(rsqrt(me), me);
         Tensor y = Tensors.free(mul(x, r), r);
-        return weight == null ? y : Tensors.free(mul(y, weight), y);
+        return weight == null ? y : mulInPlace(y, weight);
     }
 
     /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
@@ -261,8 +282,8 @@ public interface TensorBackend extends Backend {
         long[] cs = new long[s.length];
         java.util.Arrays.fill(cs, 1);
         cs[1] = c;
-        if (weight != null) y = Tensors.free(mul(y, reshape(weight, cs)), y);
-        if (bias != null) y = Tensors.free(add(y, reshape(bias, cs)), y);
+        if (weight != null) y = mulInPlace(y, reshape(weight, cs));
+        if (bias != null) y = addInPlace(y, reshape(bias, cs));
         return y;
     }
 

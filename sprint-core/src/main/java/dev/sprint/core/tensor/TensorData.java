@@ -46,6 +46,14 @@ public interface TensorData {
      * round as PyTorch's {@code .to()} does (bf16/f16 → f32 exact, f32 → f16 to nearest even).
      */
     default void readAs(DType target, long start, int count, ByteBuffer dst) {
+        readAs(target, start, count, dst, null);
+    }
+
+    /**
+     * {@link #readAs(DType, long, int, ByteBuffer)} reading the source bytes through {@code scratch} (at least
+     * {@code count × dtype().bytes()} bytes; null = allocate), so a loop over chunks makes no garbage.
+     */
+    default void readAs(DType target, long start, int count, ByteBuffer dst, ByteBuffer scratch) {
         DType src = dtype();
         ByteBuffer out = dst.order(ByteOrder.LITTLE_ENDIAN);
         if (src == target) {
@@ -58,7 +66,9 @@ public interface TensorData {
         if (!src.isFloating() || !(target == DType.F32 || target == DType.F16)) {
             throw new IllegalArgumentException("cannot convert " + src + " to " + target);
         }
-        ByteBuffer raw = ByteBuffer.allocate(count * src.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+        int n = count * src.bytes();
+        ByteBuffer raw = scratch == null || scratch.capacity() < n ? ByteBuffer.allocate(n) : scratch.clear().limit(n);
+        raw.order(ByteOrder.LITTLE_ENDIAN);
         read(start * src.bytes(), raw);
         raw.flip();
         Convert.floats(src, raw, target, out, count);

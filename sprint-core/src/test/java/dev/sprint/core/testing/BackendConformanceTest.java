@@ -151,6 +151,30 @@ public abstract class BackendConformanceTest extends CompositeConformanceTest {
         }
     }
 
+    @Test
+    public void inPlaceOpsOnDeadActivationsGiveTheSameValues() {
+        // b broadcasts into a's shape (the in-place contract), including a scalar and a per-channel vector
+        long[][][] cases = {{{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}}, {{2, 3, 4}, {3, 1}}, {{2, 3}, {}}};
+        for (long[][] c : cases) {
+            Pair a = randIn(-3, 3, c[0]);
+            Pair b = randIn(-3, 3, c[1]);
+            String s = Arrays.toString(c[0]) + " op " + Arrays.toString(c[1]);
+            try (Scope sc = be.newScope()) {
+                Tensor fresh = be.mulScalar(a.t(), 1.0); // a dead activation of the backend's own
+                assertClose("addInPlace " + s, be.addInPlace(fresh, b.t()), ref.add(a.r(), b.r()), tolerance());
+                fresh = be.mulScalar(a.t(), 1.0);
+                assertClose("mulInPlace " + s, be.mulInPlace(fresh, b.t()), ref.mul(a.r(), b.r()), tolerance());
+                for (UnaryOp op : new UnaryOp[] {UnaryOp.SILU, UnaryOp.RELU, UnaryOp.TANH}) {
+                    fresh = be.mulScalar(a.t(), 1.0);
+                    assertClose("unaryInPlace " + op + " " + s, be.unaryInPlace(fresh, op), ref.unary(a.r(), op), tolerance());
+                }
+                // the inputs the caller still holds are untouched
+                assertClose("input kept", a.t(), a.r(), 0);
+                assertClose("operand kept", b.t(), b.r(), 0);
+            }
+        }
+    }
+
     private float[] awayFromZero(int n) {
         float[] v = uniform(n, 0.5, 3);
         for (int i = 0; i < n; i++) if (rnd.nextBoolean()) v[i] = -v[i];

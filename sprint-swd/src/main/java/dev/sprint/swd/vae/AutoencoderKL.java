@@ -145,13 +145,13 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
         Tensor forward(Tensor x) {
             TensorBackend be = x.backend();
             Tensor n = norm1.forward(x);
-            Tensor a = free(be.silu(n), n);
+            Tensor a = be.unaryInPlace(n, dev.sprint.core.tensor.UnaryOp.SILU);
             Tensor h = free(conv1.forward(a), a);
             n = free(norm2.forward(h), h);
-            a = free(be.silu(n), n);
+            a = be.unaryInPlace(n, dev.sprint.core.tensor.UnaryOp.SILU);
             h = free(conv2.forward(a), a);
             Tensor sc = convShortcut == null ? x : convShortcut.forward(x);
-            return free(sc.add(h), h, sc == x ? null : sc);
+            return free(be.addInPlace(h, sc), sc == x ? null : sc);
         }
     }
 
@@ -294,7 +294,7 @@ public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
             }
             betweenBlocks.run();
             Tensor n = free(convNormOut.forward(h), h);
-            Tensor a = free(be.silu(n), n);
+            Tensor a = be.unaryInPlace(n, dev.sprint.core.tensor.UnaryOp.SILU);
             return free(convOut.forward(a), a);
         }
     }
