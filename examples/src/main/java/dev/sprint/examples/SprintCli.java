@@ -128,8 +128,11 @@ public final class SprintCli {
         };
     }
 
-    static int generate(String[] argv, PrintStream out, PrintStream err) {
-        Args a = new Args(argv, Set.of("no-binning", "no-instruction", "keep-case"));
+    /**
+     * The pipeline options that {@code generate}, {@code serve} and {@code serve-bench} share: model (when given),
+     * backend, device, precision, threads, ControlNet, SwD, components.
+     */
+    static Pipeline.Builder pipelineBuilder(Args a, PrintStream err) {
         Pipeline.Builder pb = Pipeline.builder();
         String model = a.get("model");
         if (model != null) pb.model(model);
@@ -137,14 +140,8 @@ public final class SprintCli {
         if (backend != null) pb.backend(backend);
         String device = a.get("device");
         if (device != null) pb.device(device).requireDevice(!device.equals("auto"));
-        String precision = a.get("precision");
-        if (precision != null) {
-            try {
-                pb.precision(Precision.valueOf(precision.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--precision must be auto, float32 or float16");
-            }
-        }
+        Precision precision = precision(a);
+        if (precision != null) pb.precision(precision);
         Integer threads = a.getInt("threads");
         if (threads != null) pb.threads(threads);
         String controlNet = a.get("controlnet");
@@ -153,6 +150,23 @@ public final class SprintCli {
         if (swd != null) pb.with(swd);
         String components = a.get("components");
         if (components != null) pb.with(ComponentSource.of(components));
+        return pb;
+    }
+
+    /** {@code --precision auto|float32|float16}, or null when not given. */
+    static Precision precision(Args a) {
+        String precision = a.get("precision");
+        if (precision == null) return null;
+        try {
+            return Precision.valueOf(precision.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--precision must be auto, float32 or float16");
+        }
+    }
+
+    static int generate(String[] argv, PrintStream out, PrintStream err) {
+        Args a = new Args(argv, Set.of("no-binning", "no-instruction", "keep-case"));
+        Pipeline.Builder pb = pipelineBuilder(a, err);
 
         GenerationRequest.Builder rb = GenerationRequest.builder();
         List<String> prompts = a.all("prompt");

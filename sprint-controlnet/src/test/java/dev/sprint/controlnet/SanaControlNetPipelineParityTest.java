@@ -1,8 +1,6 @@
 package dev.sprint.controlnet;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
@@ -61,17 +59,7 @@ public abstract class SanaControlNetPipelineParityTest {
     void fullPipelineImage() {
         Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/pipeline_controlnet.safetensors"));
         byte[] got = pipeline().generate(request(c)).image().rgb();
-        long[] want = Golden.get(c, "image_uint8").toLongs();
-        assertEquals(want.length, got.length);
-        int maxDiff = 0;
-        int differ = 0;
-        for (int i = 0; i < got.length; i++) {
-            int d = Math.abs((got[i] & 0xFF) - (int) want[i]);
-            maxDiff = Math.max(maxDiff, d);
-            if (d != 0) differ++;
-        }
-        assertTrue(maxDiff <= 2, "max |Δ| = " + maxDiff);
-        assertTrue(differ <= got.length * 0.001, differ + " values differ");
+        Golden.assertImage("ControlNet pipeline image", got, Golden.get(c, "image_uint8"));
     }
 
     @Test

@@ -79,18 +79,7 @@ public abstract class SanaSprintPipelineParityTest {
         int w = (int) s[s.length - 2];
         assertEquals(w, img.width(), what + " width");
         assertEquals(h, img.height(), what + " height");
-        long[] want = ref.toLongs();
-        byte[] got = img.rgb();
-        int off = index * h * w * 3;
-        int maxDiff = 0;
-        for (int i = 0; i < got.length; i++) {
-            int d = Math.abs((got[i] & 0xFF) - (int) want[off + i]);
-            maxDiff = Math.max(maxDiff, d);
-        }
-        int differing = 0;
-        for (int i = 0; i < got.length; i++) if ((got[i] & 0xFF) != want[off + i]) differing++;
-        assertTrue(maxDiff <= 2, what + ": max |Δ| = " + maxDiff);
-        assertTrue(differing <= got.length * 0.001, what + ": " + differing + " of " + got.length + " values differ");
+        Golden.assertImage(what, img.rgb(), ref.toLongs(), index * h * w * 3);
     }
 
     private void t2i(String name) {

@@ -117,6 +117,30 @@ public final class Golden {
         return out;
     }
 
+    /**
+     * The Sana goldens' uint8 image tolerance (golden/sana-sprint/README.md): |Δ| ≤ 2 everywhere and at most 0.1 % of
+     * the values differ. {@code want} holds the reference values from {@code offset} on (one image of a batch).
+     */
+    public static void assertImage(String what, byte[] got, long[] want, int offset) {
+        if (want.length - offset < got.length) fail(what + ": " + got.length + " values, the reference has " + (want.length - offset));
+        int maxDiff = 0;
+        int differ = 0;
+        for (int i = 0; i < got.length; i++) {
+            int d = Math.abs((got[i] & 0xFF) - (int) want[offset + i]);
+            maxDiff = Math.max(maxDiff, d);
+            if (d != 0) differ++;
+        }
+        if (maxDiff > 2) fail(what + ": max |Δ| = " + maxDiff);
+        if (differ > got.length * 0.001) fail(what + ": " + differ + " of " + got.length + " values differ");
+    }
+
+    /** {@link #assertImage(String, byte[], long[], int)} of a whole (H, W, 3) reference, sizes equal. */
+    public static void assertImage(String what, byte[] got, HostTensor want) {
+        long[] w = want.toLongs();
+        if (w.length != got.length) fail(what + ": " + got.length + " values, want " + w.length);
+        assertImage(what, got, w, 0);
+    }
+
     /** An (H, W, 3) uint8 tensor as an RGB image. */
     public static java.awt.image.BufferedImage image(HostTensor hwc) {
         int h = (int) hwc.shape()[0];
