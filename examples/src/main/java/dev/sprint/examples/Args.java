@@ -61,34 +61,26 @@ final class Args {
         return values.getOrDefault(name, List.of());
     }
 
-    Integer getInt(String name) {
+    private <T> T parse(String name, java.util.function.Function<String, T> f, String what) {
         String v = get(name);
         if (v == null) return null;
         try {
-            return Integer.parseInt(v.trim());
+            return f.apply(v.trim());
         } catch (NumberFormatException e) {
-            throw new CliException("--" + name + " needs an integer, got '" + v + "'");
+            throw new CliException("--" + name + " needs " + what + ", got '" + v + "'");
         }
+    }
+
+    Integer getInt(String name) {
+        return parse(name, Integer::parseInt, "an integer");
     }
 
     Long getLong(String name) {
-        String v = get(name);
-        if (v == null) return null;
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new CliException("--" + name + " needs an integer, got '" + v + "'");
-        }
+        return parse(name, Long::parseLong, "an integer");
     }
 
     Double getDouble(String name) {
-        String v = get(name);
-        if (v == null) return null;
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new CliException("--" + name + " needs a number, got '" + v + "'");
-        }
+        return parse(name, Double::parseDouble, "a number");
     }
 
     List<Double> getDoubles(String name) {

@@ -79,14 +79,14 @@ final class Bench {
         int runs = opt(a.getInt("runs"), tiny ? 3 : 1);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
-        dev.sprint.api.SwdSpec swd = SprintCli.swdSpec(a, System.err);
+        dev.sprint.swd.sampler.SwdSpec swd = SprintCli.swdSpec(a, System.err);
         Integer maxLen = a.getInt("max-sequence-length");
         boolean noMatmul = a.flag("no-matmul-rate");
         a.rejectUnknown();
         Pipeline.Builder b = Pipeline.builder().model(model);
         if (backend != null) b.backend(backend);
         if (threads != null) b.threads(threads);
-        if (swd != null) b.swd(swd);
+        if (swd != null) b.with(swd);
 
         MatmulRate rate = noMatmul ? null : MatmulRate.measure(backend, threads == null ? 0 : threads);
         if (rate != null) out.println(rate);

@@ -76,7 +76,7 @@ final class RealConfigBench {
                                 dev.sprint.controlnet.SanaControlNetConfig.from(new Config(j, cfgName + " (controlnet)"));
                         long t0 = System.nanoTime();
                         dev.sprint.controlnet.SanaControlNetModel m =
-                                new dev.sprint.controlnet.SanaControlNetModel(c, new SyntheticWeights(n -> true, 4), be);
+                                new dev.sprint.controlnet.SanaControlNetModel(c, new Weights(new SyntheticWeights(n -> true, 4), be), null);
                         double load = (System.nanoTime() - t0) / 1e6;
                         Tensor x = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
                         Tensor cond = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);

@@ -11,7 +11,7 @@ import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
 import dev.sprint.swd.mmdit.SD3TransformerConfig;
-import dev.sprint.swd.sampler.FlowMatchEuler;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.ScaleWiseSampler;
 import dev.sprint.swd.sampler.Sd3Denoiser;
@@ -133,7 +133,8 @@ final class Sd3Bench {
                     int side = s.scales().get(0)[0];
                     long[] shape = {1, c.inChannels(), side, side};
                     Tensor init = be.fromFloats(g.randn(shape), shape);
-                    be.toFloats(FlowMatchEuler.sample(be, init, FlowMatchEuler.sigmas(n, 3.0, 1000), d, null));
+                    be.toFloats(FlowMatchEulerScheduler.sample(be, init, new FlowMatchEulerScheduler(
+                            new FlowMatchEulerScheduler.FlowMatchEulerConfig(1000, 3.0, null, false)).schedule(n), d, null));
                 }
             }
             out.printf(Locale.ROOT, "  %-28s %12.0f ms%n", s.name(), (System.nanoTime() - t0) / 1e6);

@@ -5,9 +5,7 @@ import dev.sprint.api.GenerationListener;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.Pipeline;
-import dev.sprint.api.Precision;
 import dev.sprint.api.SprintException;
-import dev.sprint.api.SwdSpec;
 import dev.sprint.server.SprintServer;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -102,30 +100,10 @@ final class ServeCommand {
         return 0;
     }
 
-    /** The pipeline options shared with {@code generate}: backend, device, precision, threads, ControlNet, SwD. */
+    /** The pipeline options shared with {@code generate} ({@link SprintCli#pipelineBuilder}); the model is required. */
     static Pipeline.Builder pipelineBuilder(Args a, PrintStream err) {
-        Pipeline.Builder pb = Pipeline.builder().model(a.require("model"));
-        String backend = a.get("backend");
-        if (backend != null) pb.backend(backend);
-        String device = a.get("device");
-        if (device != null) pb.device(device).requireDevice(!device.equals("auto"));
-        String precision = a.get("precision");
-        if (precision != null) {
-            try {
-                pb.precision(Precision.valueOf(precision.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--precision must be auto, float32 or float16");
-            }
-        }
-        Integer threads = a.getInt("threads");
-        if (threads != null) pb.threads(threads);
-        String controlNet = a.get("controlnet");
-        if (controlNet != null) pb.controlNet(controlNet);
-        SwdSpec swd = SprintCli.swdSpec(a, err);
-        if (swd != null) pb.swd(swd);
-        String components = a.get("components");
-        if (components != null) pb.extension("sana.components", components);
-        return pb;
+        a.require("model");
+        return SprintCli.pipelineBuilder(a, err);
     }
 
     /** --model-name, else a folder's name or the repo id as given. */

@@ -32,14 +32,8 @@ final class SparkJob {
         if (backend != null) s.backend(backend);
         String device = a.get("device");
         if (device != null) s.device(device);
-        String precision = a.get("precision");
-        if (precision != null) {
-            try {
-                s.precision(Precision.valueOf(precision.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--precision must be auto, float32 or float16");
-            }
-        }
+        Precision precision = SprintCli.precision(a);
+        if (precision != null) s.precision(precision);
         Integer threads = a.getInt("threads");
         if (threads != null) s.threads(threads);
         Integer steps = a.getInt("steps");

@@ -7,7 +7,10 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.Precision;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
-import dev.sprint.api.SwdSpec;
+import dev.sprint.controlnet.ControlImage;
+import dev.sprint.controlnet.ControlNet;
+import dev.sprint.core.pipeline.ComponentSource;
+import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
 import dev.sprint.swd.sampler.SwdPreset;
@@ -19,6 +22,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +45,10 @@ public final class SprintCli {
               spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
               download      fetch a Hugging Face repo into the shared HF cache (./sprint download --help)
               serve         OpenAI-images-compatible HTTP server with micro-batching, web page, metrics (./sprint serve --help)
+              soak          run one pipeline N times and report memory, heap, files and threads (./sprint soak --help)
               help          this text
+
+            Any command takes --verbose: show the libraries' log lines (DJL, ONNX Runtime) too.
 
             generate options:
               --model DIR|REPO_ID       diffusers folder, or a Hugging Face repo id (downloaded on first use)
@@ -82,6 +89,12 @@ public final class SprintCli {
     private SprintCli() {}
 
     public static void main(String[] argv) {
+        if (Arrays.asList(argv).contains("--verbose")) {
+            // before any logger exists: slf4j-simple reads its levels once
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "info");
+            argv = Arrays.stream(argv).filter(x -> !x.equals("--verbose")).toArray(String[]::new);
+        }
         int code;
         try {
             code = run(argv, System.out, System.err);
@@ -110,12 +123,16 @@ public final class SprintCli {
             case "spark" -> SparkCommand.run(rest, out, err);
             case "download" -> DownloadCommand.run(rest, out, err);
             case "serve" -> ServeCommand.run(rest, out, err);
+            case "soak" -> SoakCommand.run(rest, out);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
         };
     }
 
-    static int generate(String[] argv, PrintStream out, PrintStream err) {
-        Args a = new Args(argv, Set.of("no-binning", "no-instruction", "keep-case"));
+    /**
+     * The pipeline options that {@code generate}, {@code serve} and {@code serve-bench} share: model (when given),
+     * backend, device, precision, threads, ControlNet, SwD, components.
+     */
+    static Pipeline.Builder pipelineBuilder(Args a, PrintStream err) {
         Pipeline.Builder pb = Pipeline.builder();
         String model = a.get("model");
         if (model != null) pb.model(model);
@@ -123,22 +140,33 @@ public final class SprintCli {
         if (backend != null) pb.backend(backend);
         String device = a.get("device");
         if (device != null) pb.device(device).requireDevice(!device.equals("auto"));
-        String precision = a.get("precision");
-        if (precision != null) {
-            try {
-                pb.precision(Precision.valueOf(precision.toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new CliException("--precision must be auto, float32 or float16");
-            }
-        }
+        Precision precision = precision(a);
+        if (precision != null) pb.precision(precision);
         Integer threads = a.getInt("threads");
         if (threads != null) pb.threads(threads);
         String controlNet = a.get("controlnet");
-        if (controlNet != null) pb.controlNet(controlNet);
+        if (controlNet != null) pb.with(ControlNet.of(controlNet));
         SwdSpec swd = swdSpec(a, err);
-        if (swd != null) pb.swd(swd);
+        if (swd != null) pb.with(swd);
         String components = a.get("components");
-        if (components != null) pb.extension("sana.components", components);
+        if (components != null) pb.with(ComponentSource.of(components));
+        return pb;
+    }
+
+    /** {@code --precision auto|float32|float16}, or null when not given. */
+    static Precision precision(Args a) {
+        String precision = a.get("precision");
+        if (precision == null) return null;
+        try {
+            return Precision.valueOf(precision.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CliException("--precision must be auto, float32 or float16");
+        }
+    }
+
+    static int generate(String[] argv, PrintStream out, PrintStream err) {
+        Args a = new Args(argv, Set.of("no-binning", "no-instruction", "keep-case"));
+        Pipeline.Builder pb = pipelineBuilder(a, err);
 
         GenerationRequest.Builder rb = GenerationRequest.builder();
         List<String> prompts = a.all("prompt");
@@ -149,7 +177,7 @@ public final class SprintCli {
         Integer steps = a.getInt("steps");
         if (steps != null) rb.steps(steps);
         Long seed = a.getLong("seed");
-        rb.seed(seed != null ? seed : new java.security.SecureRandom().nextLong() & 0xFFFFFFFFL);
+        if (seed != null) rb.seed(seed); // else the pipeline's seed rule draws one (reported with the result)
         Integer w = a.getInt("width");
         Integer h = a.getInt("height");
         if (w != null) rb.width(w);
@@ -178,9 +206,12 @@ public final class SprintCli {
             throw new CliException("--strength needs --image");
         }
         String control = a.get("control-image");
-        if (control != null) rb.controlImage(readImage(control));
         Double controlScale = a.getDouble("control-scale");
-        if (controlScale != null) rb.controlScale(controlScale);
+        if (control != null) {
+            rb.with(new ControlImage(readImage(control), controlScale));
+        } else if (controlScale != null) {
+            throw new CliException("--control-scale needs --control-image");
+        }
         String output = a.get("output");
         if (output == null) output = "out.png";
         a.rejectUnknown();

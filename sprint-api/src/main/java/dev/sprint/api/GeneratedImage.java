@@ -4,11 +4,9 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Objects;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -38,13 +36,15 @@ public final class GeneratedImage {
      * @param provenance how it was made
      */
     public GeneratedImage(int width, int height, byte[] rgb, Provenance provenance) {
-        if (width <= 0 || height <= 0 || rgb.length != (long) width * height * 3) {
-            throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, expected " + width + "x" + height + "x3");
+        if (rgb == null || width <= 0 || height <= 0 || rgb.length != (long) width * height * 3) {
+            throw new InvalidRequestException("rgb has " + (rgb == null ? "no" : rgb.length) + " bytes, expected "
+                    + width + "x" + height + "x3");
         }
+        if (provenance == null) throw new InvalidRequestException("provenance is null");
         this.width = width;
         this.height = height;
         this.rgb = rgb.clone();
-        this.provenance = Objects.requireNonNull(provenance, "provenance");
+        this.provenance = provenance;
     }
 
     public int width() {
@@ -93,7 +93,7 @@ public final class GeneratedImage {
         return out.toByteArray();
     }
 
-    /** Writes a PNG file (with provenance text chunks), creating parent folders. */
+    /** Writes a PNG file (with provenance text chunks), creating parent folders; an I/O failure is a {@link SprintException}. */
     public void writePng(Path file) {
         try {
             Path parent = file.toAbsolutePath().getParent();
@@ -102,7 +102,7 @@ public final class GeneratedImage {
                 writePng(out);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file, e);
+            throw new SprintException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -116,7 +116,7 @@ public final class GeneratedImage {
             addText(meta, provenance.asText(), provenance.parameters());
             writer.write(new IIOImage(img, null, meta));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode PNG", e);
+            throw new SprintException("cannot encode PNG: " + e.getMessage(), e);
         } finally {
             writer.dispose();
         }

@@ -1,8 +1,15 @@
 package dev.sprint.api;
 
-/** Thrown by {@code generate} when its {@link CancellationToken} was cancelled between steps. */
+/**
+ * {@code generate} stopped early: its {@link CancellationToken} was cancelled, the generating thread was
+ * interrupted, or the {@link GenerationListener} threw (then the listener's exception is the cause).
+ */
 public class GenerationCancelledException extends SprintException {
     public GenerationCancelledException(String message) {
         super(message);
+    }
+
+    public GenerationCancelledException(String message, Throwable cause) {
+        super(message, cause);
     }
 }

@@ -3,8 +3,7 @@ package dev.sprint.api;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One generation call. Immutable; build with {@link #builder()} and derive variants with
@@ -30,10 +29,10 @@ import java.util.Objects;
  * @param normalizePrompt       strip and lower-case prompts as diffusers does, or null
  * @param image                 input image for img2img, or null
  * @param strength              img2img strength in (0, 1], or null
- * @param controlImage          control image (needs the sprint-controlnet module), or null
- * @param controlScale          ControlNet conditioning scale, or null
  * @param output                images or latents
- * @param options               family-specific options by name (documented by each module)
+ * @param options               typed options of a model family or module (e.g. a ControlNet's control image), at
+ *                              most one per {@link RequestOption#type()}; a pipeline that does not read one rejects
+ *                              the request
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -54,18 +53,36 @@ public record GenerationRequest(
         Boolean normalizePrompt,
         BufferedImage image,
         Double strength,
-        BufferedImage controlImage,
-        Double controlScale,
         OutputType output,
-        Map<String, String> options) {
+        List<RequestOption> options) {
 
+    /** Null lists and null list items are {@link InvalidRequestException}s, never a NullPointerException. */
     public GenerationRequest {
-        prompts = List.copyOf(Objects.requireNonNull(prompts, "prompts"));
-        timesteps = timesteps == null ? null : List.copyOf(timesteps);
-        seeds = seeds == null ? null : List.copyOf(seeds);
-        instruction = instruction == null ? null : List.copyOf(instruction);
+        prompts = copy(prompts, "prompts");
+        timesteps = timesteps == null ? null : copy(timesteps, "timesteps");
+        seeds = seeds == null ? null : copy(seeds, "seeds");
+        instruction = instruction == null ? null : copy(instruction, "instruction");
         output = output == null ? OutputType.IMAGE : output;
-        options = options == null ? Map.of() : Map.copyOf(options);
+        options = options == null ? List.of() : copy(options, "options");
+    }
+
+    private static <T> List<T> copy(List<T> list, String what) {
+        if (list == null) throw new InvalidRequestException(what + " is null");
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i) == null) throw new InvalidRequestException(what + "[" + i + "] is null");
+        }
+        return List.copyOf(list);
+    }
+
+    /** The option of a type (found by its {@link RequestOption#type()} or any supertype of it). */
+    public <T extends RequestOption> Optional<T> option(Class<T> type) {
+        for (RequestOption o : options) if (type.isInstance(o)) return Optional.of(type.cast(o));
+        return Optional.empty();
+    }
+
+    /** A request without prompts whose every field is unset: the "no defaults" of {@link Pipeline.Builder}. */
+    public static GenerationRequest defaults() {
+        return builder().build();
     }
 
     /** A request for one prompt with every other value defaulted. */
@@ -97,10 +114,8 @@ public record GenerationRequest(
         b.normalizePrompt = normalizePrompt;
         b.image = image;
         b.strength = strength;
-        b.controlImage = controlImage;
-        b.controlScale = controlScale;
         b.output = output;
-        b.options = options;
+        b.options.addAll(options);
         return b;
     }
 
@@ -124,21 +139,21 @@ public record GenerationRequest(
         private Boolean normalizePrompt;
         private BufferedImage image;
         private Double strength;
-        private BufferedImage controlImage;
-        private Double controlScale;
         private OutputType output = OutputType.IMAGE;
-        private Map<String, String> options = Map.of();
+        private final List<RequestOption> options = new ArrayList<>();
 
         private Builder() {}
 
-        /** Adds a prompt (call again for a batch). */
+        /** Adds a prompt (call again for a batch); null is an {@link InvalidRequestException}. */
         public Builder prompt(String prompt) {
-            prompts.add(Objects.requireNonNull(prompt, "prompt"));
+            if (prompt == null) throw new InvalidRequestException("a prompt is null");
+            prompts.add(prompt);
             return this;
         }
 
-        /** Replaces the prompts with this batch. */
+        /** Replaces the prompts with this batch; a null list or item is an {@link InvalidRequestException}. */
         public Builder prompts(List<String> batch) {
+            if (batch == null) throw new InvalidRequestException("the prompt list is null");
             prompts.clear();
             batch.forEach(this::prompt);
             return this;
@@ -166,15 +181,26 @@ public record GenerationRequest(
         /** Input image for img2img. */
         public Builder image(BufferedImage v) { image = v; return this; }
         public Builder strength(double v) { strength = v; return this; }
-        public Builder controlImage(BufferedImage v) { controlImage = v; return this; }
-        public Builder controlScale(double v) { controlScale = v; return this; }
         public Builder output(OutputType v) { output = v; return this; }
-        public Builder options(Map<String, String> v) { options = v; return this; }
+
+        /** Sets a typed option of a model family or module (replacing one of the same type). */
+        public Builder with(RequestOption option) {
+            if (option == null) throw new InvalidRequestException("the request option is null");
+            options.removeIf(o -> o.type().equals(option.type()));
+            options.add(option);
+            return this;
+        }
+
+        /** Removes the option of a type. */
+        public Builder without(Class<? extends RequestOption> type) {
+            options.removeIf(type::isInstance);
+            return this;
+        }
 
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompt, width, height, steps, timesteps, maxTimestep,
                     intermediateTimestep, guidanceScale, seed, seeds, imagesPerPrompt, maxSequenceLength, resolutionBinning,
-                    instruction, normalizePrompt, image, strength, controlImage, controlScale, output, options);
+                    instruction, normalizePrompt, image, strength, output, options);
         }
     }
 }

@@ -18,9 +18,9 @@ public record GenerationResult(List<GeneratedImage> images, Latents latents, lon
         timingsMs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(timingsMs));
     }
 
-    /** The first image; throws if the call produced latents only. */
+    /** The first image; a {@link SprintException} if the call produced latents only. */
     public GeneratedImage image() {
-        if (images.isEmpty()) throw new IllegalStateException("this result holds latents, not images");
+        if (images.isEmpty()) throw new SprintException("this result holds latents, not images (the request asked for OutputType.LATENT)");
         return images.get(0);
     }
 }

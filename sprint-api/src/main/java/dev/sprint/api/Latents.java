@@ -11,7 +11,7 @@ public record Latents(float[] data, long[] shape) {
         long n = 1;
         for (long d : shape) n *= d;
         if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " does not match " + data.length + " values");
+            throw new InvalidRequestException("shape " + Arrays.toString(shape) + " does not match " + data.length + " values");
         }
     }
 }

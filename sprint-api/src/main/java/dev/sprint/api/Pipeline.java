@@ -3,10 +3,11 @@ package dev.sprint.api;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.api.spi.PipelineFactory;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.ServiceLoader;
 
 /**
@@ -14,6 +15,10 @@ import java.util.ServiceLoader;
  *
  * <p>Thread safety: {@code generate} may be called from several threads; calls are serialized per
  * pipeline (one device), so use one pipeline per device, or batch prompts into one request.
+ * {@link #close()} may be called from any thread: calls waiting for the pipeline and the running one (at its
+ * next check point) end with {@link PipelineClosedException}, then the weights are released.
+ *
+ * <p>Everything a pipeline throws is a {@link SprintException}.
  *
  * <pre>{@code
  * try (Pipeline p = Pipeline.builder().model("/models/Sana_Sprint_0.6B_1024px_diffusers").steps(2).build()) {
@@ -40,15 +45,19 @@ public interface Pipeline extends AutoCloseable {
     }
 
     /**
-     * Generates, reporting progress to {@code listener} and stopping between steps when
-     * {@code cancel} is cancelled ({@link GenerationCancelledException}).
+     * Generates, reporting progress to {@code listener} and stopping at the next check point when
+     * {@code cancel} is cancelled or the thread is interrupted ({@link GenerationCancelledException}); a
+     * listener that throws stops the generation the same way, with its exception as the cause.
      */
     GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel);
 
     /** What was loaded: model, pipeline class, backend, device. */
     Map<String, String> describe();
 
-    /** Frees weights and native memory. The pipeline cannot be used afterwards. */
+    /**
+     * Frees weights, open files and native memory, after the running generation (if any) has stopped at its
+     * next check point. Idempotent. Afterwards {@code generate} throws {@link PipelineClosedException}.
+     */
     @Override
     void close();
 
@@ -62,15 +71,16 @@ public interface Pipeline extends AutoCloseable {
         private int threads;
         private final Map<String, String> backendExtra = new HashMap<>();
         private GenerationRequest.Builder defaults = GenerationRequest.builder();
-        private String controlNet;
-        private final Map<String, Object> extensions = new HashMap<>();
-        /** Extension key of {@link #swd(SwdSpec)}. */
-        public static final String SWD_KEY = "swd";
+        private final List<PipelineOption> options = new ArrayList<>();
 
         private Builder() {}
 
         /** Model folder (diffusers layout) or Hugging Face repo id found in the local HF cache. */
-        public Builder model(String pathOrRepoId) { model = Objects.requireNonNull(pathOrRepoId, "model"); return this; }
+        public Builder model(String pathOrRepoId) {
+            if (pathOrRepoId == null || pathOrRepoId.isBlank()) throw new InvalidRequestException("the model is null or blank");
+            model = pathOrRepoId;
+            return this;
+        }
         public Builder model(Path folder) { return model(folder.toString()); }
         /** Backend by name ("djl", "onnx"); default: {@code sprint.backend} / {@code SPRINT_BACKEND}, else the best usable. */
         public Builder backend(String name) { backend = name; return this; }
@@ -90,25 +100,30 @@ public interface Pipeline extends AutoCloseable {
         public Builder resolutionBinning(boolean v) { defaults.resolutionBinning(v); return this; }
         public Builder maxSequenceLength(int v) { defaults.maxSequenceLength(v); return this; }
         /** Request defaults as a whole (prompts ignored). */
-        public Builder defaults(GenerationRequest request) { defaults = request.toBuilder(); return this; }
-        /** A ControlNet folder or repo id (needs dev.sprint:sprint-controlnet). */
-        public Builder controlNet(String pathOrRepoId) { controlNet = pathOrRepoId; return this; }
-        public Builder controlNet(Path folder) { return controlNet(folder.toString()); }
+        public Builder defaults(GenerationRequest request) {
+            if (request == null) throw new InvalidRequestException("the default request is null");
+            defaults = request.toBuilder();
+            return this;
+        }
+
         /**
-         * Scale-wise distillation for an SD3.5 folder (needs dev.sprint:sprint-swd), e.g.
-         * {@code .swd(SwdPreset.MEDIUM_6_STEPS)} (adapter from the Hugging Face cache) or
-         * {@code .swd(SwdPreset.MEDIUM_6_STEPS.withWeights(dir))}. Without it an SD3.5 folder samples with
-         * plain flow-matching Euler.
+         * A typed setting of a model family or an optional module, replacing one of the same type: e.g.
+         * {@code .with(SwdPreset.MEDIUM_6_STEPS)} (sprint-swd), {@code .with(ControlNet.of(dir))}
+         * (sprint-controlnet), {@code .with(ComponentSource.of(dir))} (sprint-core). The opened model's
+         * family must read it, else {@link #build()} fails with an {@link InvalidRequestException}.
          */
-        public Builder swd(SwdSpec spec) { extensions.put(SWD_KEY, Objects.requireNonNull(spec, "swd")); return this; }
-        /** A typed setting of an optional module (used by those modules' own builder helpers). */
-        public Builder extension(String key, Object value) { extensions.put(key, value); return this; }
+        public Builder with(PipelineOption option) {
+            if (option == null) throw new InvalidRequestException("the pipeline option is null");
+            options.removeIf(o -> o.type().equals(option.type()));
+            options.add(option);
+            return this;
+        }
 
         /** The settings collected so far. */
         public PipelineSettings settings() {
             return new PipelineSettings(model, backend,
                     new BackendOptions(device, deviceRequired, precision, threads, backendExtra),
-                    defaults.build(), controlNet, extensions);
+                    defaults.build(), options);
         }
 
         /** Loads the model. */

@@ -1,7 +1,8 @@
 package dev.sprint.api;
 
 import dev.sprint.api.spi.BackendOptions;
-import java.util.Map;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Everything {@link Pipeline.Builder} collected, as handed to the module that opens the model.
@@ -10,13 +11,19 @@ import java.util.Map;
  * @param backend        backend name, or null to select automatically
  * @param backendOptions device, precision, threads
  * @param defaults       request values used where a request leaves a field null (its prompts are ignored)
- * @param controlNet     ControlNet folder path or repo id, or null
- * @param extensions     typed settings of optional modules by key (e.g. "swd")
+ * @param options        typed settings of model families and optional modules, at most one per {@link PipelineOption#type()}
  */
 public record PipelineSettings(String model, String backend, BackendOptions backendOptions,
-                               GenerationRequest defaults, String controlNet, Map<String, Object> extensions) {
+                               GenerationRequest defaults, List<PipelineOption> options) {
     public PipelineSettings {
         backendOptions = backendOptions == null ? BackendOptions.defaults() : backendOptions;
-        extensions = extensions == null ? Map.of() : Map.copyOf(extensions);
+        defaults = defaults == null ? GenerationRequest.defaults() : defaults;
+        options = options == null ? List.of() : List.copyOf(options);
+    }
+
+    /** The option of a type (an option is found by its {@link PipelineOption#type()} or any supertype of it). */
+    public <T extends PipelineOption> Optional<T> option(Class<T> type) {
+        for (PipelineOption o : options) if (type.isInstance(o)) return Optional.of(type.cast(o));
+        return Optional.empty();
     }
 }

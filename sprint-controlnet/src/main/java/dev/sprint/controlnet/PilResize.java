@@ -1,5 +1,6 @@
 package dev.sprint.controlnet;
 
+import dev.sprint.api.InvalidRequestException;
 /**
  * Pillow's {@code Image.resize(size, Image.LANCZOS)} for 8-bit RGB, bit for bit: the separable
  * two-pass convolution of Pillow's {@code Resample.c} (horizontal pass first, 8-bit intermediate),
@@ -73,8 +74,8 @@ public final class PilResize {
      * when the size is unchanged, as Pillow does.
      */
     public static byte[] lanczosRgb(byte[] rgb, int w, int h, int outW, int outH) {
-        if (rgb.length != w * h * 3) throw new IllegalArgumentException("rgb has " + rgb.length + " bytes, expected " + w + "x" + h + "x3");
-        if (outW < 1 || outH < 1) throw new IllegalArgumentException("target size " + outW + "x" + outH);
+        if (rgb.length != w * h * 3) throw new InvalidRequestException("rgb has " + rgb.length + " bytes, expected " + w + "x" + h + "x3");
+        if (outW < 1 || outH < 1) throw new InvalidRequestException("target size " + outW + "x" + outH);
         byte[] cur = rgb.clone();
         int curW = w;
         if (outW != w) {

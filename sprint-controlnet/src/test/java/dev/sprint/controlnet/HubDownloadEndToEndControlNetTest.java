@@ -1,7 +1,6 @@
 package dev.sprint.controlnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
@@ -9,6 +8,7 @@ import dev.sprint.core.hub.HubFixtures;
 import dev.sprint.core.hub.HubSnapshot;
 import dev.sprint.core.hub.LoopbackHub;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.testing.Golden;
 import java.awt.image.BufferedImage;
 import java.util.List;
@@ -43,23 +43,13 @@ class HubDownloadEndToEndControlNetTest {
         Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/pipeline_controlnet.safetensors"));
         GenerationRequest req = GenerationRequest.builder().prompt("a lighthouse on a cliff").negativePrompt("").steps(2)
                 .guidanceScale(4.5).seed(20250701L).size(160, 96).resolutionBinning(false)
-                .controlImage(image(Golden.get(c, "control_image_uint8"))).controlScale(0.7).build();
+                .with(ControlImage.of(image(Golden.get(c, "control_image_uint8")), 0.7)).build();
         byte[] got;
-        try (Pipeline p = Pipeline.builder().model(BASE).controlNet(CONTROLNET).backend("djl")
-                .extension(SanaControlNetFamily.COMPONENTS_KEY, HubFixtures.SANA).build()) {
+        try (Pipeline p = Pipeline.builder().model(BASE).with(ControlNet.of(CONTROLNET)).backend("djl")
+                .with(ComponentSource.of(HubFixtures.SANA)).build()) {
             got = p.generate(req).image().rgb();
         }
-        long[] want = Golden.get(c, "image_uint8").toLongs();
-        assertEquals(want.length, got.length);
-        int maxDiff = 0;
-        int differ = 0;
-        for (int i = 0; i < got.length; i++) {
-            int d = Math.abs((got[i] & 0xFF) - (int) want[i]);
-            maxDiff = Math.max(maxDiff, d);
-            if (d != 0) differ++;
-        }
-        assertTrue(maxDiff <= 2, "max |Δ| = " + maxDiff);
-        assertTrue(differ <= got.length * 0.001, differ + " values differ");
+        Golden.assertImage("ControlNet image from the downloaded repos", got, Golden.get(c, "image_uint8"));
     }
 
     private static byte[] utf8(java.nio.file.Path p) {

@@ -27,12 +27,7 @@ public abstract class SanaControlNetParityTest {
     }
 
     static long[][] mask(HostTensor m) {
-        long[] v = m.toLongs();
-        int b = (int) m.shape()[0];
-        int l = (int) m.shape()[1];
-        long[][] out = new long[b][l];
-        for (int i = 0; i < b; i++) System.arraycopy(v, i * l, out[i], 0, l);
-        return out;
+        return Golden.rows(m);
     }
 
     @Test

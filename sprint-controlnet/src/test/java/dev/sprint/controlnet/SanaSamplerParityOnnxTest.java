@@ -1,16 +1,12 @@
 package dev.sprint.controlnet;
 
-import dev.sprint.api.spi.BackendOptions;
-import dev.sprint.backend.onnx.OnnxBackendProvider;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.testing.TestBackends;
 
 /** {@link SanaSamplerParityTest} traced and run on ONNX Runtime (CPU, float32). */
 class SanaSamplerParityOnnxTest extends SanaSamplerParityTest {
-    private static final TensorBackend BACKEND =
-            (TensorBackend) new OnnxBackendProvider().open(new BackendOptions("cpu", true, null, 0, null));
-
     @Override
     protected TensorBackend backend() {
-        return BACKEND;
+        return TestBackends.cpu("onnx");
     }
 }

@@ -2,8 +2,11 @@ package dev.sprint.controlnet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.sprint.controlnet.FlowMatchEulerScheduler.FlowMatchEulerConfig;
-import dev.sprint.controlnet.FlowMatchEulerScheduler.Schedule;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.FlowMatchEulerConfig;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.Schedule;
+import dev.sprint.core.sched.FlowMatchEulerSchedulerTest;
+import dev.sprint.core.sched.Guidance;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.spi.DenoiserHook;
@@ -46,7 +49,7 @@ public abstract class SanaSamplerParityTest {
             for (int i = 0; i < sch.steps(); i++) {
                 assertEquals(sch.timesteps()[i], Golden.get(c, "step" + i + "_timestep").toFloats()[0]);
                 Tensor v = be.upload(Golden.get(c, "step" + i + "_transformer_out"), be.floatType());
-                latents = FlowMatchEulerScheduler.step(sch, i, SanaControlNetPipeline.guide(v, true, g), latents);
+                latents = FlowMatchEulerScheduler.step(sch, i, Guidance.combine(v, g), latents);
                 Golden.assertClose("step" + i + "_latents_after", be.toFloats(latents), Golden.get(c, "step" + i + "_latents_after"), TOL);
             }
             Golden.assertClose("vae_decode_input", be.toFloats(latents.mul(1 / 0.41407)), Golden.get(c, "vae_decode_input"), TOL);

@@ -8,9 +8,9 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
 import dev.sprint.api.Precision;
 import dev.sprint.api.Provenance;
-import dev.sprint.api.SwdSpec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -283,9 +283,12 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
             return this;
         }
 
-        /** Scale-wise distillation for an SD3.5 folder (needs dev.sprint:sprint-swd), see {@link Pipeline.Builder#swd}. */
-        public Builder swd(SwdSpec spec) {
-            pipelineBuilder.swd(spec);
+        /**
+         * A typed option of the model's family or a module, see {@link Pipeline.Builder#with}: e.g. scale-wise
+         * distillation for an SD3.5 folder ({@code SwdPreset.MEDIUM_6_STEPS}, needs dev.sprint:sprint-swd).
+         */
+        public Builder with(PipelineOption option) {
+            pipelineBuilder.with(option);
             pipelineSettings = true;
             return this;
         }
@@ -372,7 +375,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
             if (pipeline != null) {
                 if (pipelineSettings) {
                     throw new InvalidRequestException("pipeline(existing) shares an open pipeline; model, backend, device, "
-                            + "precision, threads and swd belong to that pipeline's own builder");
+                            + "precision, threads and options belong to that pipeline's own builder");
                 }
                 return new SprintImageModel(pipeline, false, t, strength);
             }

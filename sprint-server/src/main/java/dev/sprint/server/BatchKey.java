@@ -1,6 +1,7 @@
 package dev.sprint.server;
 
 import dev.sprint.api.GenerationRequest;
+import dev.sprint.api.RequestOption;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -10,21 +11,22 @@ import java.util.List;
 
 /**
  * What must match for two requests to share one batched forward pass: everything but prompts, seeds and
- * images-per-prompt (size, steps, timesteps, guidance, negative prompt, binning, text options, family
- * options, output type), and the pixels of any input or control image.
+ * images-per-prompt (size, steps, timesteps, guidance, negative prompt, binning, text options, output type),
+ * the pixels of any input image, and the family options' batch keys ({@link RequestOption#batchKey()}: a
+ * control image by its pixels).
  *
- * @param shape   the request with prompts, seed, seeds and image fields cleared
+ * @param shape   the request with prompts, seed, seeds, image and options cleared
  * @param image   SHA-256 of the img2img input's pixels, or null
- * @param control SHA-256 of the control image's pixels, or null
+ * @param options the batch keys of the request's typed options
  */
-record BatchKey(GenerationRequest shape, String image, String control) {
+record BatchKey(GenerationRequest shape, String image, List<Object> options) {
 
     static BatchKey of(GenerationRequest r) {
         GenerationRequest shape = new GenerationRequest(List.of(), r.negativePrompt(), r.width(), r.height(), r.steps(),
                 r.timesteps(), r.maxTimestep(), r.intermediateTimestep(), r.guidanceScale(), null, null, 1,
                 r.maxSequenceLength(), r.resolutionBinning(), r.instruction(), r.normalizePrompt(), null, r.strength(),
-                null, r.controlScale(), r.output(), r.options());
-        return new BatchKey(shape, digest(r.image()), digest(r.controlImage()));
+                r.output(), List.of());
+        return new BatchKey(shape, digest(r.image()), r.options().stream().map(RequestOption::batchKey).toList());
     }
 
     private static String digest(BufferedImage img) {

@@ -5,8 +5,8 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
 import dev.sprint.api.Precision;
-import dev.sprint.api.SwdSpec;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -235,9 +235,12 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
             return this;
         }
 
-        /** Scale-wise distillation for an SD3.5 folder (needs dev.sprint:sprint-swd), see {@link Pipeline.Builder#swd}. */
-        public Builder swd(SwdSpec spec) {
-            pipelineBuilder.swd(spec);
+        /**
+         * A typed option of the model's family or a module, see {@link Pipeline.Builder#with}: e.g. scale-wise
+         * distillation for an SD3.5 folder ({@code SwdPreset.MEDIUM_6_STEPS}, needs dev.sprint:sprint-swd).
+         */
+        public Builder with(PipelineOption option) {
+            pipelineBuilder.with(option);
             pipelineSettings = true;
             return this;
         }
@@ -267,7 +270,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
             if (pipeline != null) {
                 if (pipelineSettings) {
                     throw new InvalidRequestException("pipeline(existing) shares an open pipeline; model, backend, device, "
-                            + "precision, threads and swd belong to that pipeline's own builder");
+                            + "precision, threads and options belong to that pipeline's own builder");
                 }
                 return new SprintImageModel(pipeline, false, defaultOptions);
             }

@@ -1,35 +1,41 @@
 package dev.sprint.swd;
 
-import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
 import dev.sprint.api.PipelineSettings;
-import dev.sprint.api.SwdSpec;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
-import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.pipeline.Component;
+import dev.sprint.core.pipeline.Components;
+import dev.sprint.core.pipeline.PipelineContext;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.lora.LoraMergedSource;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
+import dev.sprint.swd.mmdit.SD3TransformerConfig;
 import dev.sprint.swd.sampler.ScaleSchedule;
+import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.text.Sd3TextEncoder;
 import dev.sprint.swd.vae.AutoencoderKL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens diffusers {@code StableDiffusion3Pipeline} folders (SD3.5 Medium / Large), with the SwD adapter
- * and table when the builder has {@link dev.sprint.api.Pipeline.Builder#swd SwD settings}.
+ * Opens diffusers {@code StableDiffusion3Pipeline} folders (SD3.5 Medium / Large), with the SwD adapter and
+ * table when the builder has an {@link SwdSpec} ({@code Pipeline.builder().with(SwdPreset.MEDIUM_6_STEPS)}).
  */
 public final class Sd3Family implements ModelFamily {
     private static final Logger LOG = LoggerFactory.getLogger(Sd3Family.class);
@@ -40,13 +46,13 @@ public final class Sd3Family implements ModelFamily {
     }
 
     @Override
-    public Set<String> extensionKeys() {
-        return Set.of(Pipeline.Builder.SWD_KEY);
+    public Set<Class<? extends PipelineOption>> pipelineOptions() {
+        return Set.of(SwdSpec.class);
     }
 
     @Override
     public boolean accepts(ModelFolder folder, PipelineSettings settings) {
-        return settings.controlNet() == null && folder.pipelineClass().equals("StableDiffusion3Pipeline");
+        return folder.pipelineClass().equals("StableDiffusion3Pipeline");
     }
 
     @Override
@@ -57,52 +63,48 @@ public final class Sd3Family implements ModelFamily {
             throw new UnsupportedModelException("SD3 folder " + folder.root() + " names scheduler " + schedClass
                     + "; only FlowMatchEulerDiscreteScheduler is supported");
         }
-        if (sched.getBoolean("use_dynamic_shifting", false)) {
-            throw new UnsupportedModelException("dynamic shifting (" + sched.origin() + ") is not supported; SD3.5 uses a static shift");
+        FlowMatchEulerScheduler scheduler = new FlowMatchEulerScheduler(FlowMatchEulerScheduler.FlowMatchEulerConfig.from(sched));
+        SwdSpec spec = settings.option(SwdSpec.class).orElse(null);
+        folder.requireClass("transformer", Set.of("SD3Transformer2DModel"));
+        folder.requireClass("vae", Set.of("AutoencoderKL"));
+        // every config parsed and validated before anything is loaded
+        SD3TransformerConfig trConfig = SD3TransformerConfig.from(folder.config("transformer"));
+        AutoencoderKL.KLConfig vaeConfig = AutoencoderKL.KLConfig.from(folder.config("vae"));
+        Sd3TextEncoder.validateConfigs(folder);
+        ScaleSchedule table = null;
+        if (spec != null) {
+            table = new ScaleSchedule(spec.name().toLowerCase(Locale.ROOT), spec.scales(), spec.sigmas())
+                    .requireMultipleOf(trConfig.patchSize());
+            LOG.info("SwD table {}: scales {} sigmas {}", table.name(), spec.scales().stream().map(s -> s[0] + "x" + s[1]).toList(),
+                    Arrays.toString(spec.sigmas()));
         }
-        double shift = sched.getDouble("shift", 1.0);
-        int trainSteps = sched.getInt("num_train_timesteps", 1000);
-        Object ext = settings.extensions().get(Pipeline.Builder.SWD_KEY);
-        if (ext != null && !(ext instanceof SwdSpec)) {
-            throw new InvalidRequestException("the 'swd' setting must be an SwdSpec (SwdPreset or SwdConfig), got " + ext.getClass().getName());
-        }
-        SwdSpec spec = (SwdSpec) ext;
-        List<AutoCloseable> owned = new ArrayList<>();
+        Components parts = new Components();
         try {
             Path trDir = folder.component("transformer");
-            String weightsLabel = null;
-            SD3Transformer2DModel transformer;
-            if (spec != null && spec.weights() != null) {
-                Path adapter = adapterFolder(spec.weights());
-                weightsLabel = spec.weights();
-                WeightSource base = Checkpoints.open(trDir);
-                WeightSource merged;
-                try {
-                    merged = LoraMergedSource.open(base, adapter);
-                } catch (RuntimeException e) {
-                    base.close();
-                    throw e;
-                }
-                transformer = SD3Transformer2DModel.load(trDir, merged, backend);
-            } else {
-                transformer = SD3Transformer2DModel.load(trDir, backend);
-            }
-            owned.add(transformer);
-            ScaleSchedule table = null;
-            if (spec != null) {
-                table = new ScaleSchedule(spec.name().toLowerCase(java.util.Locale.ROOT), spec.scales(), spec.sigmas())
-                        .requireMultipleOf(transformer.config().patchSize());
-                LOG.info("SwD table {}: scales {} sigmas {}", table.name(), spec.scales().stream().map(s -> s[0] + "x" + s[1]).toList(),
-                        java.util.Arrays.toString(spec.sigmas()));
-            }
-            AutoencoderKL vae = AutoencoderKL.load(folder.component("vae"), backend);
-            owned.add(vae);
-            Sd3TextEncoder text = Sd3TextEncoder.load(folder, backend, transformer.config().jointAttentionDim());
-            owned.add(text);
-            return new StableDiffusion3Pipeline(settings.model(), folder, backend, text, transformer, vae, table, weightsLabel,
-                    shift, trainSteps, settings.defaults());
+            Component<SD3Transformer2DModel> transformer = parts.load("transformer", () -> spec != null && spec.weights() != null
+                    ? SD3Transformer2DModel.load(trDir, merged(trDir, adapterFolder(spec.weights())), backend)
+                    : SD3Transformer2DModel.load(trDir, backend));
+            Component<AutoencoderKL> vae = parts.load("vae", () -> AutoencoderKL.load(folder.component("vae"), backend));
+            int jointDim = trConfig.jointAttentionDim();
+            Component<Sd3TextEncoder> text = parts.load("text_encoder", () -> Sd3TextEncoder.load(folder, backend, jointDim));
+            return new StableDiffusion3Pipeline(new PipelineContext(settings.model(), folder, settings, backend, parts), trConfig,
+                    vaeConfig, text, transformer, vae, table, spec == null ? null : spec.weights(), scheduler);
         } catch (RuntimeException e) {
-            throw Closeables.closeAfter(e, owned);
+            throw parts.closeAfter(e);
+        } catch (Error e) {
+            throw parts.closeAfter(e);
+        }
+    }
+
+    /** The folder's checkpoint with the adapter merged in (the base is closed if the merge fails). */
+    private static WeightSource merged(Path trDir, Path adapter) {
+        WeightSource base = Checkpoints.open(trDir);
+        try {
+            return LoraMergedSource.open(base, adapter);
+        } catch (RuntimeException e) {
+            throw Closeables.closeAfter(e, List.of(base));
+        } catch (Error e) {
+            throw Closeables.closeAfter(e, List.of(base));
         }
     }
 

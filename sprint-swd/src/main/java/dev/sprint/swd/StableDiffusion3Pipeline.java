@@ -1,24 +1,24 @@
 package dev.sprint.swd;
 
-import dev.sprint.api.CancellationToken;
-import dev.sprint.api.GeneratedImage;
-import dev.sprint.api.GenerationListener;
-import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
-import dev.sprint.api.Latents;
+import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.OutputType;
-import dev.sprint.api.Pipeline;
-import dev.sprint.api.Provenance;
-import dev.sprint.api.StepEvent;
-import dev.sprint.core.image.ImageProcessing;
-import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.BaseRequest;
+import dev.sprint.core.pipeline.Component;
+import dev.sprint.core.pipeline.DiffusionPipeline;
+import dev.sprint.core.pipeline.GenerationRun;
+import dev.sprint.core.pipeline.PipelineContext;
+import dev.sprint.core.pipeline.RequestField;
+import dev.sprint.core.pipeline.RequestReader;
+import dev.sprint.core.pipeline.SizeRule;
 import dev.sprint.core.rng.BatchNoise;
 import dev.sprint.core.rng.TorchGenerator;
-import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.Guidance;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
-import dev.sprint.swd.sampler.FlowMatchEuler;
+import dev.sprint.swd.mmdit.SD3TransformerConfig;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.ScaleWiseSampler;
 import dev.sprint.swd.sampler.Sd3Denoiser;
@@ -26,132 +26,148 @@ import dev.sprint.swd.text.Sd3TextEncoder;
 import dev.sprint.swd.vae.AutoencoderKL;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Set;
 
 /**
- * diffusers' {@code StableDiffusion3Pipeline} for SD3.5 with two samplers: the scale-wise SwD loop when
- * the pipeline was built with SwD settings (each step at a larger latent size, the adapter merged into
- * the transformer), else plain flow-matching Euler with the scheduler's shift at the output size.
- * Prompt encoding with CLIP-L, OpenCLIP-bigG and T5; AutoencoderKL decoding. One generation at a time
- * per pipeline.
+ * diffusers' {@code StableDiffusion3Pipeline} for SD3.5 with two samplers: the scale-wise SwD loop when the
+ * pipeline was built with SwD settings (each step at a larger latent size, the adapter merged into the
+ * transformer), else plain flow-matching Euler ({@link FlowMatchEulerScheduler}) with the scheduler's shift
+ * at the output size. Prompt encoding with CLIP-L, OpenCLIP-bigG and T5; AutoencoderKL decoding. Request
+ * handling, locking, closing and image output are the shared {@link DiffusionPipeline}'s.
  */
-final class StableDiffusion3Pipeline implements Pipeline {
-    private final String modelName;
-    private final ModelFolder folder;
-    private final TensorBackend backend;
-    private final Sd3TextEncoder text;
-    private final SD3Transformer2DModel transformer;
-    private final AutoencoderKL vae;
+final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
+    private final Component<Sd3TextEncoder> text;
+    private final Component<SD3Transformer2DModel> transformer;
+    private final Component<AutoencoderKL> vae;
     private final ScaleSchedule swd;
     private final String swdWeights;
-    private final double shift;
-    private final int trainSteps;
-    private final GenerationRequest defaults;
-    private final ReentrantLock lock = new ReentrantLock();
-    private volatile boolean closed;
+    private final FlowMatchEulerScheduler scheduler;
+    private final SD3TransformerConfig transformerConfig;
+    private final int vaeScale;
+    private final boolean hasT5;
 
-    StableDiffusion3Pipeline(String modelName, ModelFolder folder, TensorBackend backend, Sd3TextEncoder text,
-                             SD3Transformer2DModel transformer, AutoencoderKL vae, ScaleSchedule swd, String swdWeights,
-                             double shift, int trainSteps, GenerationRequest defaults) {
-        this.modelName = modelName;
-        this.folder = folder;
-        this.backend = backend;
+    StableDiffusion3Pipeline(PipelineContext ctx, SD3TransformerConfig transformerConfig, AutoencoderKL.KLConfig vaeConfig,
+                             Component<Sd3TextEncoder> text, Component<SD3Transformer2DModel> transformer,
+                             Component<AutoencoderKL> vae, ScaleSchedule swd, String swdWeights,
+                             FlowMatchEulerScheduler scheduler) {
+        super(ctx);
         this.text = text;
         this.transformer = transformer;
         this.vae = vae;
         this.swd = swd;
         this.swdWeights = swdWeights;
-        this.shift = shift;
-        this.trainSteps = trainSteps;
-        this.defaults = defaults;
+        this.scheduler = scheduler;
+        this.transformerConfig = transformerConfig;
+        this.vaeScale = vaeConfig.spatialCompression();
+        this.hasT5 = ctx.folder().declares("text_encoder_3");
     }
 
     @Override
-    public Map<String, String> describe() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("model", modelName);
-        m.put("pipeline", folder.pipelineClass());
-        m.put("sampler", swd != null ? "swd " + swd.name() + " " + scalesText(swd) : "flow-matching euler, shift " + shift);
+    protected void describe(Map<String, String> m) {
+        m.put("sampler", swd != null ? "swd " + swd.name() + " " + scalesText(swd)
+                : "flow-matching euler, shift " + scheduler.config().shift());
         if (swdWeights != null) m.put("swd_weights", swdWeights);
-        m.put("t5", text.hasT5() ? "yes" : "absent (zeros)");
-        m.put("backend", backend.name());
-        m.put("device", backend.device());
-        m.put("dtype", backend.floatType().toString());
-        return m;
+        m.put("t5", hasT5 ? "yes" : "absent (zeros)");
     }
 
     @Override
-    public GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel) {
-        if (closed) throw new IllegalStateException("pipeline is closed");
-        Sd3Request r = Sd3Request.resolve(request, defaults, swd, vae.spatialCompression(), transformer.config().patchSize(),
-                transformer.config().sampleSize());
-        lock.lock();
-        try {
-            return run(r, listener == null ? GenerationListener.NONE : listener, cancel == null ? new CancellationToken() : cancel);
-        } finally {
-            lock.unlock();
-        }
+    protected Set<RequestField> fields() {
+        return EnumSet.of(RequestField.NEGATIVE_PROMPT, RequestField.STEPS, RequestField.GUIDANCE_SCALE,
+                RequestField.MAX_SEQUENCE_LENGTH);
     }
 
-    private GenerationResult run(Sd3Request r, GenerationListener listener, CancellationToken cancel) {
-        Map<String, Double> timings = new LinkedHashMap<>();
-        long start = System.nanoTime();
-        int batch = r.batch();
+    @Override
+    protected String unsupported(RequestField field) {
+        return switch (field) {
+            case TIMESTEPS, MAX_TIMESTEP, INTERMEDIATE_TIMESTEP -> "custom timesteps are a SANA-Sprint option; for SD3.5"
+                    + " use steps, or an SwD table (Pipeline.builder().with(SwdPreset...))";
+            case INSTRUCTION -> "prompt instructions are a SANA option; SD3.5 has none";
+            case NORMALIZE_PROMPT -> "SD3.5 uses prompts as given";
+            case IMAGE -> "image-to-image is not supported by the SD3.5 / SwD pipeline";
+            default -> "";
+        };
+    }
+
+    @Override
+    protected SizeRule sizes() {
+        int unit = vaeScale * transformerConfig.patchSize();
+        if (swd != null) {
+            int[] last = swd.finalScale();
+            return new SizeRule(last[1] * vaeScale, last[0] * vaeScale, unit, false);
+        }
+        int side = transformerConfig.sampleSize() * vaeScale;
+        return new SizeRule(side, side, unit, false);
+    }
+
+    @Override
+    protected Sd3Request plan(BaseRequest base, RequestReader in) {
+        int patch = transformerConfig.patchSize();
+        Integer reqSteps = in.steps();
+        ScaleSchedule table = null;
+        int steps;
+        if (swd != null) {
+            table = swd.rescaledTo(base.height() / vaeScale, base.width() / vaeScale, patch).requireMultipleOf(patch);
+            steps = table.steps();
+            if (reqSteps != null && reqSteps != steps) {
+                throw new InvalidRequestException("the SwD table '" + swd.name() + "' has " + steps + " steps but " + reqSteps
+                        + " were requested; leave steps unset or choose a table with " + reqSteps + " steps");
+            }
+        } else {
+            steps = reqSteps == null ? Sd3Request.DEFAULT_STEPS : reqSteps;
+            scheduler.schedule(steps); // validates the step count before any work
+        }
+        double guidance = in.guidanceScale(swd != null ? Sd3Request.SWD_GUIDANCE : Sd3Request.DEFAULT_GUIDANCE);
+        int maxLen = in.maxSequenceLength(swd != null ? Sd3Request.SWD_MAX_SEQUENCE_LENGTH : Sd3TextEncoder.DEFAULT_MAX_SEQUENCE_LENGTH,
+                1, Sd3TextEncoder.MAX_SEQUENCE_LENGTH);
+        List<String> negatives = null;
+        String neg = in.negativePrompt();
+        if (Guidance.enabled(guidance)) {
+            negatives = new ArrayList<>(base.batch());
+            for (int i = 0; i < base.batch(); i++) negatives.add(neg == null ? "" : neg);
+        } else if (in.request().negativePrompt() != null) {
+            throw new InvalidRequestException("a negative prompt needs classifier-free guidance: set guidanceScale > 1 (it is "
+                    + guidance + (swd != null ? "; SwD checkpoints are distilled to run without guidance" : "") + ")");
+        }
+        return new Sd3Request(base, negatives, table, steps, guidance, maxLen);
+    }
+
+    @Override
+    protected GenerationResult run(Sd3Request r, GenerationRun run) {
+        BaseRequest b = r.base();
+        TensorBackend be = backend();
+        int batch = b.batch();
         // the AVX2 kernel of torch's CPU randn: what x86-64 PyTorch runs, and what the SwD references were made with
-        BatchNoise noise = BatchNoise.of(r.seed(), r.seeds(), TorchGenerator.CpuCapability.AVX2);
-        try (Scope call = backend.newScope()) {
-            listener.onStage("text_encoder");
-            long t = System.nanoTime();
-            Sd3TextEncoder.Embeddings pos = text.encode(r.prompts(), r.maxSequenceLength());
-            Sd3TextEncoder.Embeddings neg = r.guided() ? text.encode(r.negatives(), r.maxSequenceLength()) : null;
-            timings.put("text_encoder", ms(t));
-            Sd3Denoiser denoiser = new Sd3Denoiser(transformer, pos.promptEmbeds(), pos.pooled(),
-                    neg == null ? null : neg.promptEmbeds(), neg == null ? null : neg.pooled(), r.guidance(), null);
-
-            int steps = r.steps();
-            long[] stepStart = {0};
-            ScaleWiseSampler.Denoiser timed = (x, ts, i) -> {
-                cancel.throwIfCancelled();
-                stepStart[0] = System.nanoTime();
-                return denoiser.velocity(x, ts, i);
-            };
-            ScaleWiseSampler.StepObserver observer = (i, ts, x0, up, latents) -> {
-                double elapsed = ms(stepStart[0]);
-                timings.put("step_" + i, elapsed);
-                listener.onStep(new StepEvent(i, steps, ts, elapsed));
-            };
-            int channels = transformer.config().inChannels();
-            Tensor latents;
-            if (r.table() != null) {
-                latents = ScaleWiseSampler.sample(backend, r.table(), batch, channels, timed, noise::randn, observer);
-            } else {
-                long[] shape = {batch, channels, r.height() / vae.spatialCompression(), r.width() / vae.spatialCompression()};
-                Tensor init = backend.fromFloats(noise.randn(shape), shape);
-                latents = FlowMatchEuler.sample(backend, init, FlowMatchEuler.sigmas(steps, shift, trainSteps), timed, observer);
-            }
-            cancel.throwIfCancelled();
-            if (r.output() == OutputType.LATENT) {
-                float[] data = backend.toFloats(latents);
-                timings.put("total", ms(start));
-                return new GenerationResult(List.of(), new Latents(data, latents.shape()), r.seed(), timings);
-            }
-            listener.onStage("decode");
-            t = System.nanoTime();
-            Tensor image = vae.decode(vae.toVaeSpace(latents));
-            float[] pixels = backend.toFloats(image);
-            timings.put("decode", ms(t));
-            byte[][] rgb = ImageProcessing.toRgb8(pixels, batch, r.height(), r.width());
-            timings.put("total", ms(start));
-            List<GeneratedImage> images = new ArrayList<>(batch);
-            for (int i = 0; i < batch; i++) images.add(new GeneratedImage(r.width(), r.height(), rgb[i], provenance(r, i)));
-            return new GenerationResult(images, null, r.seed(), timings);
+        BatchNoise noise = BatchNoise.of(b.seed(), b.seeds(), TorchGenerator.CpuCapability.AVX2);
+        List<String> prompts = b.promptPerImage();
+        Sd3TextEncoder.Embeddings[] text = run.timed("text_encoder", () -> new Sd3TextEncoder.Embeddings[] {
+                this.text.get().encode(prompts, r.maxSequenceLength()),
+                r.guided() ? this.text.get().encode(r.negatives(), r.maxSequenceLength()) : null});
+        Sd3TextEncoder.Embeddings pos = text[0];
+        Sd3TextEncoder.Embeddings neg = text[1];
+        Sd3Denoiser denoiser = new Sd3Denoiser(transformer.get(), pos.promptEmbeds(), pos.pooled(),
+                neg == null ? null : neg.promptEmbeds(), neg == null ? null : neg.pooled(), r.guidance(), null);
+        int channels = transformerConfig.inChannels();
+        Tensor latents;
+        if (r.table() != null) {
+            latents = ScaleWiseSampler.sample(be, r.table(), batch, channels, run.steps(denoiser), noise::randn,
+                    run.stepDone(r.steps()));
+        } else {
+            long[] shape = {batch, channels, b.height() / vaeScale, b.width() / vaeScale};
+            Tensor init = be.fromFloats(noise.randn(shape), shape);
+            latents = FlowMatchEulerScheduler.sample(be, init, scheduler.schedule(r.steps()), run.steps(denoiser),
+                    run.stepDone(r.steps()));
         }
+        run.checkpoint();
+        if (b.output() == OutputType.LATENT) return latents(b, latents, run);
+        AutoencoderKL kl = vae.get();
+        return images(b, latents, z -> kl.decode(kl.toVaeSpace(z)), run, r.steps(), i -> provenance(r, i));
     }
 
-    private Provenance provenance(Sd3Request r, int i) {
+    private Map<String, String> provenance(Sd3Request r, int i) {
         Map<String, String> extras = new LinkedHashMap<>();
         if (r.table() != null) {
             extras.put("sampler", "swd");
@@ -161,15 +177,12 @@ final class StableDiffusion3Pipeline implements Pipeline {
             if (swdWeights != null) extras.put("swd_weights", swdWeights);
         } else {
             extras.put("sampler", "flow-matching euler");
-            extras.put("shift", Double.toString(shift));
+            extras.put("shift", Double.toString(scheduler.config().shift()));
         }
         extras.put("guidance", Double.toString(r.guidance()));
         if (r.guided()) extras.put("negative_prompt", r.negatives().get(i));
         extras.put("max_sequence_length", Integer.toString(r.maxSequenceLength()));
-        extras.put("image_index", Integer.toString(i));
-        if (r.seeds() != null) extras.put("image_seed", Long.toString(r.seeds().get(i)));
-        return new Provenance(modelName, folder.pipelineClass(), backend.name() + " (" + backend.device() + ")",
-                r.prompts().get(i), r.seed(), r.steps(), r.width(), r.height(), extras);
+        return extras;
     }
 
     private static String scalesText(ScaleSchedule s) {
@@ -179,24 +192,5 @@ final class StableDiffusion3Pipeline implements Pipeline {
             sb.append(hw[0] == hw[1] ? Integer.toString(hw[0]) : hw[0] + "x" + hw[1]);
         }
         return sb.toString();
-    }
-
-    private static double ms(long since) {
-        return (System.nanoTime() - since) / 1e6;
-    }
-
-    @Override
-    public void close() {
-        lock.lock();
-        try {
-            if (closed) return;
-            closed = true;
-            text.close();
-            transformer.close();
-            vae.close();
-            backend.close();
-        } finally {
-            lock.unlock();
-        }
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * SD3.5 + SwD from two repo ids, as a user names them: the pipeline repo (golden tiny SD3.5, with the real
  * repos' extras that must not be fetched) and the SwD adapter repo (PEFT LoRA, no model_index.json) are
- * downloaded from a loopback Hub; then, offline, {@code Pipeline.builder().model(id).swd(adapter id)} gives the
+ * downloaded from a loopback Hub; then, offline, {@code Pipeline.builder().model(id).with(SwdConfig(adapter id, table))} gives the
  * golden SwD image.
  */
 class HubDownloadEndToEndSwdTest {
@@ -55,7 +55,7 @@ class HubDownloadEndToEndSwdTest {
         GenerationRequest.Builder req = GenerationRequest.builder().prompt(p.getAsJsonArray("prompts").get(0).getAsString())
                 .seed(p.get("seed").getAsLong()).maxSequenceLength(p.get("max_sequence_length").getAsInt())
                 .guidanceScale(p.get("guidance_scale").getAsDouble());
-        try (Pipeline pipe = Pipeline.builder().model(SD35).backend("djl").swd(swd).build()) {
+        try (Pipeline pipe = Pipeline.builder().model(SD35).backend("djl").with(swd).build()) {
             SwdFixtures.assertImage(name + " image from the downloaded repos", pipe.generate(req.build()).images().get(0).rgb(),
                     Golden.get(SwdFixtures.load(name), "image_uint8"));
         }

@@ -9,6 +9,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.TestFolders;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
 import dev.sprint.swd.sampler.SwdPreset;
@@ -24,7 +25,7 @@ class Sd3FamilyTest {
     @Test
     void publicBuilderOpensAnSd3FolderWithSwd() {
         SwdConfig swd = SwdConfig.of(MODEL.resolve("swd"), ScaleSchedule.parse("4,8,12,16", "1.0,0.9454,0.7904,0.6022,0"));
-        try (Pipeline p = Pipeline.builder().model(MODEL).backend("djl").swd(swd).maxSequenceLength(16).seed(8).build()) {
+        try (Pipeline p = Pipeline.builder().model(MODEL).backend("djl").with(swd).maxSequenceLength(16).seed(8).build()) {
             assertTrue(p.describe().get("sampler").startsWith("swd"), p.describe().toString());
             GeneratedImage img = p.generate("a photo of a cat");
             assertEquals(128, img.width());
@@ -35,7 +36,7 @@ class Sd3FamilyTest {
     @Test
     void swdOnASanaFolderIsRejected() {
         InvalidRequestException e = assertThrows(InvalidRequestException.class, () -> Pipeline.builder()
-                .model(Golden.sana().resolve("model")).backend("djl").swd(SwdPreset.MEDIUM_6_STEPS).build());
+                .model(Golden.sana().resolve("model")).backend("djl").with(SwdPreset.MEDIUM_6_STEPS).build());
         assertTrue(e.getMessage().contains("StableDiffusion3Pipeline"), e.getMessage());
     }
 
@@ -43,7 +44,7 @@ class Sd3FamilyTest {
     void tableNotDivisibleByThePatchIsRejected() {
         SwdConfig odd = SwdConfig.of(MODEL.resolve("swd"), ScaleSchedule.parse("5,8", "1.0,0.5,0"));
         InvalidRequestException e = assertThrows(InvalidRequestException.class,
-                () -> Pipeline.builder().model(MODEL).backend("djl").swd(odd).build());
+                () -> Pipeline.builder().model(MODEL).backend("djl").with(odd).build());
         assertTrue(e.getMessage().contains("patch"), e.getMessage());
     }
 
@@ -51,7 +52,7 @@ class Sd3FamilyTest {
     void missingAdapterIsAClearError(@TempDir Path empty) {
         SwdConfig none = SwdConfig.of(empty, SwdPreset.MEDIUM_4_STEPS_2026.schedule());
         ModelLoadException e = assertThrows(ModelLoadException.class,
-                () -> Pipeline.builder().model(MODEL).backend("djl").swd(none).build());
+                () -> Pipeline.builder().model(MODEL).backend("djl").with(none).build());
         assertTrue(e.getMessage().contains("adapter_config.json"), e.getMessage());
     }
 
@@ -64,8 +65,33 @@ class Sd3FamilyTest {
         String cfg = Files.readString(MODEL.resolve("swd/adapter_config.json")).replaceFirst("\"r\": 4", "\"r\": 8");
         Files.writeString(a.resolve("adapter_config.json"), cfg);
         RuntimeException e = assertThrows(RuntimeException.class, () -> Pipeline.builder().model(MODEL).backend("djl")
-                .swd(SwdConfig.of(a, SwdPreset.MEDIUM_4_STEPS_2026.schedule())).build());
+                .with(SwdConfig.of(a, SwdPreset.MEDIUM_4_STEPS_2026.schedule())).build());
         assertTrue(e instanceof ModelLoadException || e instanceof InvalidRequestException, e.toString());
+    }
+
+    @Test
+    void aLaterComponentThatFailsReleasesTheEarlierOnes(@TempDir Path tmp) {
+        // transformer and VAE load first; the T5 checkpoint lacks a tensor
+        Path dir = TestFolders.copy(MODEL, tmp.resolve("model"));
+        TestFolders.editSafetensors(dir.resolve("text_encoder_3/model.safetensors"), m -> {
+            java.util.Map<String, dev.sprint.core.tensor.HostTensor> out = new java.util.LinkedHashMap<>(m);
+            out.remove("encoder.final_layer_norm.weight");
+            return out;
+        });
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> Pipeline.builder().model(dir).backend("djl").build());
+        assertTrue(e.getMessage().contains("encoder.final_layer_norm.weight"), e.getMessage());
+        assertEquals(0, TestFolders.openFilesUnder(dir), "transformer, VAE, CLIP and tokenizers were released");
+    }
+
+    @Test
+    void closeReleasesEveryFile(@TempDir Path tmp) {
+        Path dir = TestFolders.copy(MODEL, tmp.resolve("model"));
+        Pipeline p = Pipeline.builder().model(dir).backend("djl").maxSequenceLength(16).build();
+        assertTrue(TestFolders.openFilesUnder(dir) > 0);
+        p.close();
+        assertEquals(0, TestFolders.openFilesUnder(dir));
+        assertThrows(dev.sprint.api.PipelineClosedException.class, () -> p.generate("a cat"));
     }
 
     @Test

@@ -13,7 +13,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.OutputType;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
-import dev.sprint.api.SwdSpec;
+import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -42,16 +42,19 @@ public abstract class Sd3PipelineParityTest {
 
     protected abstract TensorBackend backend();
 
-    /** True when {@link #backend()} is shared with other tests: pipelines (which own their backend) stay open. */
+    /**
+     * Whether {@link #backend()} is shared with other tests (the default): the pipelines, which own their
+     * backend, then stay open; a subclass that hands over a backend of its own returns false to close it.
+     */
     protected boolean sharedBackend() {
-        return false;
+        return true;
     }
 
     private final List<Pipeline> opened = new ArrayList<>();
 
     private Pipeline open(SwdSpec swd) {
         Pipeline.Builder b = Pipeline.builder().model(MODEL);
-        if (swd != null) b.swd(swd);
+        if (swd != null) b.with(swd);
         PipelineSettings s = b.settings();
         Pipeline p = new Sd3Family().open(ModelFolder.open(MODEL), s, backend());
         opened.add(p);

@@ -125,7 +125,7 @@ public final class DjlBackend implements TensorBackend {
 
     private static DjlTensor t(Tensor x) {
         if (x instanceof DjlTensor d) return d;
-        throw new IllegalArgumentException("tensor " + x + " does not belong to the DJL backend");
+        throw new BackendException("tensor " + x + " does not belong to the DJL backend");
     }
 
     private static NDArray a(Tensor x) {
@@ -165,7 +165,7 @@ public final class DjlBackend implements TensorBackend {
     }
 
     private void checkOpen() {
-        if (closed) throw new IllegalStateException("DJL backend is closed");
+        if (closed) throw new BackendException("DJL backend is closed");
     }
 
     // ---- lifetime and data -------------------------------------------------------------------------
@@ -182,7 +182,7 @@ public final class DjlBackend implements TensorBackend {
 
             @Override
             public Tensor keep(Tensor x) {
-                if (!open) throw new IllegalStateException("scope is closed");
+                if (!open) throw new BackendException("scope is closed");
                 NDArray arr = a(x);
                 // only tensors owned by this scope move; a weight or an outer tensor stays where it lives
                 if (arr.getManager() == m) arr.attach(parent);
@@ -192,7 +192,7 @@ public final class DjlBackend implements TensorBackend {
             @Override
             public void close() {
                 if (!open) return;
-                if (stack.peek() != m) throw new IllegalStateException("scopes must be closed in reverse order of opening");
+                if (stack.peek() != m) throw new BackendException("scopes must be closed in reverse order of opening");
                 open = false;
                 stack.pop();
                 m.close();
@@ -500,7 +500,7 @@ public final class DjlBackend implements TensorBackend {
 
     private static int axis(int axis, int rank) {
         int ax = axis < 0 ? axis + rank : axis;
-        if (ax < 0 || ax >= rank) throw new IllegalArgumentException("axis " + axis + " out of range for rank " + rank);
+        if (ax < 0 || ax >= rank) throw new BackendException("axis " + axis + " out of range for rank " + rank);
         return ax;
     }
 
@@ -533,7 +533,7 @@ public final class DjlBackend implements TensorBackend {
     /** torch.matmul (DJL calls it directly), so batch dimensions broadcast. */
     @Override
     public Tensor matmul(Tensor x, Tensor y) {
-        if (x.rank() < 2 || y.rank() < 2) throw new IllegalArgumentException("matmul needs rank >= 2, got " + x + " and " + y);
+        if (x.rank() < 2 || y.rank() < 2) throw new BackendException("matmul needs rank >= 2, got " + x + " and " + y);
         return op(() -> a(x).matMul(a(y)), x);
     }
 

@@ -9,9 +9,4 @@ class DjlSanaSprintPipelineParityTest extends SanaSprintPipelineParityTest {
     protected TensorBackend backend() {
         return DjlBackends.CPU;
     }
-
-    @Override
-    protected boolean sharedBackend() {
-        return true;
-    }
 }

@@ -52,18 +52,8 @@ class HubDownloadEndToEndTest {
         HostTensor want = Golden.get(Golden.load(Golden.sana().resolve("cases/pipeline_t2i_steps2.safetensors")), "image_uint8");
         assertEquals(want.shape()[want.shape().length - 2], img.width());
         assertEquals(want.shape()[want.shape().length - 3], img.height());
-        long[] w = want.toLongs();
-        byte[] got = img.rgb();
-        int maxDiff = 0;
-        int differ = 0;
-        for (int i = 0; i < got.length; i++) {
-            int d = Math.abs((got[i] & 0xFF) - (int) w[i]);
-            maxDiff = Math.max(maxDiff, d);
-            if (d != 0) differ++;
-        }
         // the goldens' image tolerance (golden/sana-sprint/README.md)
-        assertTrue(maxDiff <= 2, "max |Δ| = " + maxDiff);
-        assertTrue(differ <= got.length * 0.001, differ + " of " + got.length + " values differ");
+        Golden.assertImage("image from the downloaded repo", img.rgb(), want);
     }
 
     private static JsonObject caseInfo(String name) throws Exception {

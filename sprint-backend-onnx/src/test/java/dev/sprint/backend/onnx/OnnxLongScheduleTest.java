@@ -9,7 +9,7 @@ import dev.sprint.api.OutputType;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.core.io.ModelFolder;
-import dev.sprint.core.sana.SanaSprintFamily;
+import dev.sprint.core.sana.SanaFamily;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
@@ -41,7 +41,7 @@ class OnnxLongScheduleTest {
 
     private static Pipeline pipeline(TensorBackend backend) {
         ModelFolder folder = ModelFolder.open(Golden.sana().resolve("model"));
-        return new SanaSprintFamily().open(folder, Pipeline.builder().model(folder.root()).settings(), backend);
+        return new SanaFamily().open(folder, Pipeline.builder().model(folder.root()).settings(), backend);
     }
 
     private static GenerationRequest steps(int n, double max, OutputType output) {

@@ -3,13 +3,15 @@ package dev.sprint.core.dcae;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.image.TiledDecode;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import static dev.sprint.core.tensor.Tensors.free;
@@ -27,20 +29,14 @@ import java.util.List;
  * (stacked q/k/v, the 1×1 grouped projection as a batched matrix, the nearest-×2 + conv3×3 upsampling
  * folded into per-phase 2×2 kernels) the field's Javadoc names the tensors it holds.
  */
-public final class AutoencoderDC implements AutoCloseable {
-    private final AutoencoderDCConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final Encoder encoder;
-    public final Decoder decoder;
+public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
+    private final Encoder encoder;
+    private final Decoder decoder;
 
     public AutoencoderDC(AutoencoderDCConfig config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
-        encoder = w.hasPrefix("encoder") ? new Encoder(config, w.sub("encoder")) : null;
+        super(config, w, owned);
+        encoder = new Encoder(config, w.sub("encoder"));
         decoder = new Decoder(config, w.sub("decoder"));
-        w.requireAllUsed();
     }
 
     /** Loads {@code vae/} (config.json + safetensors). */
@@ -48,13 +44,12 @@ public final class AutoencoderDC implements AutoCloseable {
         return ModelLoader.load(dir, backend, AutoencoderDCConfig::from, AutoencoderDC::new);
     }
 
-    public AutoencoderDCConfig config() {
-        return config;
-    }
-
-    /** Latent (B, C, h, w) → image (B, 3, f·h, f·w) in ≈[−1, 1] (f = the spatial compression, 32 for SANA). */
+    /**
+     * Latent (B, C, h, w) → image (B, 3, f·h, f·w) in ≈[−1, 1] (f = the spatial compression, 32 for SANA), with a
+     * {@link Cancellation} check before each decoder block.
+     */
     public Tensor decode(Tensor latent) {
-        return decode(latent, () -> {});
+        return decode(latent, Cancellation::check);
     }
 
     /**
@@ -63,11 +58,7 @@ public final class AutoencoderDC implements AutoCloseable {
      * dead, so a 1024² decode holds a few activations of the top stage at a time, not all of them.
      */
     public Tensor decode(Tensor latent, Runnable betweenBlocks) {
-        return backend.call("dcae_decoder", List.of(latent), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(decoder.forward(in.get(0), betweenBlocks)));
-            }
-        }).get(0);
+        return call("dcae_decoder", latent, z -> decoder.forward(z, betweenBlocks));
     }
 
     /**
@@ -82,17 +73,7 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** Image (B, 3, H, W) in [−1, 1] → latent (B, C, H/32, W/32), unscaled (diffusers' {@code .latent}). */
     public Tensor encode(Tensor image) {
-        if (encoder == null) throw new dev.sprint.api.ModelLoadException("this AutoencoderDC checkpoint has no encoder weights");
-        return backend.call("dcae_encoder", List.of(image), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(encoder.forward(in.get(0))));
-            }
-        }).get(0);
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
+        return call("dcae_encoder", image, encoder::forward);
     }
 
     // ---- building blocks --------------------------------------------------------------------------
@@ -157,15 +138,15 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** {@code ResBlock}: conv3×3 → act → conv3×3 (no bias) → channel RMSNorm, plus the input. */
     public static final class ResBlock implements Block {
-        public final Conv2d conv1;
-        public final Conv2d conv2;
-        public final RMSNorm norm;
+        private final Conv2d conv1;
+        private final Conv2d conv2;
+        private final RMSNorm norm;
         private final Activation act;
 
         ResBlock(Weights w, int in, int out, String act) {
             conv1 = new Conv2d(w.sub("conv1"), in, in, 3, 1, 1, 1, true);
             conv2 = new Conv2d(w.sub("conv2"), in, out, 3, 1, 1, 1, false);
-            norm = new RMSNorm(w.sub("norm"), out, 1e-5, true);
+            norm = new RMSNorm(w.sub("norm"), out, 1e-5, true, true);
             this.act = Activation.of(act);
         }
 
@@ -186,15 +167,15 @@ public final class AutoencoderDC implements AutoCloseable {
          * {@code attn.to_q}, {@code to_k} and {@code to_v} stacked row-wise into one (3·inner, C) matrix:
          * the three are concatenated on channels right after, so one matmul yields {@code [q|k|v]}.
          */
-        public final Tensor toQkv;
-        public final List<MultiscaleProjection> toQkvMultiscale = new ArrayList<>();
+        private final Tensor toQkv;
+        private final List<MultiscaleProjection> toQkvMultiscale = new ArrayList<>();
         /** {@code attn.to_out.weight}, (C, inner·(1 + scales)). */
-        public final Tensor toOut;
-        public final RMSNorm normOut;
-        public final Conv2d convInverted;
-        public final Conv2d convDepth;
-        public final Conv2d convPoint;
-        public final RMSNorm convNorm;
+        private final Tensor toOut;
+        private final RMSNorm normOut;
+        private final Conv2d convInverted;
+        private final Conv2d convDepth;
+        private final Conv2d convPoint;
+        private final RMSNorm convNorm;
         private final int headDim;
 
         EfficientViTBlock(Weights w, int channels, int headDim, int[] scales) {
@@ -208,13 +189,13 @@ public final class AutoencoderDC implements AutoCloseable {
                 toQkvMultiscale.add(new MultiscaleProjection(m, 3 * inner, 3 * heads, scales[i]));
             }
             toOut = a.take("to_out.weight", channels, (long) inner * (1 + scales.length));
-            normOut = new RMSNorm(a.sub("norm_out"), channels, 1e-5, true);
+            normOut = new RMSNorm(a.sub("norm_out"), channels, 1e-5, true, true);
             Weights f = w.sub("conv_out");
             int hidden = 4 * channels;
             convInverted = new Conv2d(f.sub("conv_inverted"), channels, 2L * hidden, 1, 1, 0, 1, true);
             convDepth = new Conv2d(f.sub("conv_depth"), 2L * hidden, 2L * hidden, 3, 1, 1, 2 * hidden, true);
             convPoint = new Conv2d(f.sub("conv_point"), hidden, channels, 1, 1, 0, 1, false);
-            convNorm = new RMSNorm(f.sub("norm"), channels, 1e-5, true);
+            convNorm = new RMSNorm(f.sub("norm"), channels, 1e-5, true, true);
         }
 
         @Override
@@ -276,9 +257,9 @@ public final class AutoencoderDC implements AutoCloseable {
      * groups, computed as one batched (groups, g, g)·(B, groups, g, HW) matmul (faster than a grouped conv).
      */
     public static final class MultiscaleProjection {
-        public final Conv2d projIn;
+        private final Conv2d projIn;
         /** {@code proj_out.weight} (C, g, 1, 1) viewed as (groups, g, g), g = C / groups. */
-        public final Tensor projOut;
+        private final Tensor projOut;
         private final int groups;
 
         MultiscaleProjection(Weights w, int channels, int groups, int kernel) {
@@ -297,7 +278,7 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** {@code DCDownBlock2d} with a stride-2 conv ("Conv" downsampling) and the pixel-unshuffle mean shortcut. */
     public static final class DownBlock implements Block {
-        public final Conv2d conv;
+        private final Conv2d conv;
         private final int groupSize;
         private final boolean unshuffle;
 
@@ -330,11 +311,11 @@ public final class AutoencoderDC implements AutoCloseable {
      */
     public static final class UpBlock implements Block {
         /** {@code conv} for "pixel_shuffle" mode; null in "interpolate" mode (see {@link #phaseWeight}). */
-        public final Conv2d conv;
+        private final Conv2d conv;
         /** "interpolate" mode: {@code conv.weight} (out, in, 3, 3) folded into (4·out, in, 2, 2), phase-major. */
-        public final Tensor phaseWeight;
+        private final Tensor phaseWeight;
         /** "interpolate" mode: {@code conv.bias} repeated for the four phases. */
-        public final Tensor phaseBias;
+        private final Tensor phaseBias;
         private final int repeats;
         private final int out;
 
@@ -419,9 +400,9 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** The encoder: conv_in, stages (blocks then a down block), conv_out with the channel-mean shortcut. */
     public static final class Encoder {
-        public final Conv2d convIn;
-        public final List<List<Block>> downBlocks = new ArrayList<>();
-        public final Conv2d convOut;
+        private final Conv2d convIn;
+        private final List<List<Block>> downBlocks = new ArrayList<>();
+        private final Conv2d convOut;
         private final int outGroup;
 
         Encoder(AutoencoderDCConfig c, Weights w) {
@@ -445,7 +426,12 @@ public final class AutoencoderDC implements AutoCloseable {
 
         Tensor forward(Tensor x) {
             Tensor h = convIn.forward(x);
-            for (List<Block> stage : downBlocks) for (Block b : stage) h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
+            for (List<Block> stage : downBlocks) {
+                for (Block b : stage) {
+                    Cancellation.check();
+                    h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
+                }
+            }
             Tensor out = convOut.forward(h);
             return outGroup > 0 ? out.add(groupMean(h, outGroup)) : out;
         }
@@ -453,10 +439,10 @@ public final class AutoencoderDC implements AutoCloseable {
 
     /** The decoder: conv_in with the repeat shortcut, stages (an up block then blocks), RMSNorm, act, conv_out. */
     public static final class Decoder {
-        public final Conv2d convIn;
-        public final List<List<Block>> upBlocks = new ArrayList<>();
-        public final RMSNorm normOut;
-        public final Conv2d convOut;
+        private final Conv2d convIn;
+        private final List<List<Block>> upBlocks = new ArrayList<>();
+        private final RMSNorm normOut;
+        private final Conv2d convOut;
         private final int inRepeats;
         private final Activation convAct;
 
@@ -478,7 +464,7 @@ public final class AutoencoderDC implements AutoCloseable {
                 }
                 upBlocks.add(blocks);
             }
-            normOut = new RMSNorm(w.sub("norm_out"), ch[0], 1e-5, true);
+            normOut = new RMSNorm(w.sub("norm_out"), ch[0], 1e-5, true, true);
             convAct = Activation.of(c.decoderConvActFn());
             convOut = new Conv2d(w.sub("conv_out"), ch[0], c.inChannels(), 3, 1, 1, 1, true);
         }

@@ -3,13 +3,15 @@ package dev.sprint.core.gemma;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -22,35 +24,26 @@ import java.util.List;
  * logit soft-capping, grouped-query attention, RoPE, alternating sliding-window (even layers) and
  * global layers, additive {@code finfo.min} masks.
  */
-public final class Gemma2Model implements AutoCloseable {
-    private final Gemma2Config config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final Embedding embedTokens;
-    public final List<Gemma2DecoderLayer> layers;
-    public final RMSNorm norm;
+public final class Gemma2Model extends Model<Gemma2Config> {
+    private final Embedding embedTokens;
+    private final List<Gemma2DecoderLayer> layers;
+    private final RMSNorm norm;
 
     public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
-        Weights root = w.has("embed_tokens.weight") ? w : w.sub("model"); // some exports keep the "model." prefix
-        embedTokens = new Embedding(root.sub("embed_tokens"), config.vocabSize(), config.hiddenSize());
-        layers = new ArrayList<>(config.numLayers());
-        for (int i = 0; i < config.numLayers(); i++) {
+        super(config, w, owned);
+        // a Gemma2ForCausalLM checkpoint (architectures in config.json) keeps the decoder under "model."
+        Weights root = config().weightPrefix().isEmpty() ? w : w.sub("model");
+        embedTokens = new Embedding(root.sub("embed_tokens"), config().vocabSize(), config().hiddenSize());
+        layers = new ArrayList<>(config().numLayers());
+        for (int i = 0; i < config().numLayers(); i++) {
             layers.add(new Gemma2DecoderLayer(config, root.sub("layers").sub(i)));
         }
-        norm = RMSNorm.gemma(root.sub("norm"), config.hiddenSize(), config.rmsNormEps());
-        w.requireAllUsed();
+        norm = RMSNorm.gemma(root.sub("norm"), config().hiddenSize(), config().rmsNormEps());
     }
 
     /** Loads {@code text_encoder/} (config.json + safetensors, single or sharded). */
     public static Gemma2Model load(Path dir, TensorBackend backend) {
         return ModelLoader.load(dir, backend, Gemma2Config::from, Gemma2Model::new);
-    }
-
-    public Gemma2Config config() {
-        return config;
     }
 
     /**
@@ -63,18 +56,14 @@ public final class Gemma2Model implements AutoCloseable {
         int b = inputIds.length;
         int len = inputIds[0].length;
         for (long[] m : attentionMask) if (m.length != len) throw new InvalidRequestException("ragged token batch");
-        Tensor embeds = embedTokens.forward(backend, inputIds, "Gemma"); // rows read on the host from the checkpoint
-        Tensor globalMask = backend.fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
-        Tensor slidingMask = backend.fromFloats(mask(attentionMask, len, config.slidingWindow()), b, 1, len, len);
+        Tensor embeds = embedTokens.forward(backend(), inputIds, "Gemma"); // rows read on the host from the checkpoint
+        Tensor globalMask = backend().fromFloats(mask(attentionMask, len, Integer.MAX_VALUE), b, 1, len, len);
+        Tensor slidingMask = backend().fromFloats(mask(attentionMask, len, config().slidingWindow()), b, 1, len, len);
         float[][] rope = rope(len);
-        Tensor cos = backend.fromFloats(rope[0], len, config.headDim());
-        Tensor sin = backend.fromFloats(rope[1], len, config.headDim());
+        Tensor cos = backend().fromFloats(rope[0], len, config().headDim());
+        Tensor sin = backend().fromFloats(rope[1], len, config().headDim());
         List<Tensor> in = List.of(embeds, globalMask, slidingMask, cos, sin);
-        return backend.call("gemma2", in, t -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4))));
-            }
-        }).get(0);
+        return call("gemma2", in, t -> List.of(forwardGraph(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4)))).get(0);
     }
 
     /**
@@ -89,9 +78,10 @@ public final class Gemma2Model implements AutoCloseable {
     public Tensor forwardGraph(Tensor inputsEmbeds, Tensor globalMask, Tensor slidingMask, Tensor cos, Tensor sin) {
         Tensor h = inputsEmbeds;
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
-        h = h.mul((double) (float) Math.sqrt(config.hiddenSize()));
+        h = h.mul((double) (float) Math.sqrt(config().hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {
-            h = layers.get(i).forward(h, config.isSliding(i) ? slidingMask : globalMask, cos, sin);
+            Cancellation.check();
+            h = layers.get(i).forward(h, config().isSliding(i) ? slidingMask : globalMask, cos, sin);
         }
         return norm.forward(h);
     }
@@ -101,7 +91,7 @@ public final class Gemma2Model implements AutoCloseable {
      * window i − W &lt; j), else the most negative float, as transformers' eager path builds it.
      */
     public float[] mask(long[][] attention, int len, int window) {
-        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
         float[] m = new float[attention.length * len * len];
         for (int b = 0; b < attention.length; b++) {
             for (int i = 0; i < len; i++) {
@@ -116,11 +106,11 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** RoPE tables cos, sin of shape (L, headDim), float32 as transformers computes them. */
     public float[][] rope(int len) {
-        int d = config.headDim();
+        int d = config().headDim();
         float[] inv = new float[d / 2];
         for (int i = 0; i < d / 2; i++) {
             float e = (float) (2 * i) / d;
-            inv[i] = (float) (1.0 / (float) Math.pow(config.ropeTheta(), e));
+            inv[i] = (float) (1.0 / (float) Math.pow(config().ropeTheta(), e));
         }
         float[] cos = new float[len * d];
         float[] sin = new float[len * d];
@@ -134,19 +124,14 @@ public final class Gemma2Model implements AutoCloseable {
         return new float[][] {cos, sin};
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
-
     /** One {@code Gemma2DecoderLayer}: sandwich norms around attention and MLP. */
     public static final class Gemma2DecoderLayer {
-        public final RMSNorm inputLayernorm;
-        public final Gemma2Attention selfAttn;
-        public final RMSNorm postAttentionLayernorm;
-        public final RMSNorm preFeedforwardLayernorm;
-        public final Gemma2Mlp mlp;
-        public final RMSNorm postFeedforwardLayernorm;
+        private final RMSNorm inputLayernorm;
+        private final Gemma2Attention selfAttn;
+        private final RMSNorm postAttentionLayernorm;
+        private final RMSNorm preFeedforwardLayernorm;
+        private final Gemma2Mlp mlp;
+        private final RMSNorm postFeedforwardLayernorm;
 
         Gemma2DecoderLayer(Gemma2Config c, Weights w) {
             double eps = c.rmsNormEps();
@@ -168,20 +153,20 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** {@code Gemma2Attention}, eager: soft-capped scores, then the additive mask, softmax, values. */
     public static final class Gemma2Attention {
-        public final Linear qProj;
-        public final Linear kProj;
-        public final Linear vProj;
-        public final Linear oProj;
+        private final Linear qProj;
+        private final Linear kProj;
+        private final Linear vProj;
+        private final Linear oProj;
         private final Gemma2Config c;
 
         Gemma2Attention(Gemma2Config c, Weights w) {
             this.c = c;
             long q = (long) c.numHeads() * c.headDim();
             long kv = (long) c.numKvHeads() * c.headDim();
-            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), q);
-            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), kv);
-            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), kv);
-            oProj = Linear.load(w.sub("o_proj"), q, c.hiddenSize());
+            qProj = new Linear(w.sub("q_proj"), c.hiddenSize(), q, c.attentionBias());
+            kProj = new Linear(w.sub("k_proj"), c.hiddenSize(), kv, c.attentionBias());
+            vProj = new Linear(w.sub("v_proj"), c.hiddenSize(), kv, c.attentionBias());
+            oProj = new Linear(w.sub("o_proj"), q, c.hiddenSize(), c.attentionBias());
         }
 
         Tensor forward(Tensor x, Tensor mask, Tensor cos, Tensor sin) {
@@ -197,8 +182,8 @@ public final class Gemma2Model implements AutoCloseable {
             k = repeatKv(k, c.numHeads() / c.numKvHeads());
             v = repeatKv(v, c.numHeads() / c.numKvHeads());
             Tensor scores = q.matmul(k.transpose(-2, -1)).mul(Math.pow(c.queryPreAttnScalar(), -0.5));
-            double cap = c.attnLogitSoftcapping();
-            if (cap > 0) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
+            Double cap = c.attnLogitSoftcapping();
+            if (cap != null) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
             scores = scores.add(mask);
             Tensor out = be.softmax(scores, -1).matmul(v);               // (B, H, L, hd)
             out = out.permute(0, 2, 1, 3).reshape(b, len, (long) c.numHeads() * hd);
@@ -231,15 +216,16 @@ public final class Gemma2Model implements AutoCloseable {
 
     /** {@code Gemma2MLP}: down(act(gate(x)) · up(x)). */
     public static final class Gemma2Mlp {
-        public final Linear gateProj;
-        public final Linear upProj;
-        public final Linear downProj;
+        private final Linear gateProj;
+        private final Linear upProj;
+        private final Linear downProj;
         private final Activation act;
 
         Gemma2Mlp(Gemma2Config c, Weights w) {
-            gateProj = Linear.load(w.sub("gate_proj"), c.hiddenSize(), c.intermediateSize());
-            upProj = Linear.load(w.sub("up_proj"), c.hiddenSize(), c.intermediateSize());
-            downProj = Linear.load(w.sub("down_proj"), c.intermediateSize(), c.hiddenSize());
+            // Gemma2MLP: no biases
+            gateProj = new Linear(w.sub("gate_proj"), c.hiddenSize(), c.intermediateSize(), false);
+            upProj = new Linear(w.sub("up_proj"), c.hiddenSize(), c.intermediateSize(), false);
+            downProj = new Linear(w.sub("down_proj"), c.intermediateSize(), c.hiddenSize(), false);
             act = Activation.of(c.hiddenActivation());
         }
 

@@ -14,7 +14,7 @@ public final class ImageProcessing {
     public static byte[][] toRgb8(float[] chw, int batch, int height, int width) {
         int plane = height * width;
         if (chw.length != (long) batch * 3 * plane) {
-            throw new IllegalArgumentException("expected " + batch + "x3x" + height + "x" + width + " values, got " + chw.length);
+            throw new InvalidRequestException("expected " + batch + "x3x" + height + "x" + width + " values, got " + chw.length);
         }
         byte[][] out = new byte[batch][plane * 3];
         for (int b = 0; b < batch; b++) {
@@ -31,11 +31,35 @@ public final class ImageProcessing {
         return out;
     }
 
-    /** RGB pixels of an image (alpha dropped, grayscale expanded) as HWC uint8. */
+    /**
+     * RGB pixels of an image as HWC uint8, as PIL's {@code convert("RGB")} makes them (what diffusers'
+     * image processor does to any input): alpha is dropped (not composited); a palette image takes its
+     * palette's colours; a grayscale image (with or without alpha) copies its gray value into R, G and B
+     * unchanged — read from the raster, because {@code getRGB} would map Java's linear gray through sRGB and
+     * change the values; gray of fewer than 8 bits is scaled to 0..255 and 16-bit gray is clipped at 255, as
+     * PIL's {@code I;16 → RGB}.
+     */
     public static byte[] rgb8(BufferedImage img) {
         int w = img.getWidth();
         int h = img.getHeight();
         byte[] out = new byte[w * h * 3];
+        java.awt.image.Raster raster = img.getRaster();
+        boolean gray = img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY
+                && !(img.getColorModel() instanceof java.awt.image.IndexColorModel) && raster.getNumBands() <= 2;
+        if (gray) {
+            int bits = img.getColorModel().getComponentSize(0);
+            int[] samples = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, samples);
+                for (int x = 0; x < w; x++) {
+                    int s = samples[x];
+                    int v = bits > 8 ? Math.min(s, 255) : bits < 8 ? s * 255 / ((1 << bits) - 1) : s;
+                    int i = (y * w + x) * 3;
+                    out[i] = out[i + 1] = out[i + 2] = (byte) v;
+                }
+            }
+            return out;
+        }
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             img.getRGB(0, y, w, 1, row, 0, w);
@@ -53,7 +77,7 @@ public final class ImageProcessing {
     /** HWC uint8 to CHW float32 in [−1, 1]: x/255·2 − 1 (diffusers' preprocess + normalize). */
     public static float[] toCenteredChw(byte[] rgb, int height, int width) {
         int plane = height * width;
-        if (rgb.length != plane * 3) throw new IllegalArgumentException("rgb buffer does not match " + width + "x" + height);
+        if (rgb.length != plane * 3) throw new InvalidRequestException("rgb buffer does not match " + width + "x" + height);
         float[] out = new float[plane * 3];
         for (int p = 0; p < plane; p++) {
             for (int c = 0; c < 3; c++) {

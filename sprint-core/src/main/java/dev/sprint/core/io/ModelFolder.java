@@ -41,20 +41,58 @@ public final class ModelFolder {
         return index.getString("_class_name");
     }
 
-    /** Whether model_index.json lists the component with a non-null class. */
+    /** Whether model_index.json lists the component with a library and class ({@code [null, null]} = not part of it). */
     public boolean declares(String component) {
-        if (!index.has(component)) return false;
-        List<String> v = index.getStringList(component);
-        return v.size() == 2 && v.get(1) != null;
+        return declaredClass(component) != null;
     }
 
-    /** The component folder; an error naming it when it is missing. */
+    /**
+     * The class model_index.json gives a component ({@code ["diffusers", "AutoencoderDC"]} → "AutoencoderDC"),
+     * or null when the component is absent or listed as {@code [null, null]}; any other shape is an error.
+     */
+    public String declaredClass(String component) {
+        if (!index.has(component) || component.startsWith("_")) return null;
+        List<String> v = index.getStringList(component);
+        boolean nulls = v.size() == 2 && v.get(0) == null && v.get(1) == null;
+        if (nulls) return null;
+        if (v.size() != 2 || v.get(0) == null || v.get(1) == null) {
+            throw new ModelLoadException("model_index.json of " + root + " lists '" + component
+                    + "' as something other than [library, class] or [null, null]");
+        }
+        return v.get(1);
+    }
+
+    /**
+     * The component folder; an error naming it when it is missing, or when model_index.json says the
+     * pipeline has no such component ({@code [null, null]}).
+     */
     public Path component(String name) {
+        if (index.isNull(name) || (index.has(name) && declaredClass(name) == null)) {
+            throw new ModelLoadException("model_index.json of " + root + " lists '" + name + "' as [null, null] (no such"
+                    + " component), but this pipeline needs it");
+        }
         Path p = root.resolve(name);
         if (!Files.isDirectory(p)) {
             throw new ModelLoadException("missing component folder '" + name + "' in " + root);
         }
         return p;
+    }
+
+    /**
+     * Fails with an {@link dev.sprint.api.UnsupportedModelException} when model_index.json declares the component
+     * with another class than one of {@code accepted} (a component it does not declare passes).
+     */
+    public void requireClass(String component, java.util.Set<String> accepted) {
+        String declared = declaredClass(component);
+        if (declared != null && !accepted.contains(declared)) {
+            throw new dev.sprint.api.UnsupportedModelException("model_index.json of " + root + " declares " + component
+                    + " as " + declared + "; this pipeline implements " + accepted);
+        }
+    }
+
+    /** Whether the folder has the component's sub-folder (a component may come from another folder). */
+    public boolean hasFolder(String name) {
+        return Files.isDirectory(root.resolve(name));
     }
 
     /** {@code <component>/config.json} (or {@code scheduler_config.json} for schedulers). */

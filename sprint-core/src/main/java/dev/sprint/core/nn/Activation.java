@@ -1,5 +1,6 @@
 package dev.sprint.core.nn;
 
+import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.UnaryOp;
 import java.util.Locale;
@@ -26,6 +27,11 @@ public enum Activation {
 
     /** Parses "silu", "swish", "relu", "gelu", "gelu_pytorch_tanh", "gelu_new", "quick_gelu", ... ; null → identity. */
     public static Activation of(String name) {
+        return of(name, "the config");
+    }
+
+    /** Like {@link #of(String)}; an unknown name is an {@link UnsupportedModelException} naming {@code origin}. */
+    public static Activation of(String name, String origin) {
         if (name == null) return IDENTITY;
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "relu" -> RELU;
@@ -36,7 +42,7 @@ public enum Activation {
             case "sigmoid" -> SIGMOID;
             case "tanh" -> TANH;
             case "identity", "none", "linear" -> IDENTITY;
-            default -> throw new IllegalArgumentException("unknown activation '" + name + "'");
+            default -> throw new UnsupportedModelException("activation '" + name + "' in " + origin + " is not supported");
         };
     }
 }

@@ -4,8 +4,8 @@ import dev.sprint.core.tensor.Tensor;
 
 /** {@code nn.Conv2d} with square kernel, stride and padding. */
 public final class Conv2d {
-    public final Tensor weight;
-    public final Tensor bias;
+    private final Tensor weight;
+    private final Tensor bias;
     private final int stride;
     private final int padding;
     private final int groups;
@@ -18,9 +18,9 @@ public final class Conv2d {
         this.groups = groups;
     }
 
-    /** Stride 1, "same" padding for odd kernels, groups 1, bias if present. */
+    /** Stride 1, "same" padding for odd kernels, groups 1, with a bias ({@code nn.Conv2d}'s default). */
     public static Conv2d same(Weights w, long in, long out, int kernel) {
-        return new Conv2d(w, in, out, kernel, 1, kernel / 2, 1, w.has("bias"));
+        return new Conv2d(w, in, out, kernel, 1, kernel / 2, 1, true);
     }
 
     public Tensor forward(Tensor x) {

@@ -4,8 +4,8 @@ import dev.sprint.core.tensor.Tensor;
 
 /** {@code nn.GroupNorm} on (N, C, ...). */
 public final class GroupNorm {
-    public final Tensor weight;
-    public final Tensor bias;
+    private final Tensor weight;
+    private final Tensor bias;
     private final int groups;
     private final double eps;
 

@@ -2,19 +2,14 @@ package dev.sprint.core.nn;
 
 import dev.sprint.core.tensor.Tensor;
 
-/** {@code nn.Linear}: weight (out, in), optional bias (out). */
+/** {@code nn.Linear}: weight (out, in), and a bias (out) when the model's config says it has one. */
 public final class Linear {
-    public final Tensor weight;
-    public final Tensor bias;
+    private final Tensor weight;
+    private final Tensor bias;
 
     public Linear(Weights w, long in, long out, boolean bias) {
         this.weight = w.take("weight", out, in);
         this.bias = bias ? w.take("bias", out) : null;
-    }
-
-    /** Loads with a bias if the checkpoint has one. */
-    public static Linear load(Weights w, long in, long out) {
-        return new Linear(w, in, out, w.has("bias"));
     }
 
     public Tensor forward(Tensor x) {

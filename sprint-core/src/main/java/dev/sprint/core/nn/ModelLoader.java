@@ -9,8 +9,9 @@ import java.util.function.Function;
 
 /**
  * The one way a model component is loaded: read {@code config.json}, open the folder's checkpoint
- * (single or sharded safetensors), build the model, which then owns the checkpoint; if building fails
- * the checkpoint is closed before the error propagates.
+ * (single or sharded safetensors), build the model from the config (every tensor it takes must be in the
+ * file), then require that the model took every tensor of the file; the model then owns the checkpoint. If
+ * any of it fails the checkpoint is closed before the error propagates.
  */
 public final class ModelLoader {
     private ModelLoader() {}
@@ -29,10 +30,27 @@ public final class ModelLoader {
 
     /** Builds from an already opened source (e.g. a LoRA-merged view), which the model then owns. */
     public static <C, M> M build(C config, WeightSource source, TensorBackend backend, Constructor<C, M> model) {
+        Weights weights = new Weights(source, backend);
+        M built;
         try {
-            return model.build(config, new Weights(source, backend), source);
+            built = model.build(config, weights, source);
         } catch (RuntimeException e) {
             source.close();
+            throw e;
+        }
+        try {
+            weights.requireAllUsed();
+            return built;
+        } catch (RuntimeException e) {
+            if (built instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            } else {
+                source.close();
+            }
             throw e;
         }
     }

@@ -2,6 +2,7 @@ package dev.sprint.core.nn;
 
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.tensor.Tensor;
@@ -14,8 +15,12 @@ import java.util.TreeSet;
 /**
  * A path into a checkpoint while a model is being built: {@code w.sub("transformer_blocks").sub("0")
  * .take("attn1.to_q.weight", 1152, 1152)} reads {@code transformer_blocks.0.attn1.to_q.weight}, so a
- * model class's field path is the weight name. Shapes are checked; every tensor taken is recorded, so
- * {@link #requireAllUsed()} can reject unexpected weights.
+ * model class's field path is the weight name. The model asks for exactly the tensors its config implies
+ * (the architecture never depends on which tensors a file happens to hold): a tensor it asks for and the
+ * file lacks is a {@link ModelLoadException} naming the tensor and the file; shapes are checked against the
+ * config, dtypes must be floating point (the models compute in floats; an integer weight is named at load,
+ * not discovered inside a kernel); every tensor taken is recorded, so {@link #requireAllUsed()} rejects
+ * tensors no field took.
  */
 public final class Weights {
     private final WeightSource source;
@@ -56,28 +61,19 @@ public final class Weights {
         return sub(Integer.toString(index));
     }
 
+    /**
+     * Whether the checkpoint holds the tensor. Only for naming variants of one tensor (a tied weight stored
+     * under either of its names), never to decide the architecture.
+     */
     public boolean has(String child) {
         return source.names().contains(prefix + child);
     }
 
-    /** Whether any tensor lives under {@code child.}. */
-    public boolean hasPrefix(String child) {
-        String p = prefix + child + ".";
-        return source.names().stream().anyMatch(n -> n.startsWith(p));
-    }
-
     /** The host data of a tensor, shape-checked ({@code shape} empty = any shape), marked as used. */
     public HostTensor host(String child, long... shape) {
-        String full = prefix + child;
-        if (!source.names().contains(full)) {
-            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full));
-        }
+        String full = required(child);
         HostTensor h = source.get(full, shape);
-        if (shape.length > 0 && !Arrays.equals(h.shape(), shape)) {
-            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
-                    + Arrays.toString(h.shape()) + ", the config implies " + Arrays.toString(shape));
-        }
-        used.add(full);
+        check(full, h.dtype(), h.shape(), shape);
         return h;
     }
 
@@ -91,22 +87,33 @@ public final class Weights {
 
     /** The checkpoint data of a tensor without reading it, shape-checked and marked as used (see {@link #take}). */
     public TensorData data(String child, long... shape) {
-        String full = prefix + child;
-        if (!source.names().contains(full)) {
-            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full));
-        }
+        String full = required(child);
         TensorData d = source.data(full, shape);
-        if (shape.length > 0 && !Arrays.equals(d.shape(), shape)) {
-            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
-                    + Arrays.toString(d.shape()) + ", the config implies " + Arrays.toString(shape));
-        }
-        used.add(full);
+        check(full, d.dtype(), d.shape(), shape);
         return d;
     }
 
-    /** Like {@link #take}, or null when the checkpoint has no such tensor. */
-    public Tensor takeOptional(String child, long... shape) {
-        return has(child) ? take(child, shape) : null;
+    /** The full name of a tensor the config requires; a {@link ModelLoadException} naming it when the file lacks it. */
+    private String required(String child) {
+        String full = prefix + child;
+        if (!source.names().contains(full)) {
+            throw new ModelLoadException("missing weight '" + full + "' in " + source.origin(full)
+                    + " (the model's config requires it)");
+        }
+        return full;
+    }
+
+    /** Floating dtype and the shape the config implies ({@code expected} empty = any shape); marks it used. */
+    private void check(String full, DType dtype, long[] shape, long[] expected) {
+        if (!dtype.isFloating()) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " is " + dtype
+                    + "; the model computes in floating point (F32, F16 or BF16 expected)");
+        }
+        if (expected.length > 0 && !Arrays.equals(shape, expected)) {
+            throw new ModelLoadException("weight '" + full + "' in " + source.origin(full) + " has shape "
+                    + Arrays.toString(shape) + ", the config implies " + Arrays.toString(expected));
+        }
+        used.add(full);
     }
 
     /** Throws if the checkpoint holds tensors no model field took (names them, up to 20). */

@@ -1,5 +1,6 @@
 package dev.sprint.core.rng;
 
+import dev.sprint.api.InvalidRequestException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 
@@ -64,7 +65,7 @@ public final class TorchGenerator {
      * @param capability which float normal kernel to reproduce
      */
     public TorchGenerator(long seed, CpuCapability capability) {
-        if (capability == null) throw new IllegalArgumentException("capability must not be null");
+        if (capability == null) throw new InvalidRequestException("capability must not be null");
         this.seed = seed;
         this.capability = capability;
         this.engine = new Mt19937(seed);
@@ -181,11 +182,11 @@ public final class TorchGenerator {
     private static int numel(long[] shape) {
         long n = 1;
         for (long s : shape) {
-            if (s < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            if (s < 0) throw new InvalidRequestException("negative dimension in shape " + Arrays.toString(shape));
             n = Math.multiplyExact(n, s);
         }
         if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has too many elements for one array");
+            throw new InvalidRequestException("shape " + Arrays.toString(shape) + " has too many elements for one array");
         }
         return (int) n;
     }

@@ -1,5 +1,6 @@
 package dev.sprint.core.sana;
 
+import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.text.PythonText;
 import dev.sprint.core.text.TextTokenizer;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ public final class SanaPromptTokens {
      */
     public static Tokens tokenize(TextTokenizer tokenizer, List<String> prompts, int maxSequenceLength,
                                   List<String> instructionLines, boolean normalize) {
-        if (maxSequenceLength < 1) throw new IllegalArgumentException("maxSequenceLength must be positive");
+        if (maxSequenceLength < 1) throw new InvalidRequestException("maxSequenceLength must be positive");
         String chi = instructionLines == null || instructionLines.isEmpty() ? null : String.join("\n", instructionLines);
         int fullLength = maxSequenceLength;
         if (chi != null) {

@@ -1,237 +1,166 @@
 package dev.sprint.core.sana;
 
-import dev.sprint.api.CancellationToken;
-import dev.sprint.api.GeneratedImage;
-import dev.sprint.api.GenerationListener;
-import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
-import dev.sprint.api.Latents;
 import dev.sprint.api.OutputType;
-import dev.sprint.api.Pipeline;
-import dev.sprint.api.PipelineSettings;
-import dev.sprint.api.Provenance;
-import dev.sprint.api.StepEvent;
 import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.image.ImageProcessing;
-import dev.sprint.core.image.ResolutionBinning;
-import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.BaseRequest;
+import dev.sprint.core.pipeline.Component;
+import dev.sprint.core.pipeline.DiffusionPipeline;
+import dev.sprint.core.pipeline.GenerationRun;
+import dev.sprint.core.pipeline.PipelineContext;
+import dev.sprint.core.pipeline.RequestField;
+import dev.sprint.core.pipeline.RequestReader;
 import dev.sprint.core.rng.BatchNoise;
-import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.sched.ScmScheduler;
+import dev.sprint.core.tensor.ResizeMode;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
-import java.util.ArrayList;
+import java.awt.image.BufferedImage;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.Set;
 
 /**
- * SANA-Sprint text-to-image and img2img ({@code SanaSprintPipeline} / {@code SanaSprintImg2ImgPipeline}
- * of diffusers): Gemma-2 prompt encoding, the TrigFlow sCM sampler over the Sana transformer, DC-AE
- * decoding. One generation at a time per pipeline (a lock serialises callers).
+ * SANA-Sprint text-to-image and img2img ({@code SanaSprintPipeline} / {@code SanaSprintImg2ImgPipeline} of
+ * diffusers): Gemma-2 prompt encoding, the TrigFlow sCM sampler ({@link ScmScheduler}) over the Sana
+ * transformer with embedded guidance, DC-AE decoding. Request handling, locking, closing and image output
+ * are the shared {@link DiffusionPipeline}'s.
  */
-public final class SanaSprintPipeline implements Pipeline {
-    private static final Logger LOG = LoggerFactory.getLogger(SanaSprintPipeline.class);
+public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipeline.Plan> {
+    public static final double DEFAULT_GUIDANCE = 4.5;
+    /** img2img strength when an image is given without one (diffusers' default). */
+    public static final double DEFAULT_STRENGTH = 0.6;
 
-    private final String modelName;
-    private final ModelFolder folder;
-    private final TensorBackend backend;
-    private final SanaTextEncoder text;
-    private final SanaTransformer2DModel transformer;
-    private final AutoencoderDC vae;
     private final ScmScheduler scheduler;
-    private final GenerationRequest defaults;
-    private final ReentrantLock lock = new ReentrantLock();
-    private volatile boolean closed;
+    private final SanaTransformerConfig transformerConfig;
 
-    SanaSprintPipeline(String modelName, ModelFolder folder, TensorBackend backend, SanaTextEncoder text,
-                       SanaTransformer2DModel transformer, AutoencoderDC vae, ScmScheduler scheduler,
-                       GenerationRequest defaults) {
-        this.modelName = modelName;
-        this.folder = folder;
-        this.backend = backend;
-        this.text = text;
-        this.transformer = transformer;
-        this.vae = vae;
+    /**
+     * A resolved SANA-Sprint request.
+     *
+     * @param base        the shared fields
+     * @param timesteps   the full TrigFlow schedule (N+1 values ending in 0) before img2img truncation
+     * @param guidance    guidance scale (embedded, not CFG)
+     * @param maxSequenceLength text tokens kept
+     * @param instruction complex-human-instruction lines (empty = none)
+     * @param normalize   lower-case + strip prompts as diffusers does
+     * @param image       img2img input, or null
+     * @param strength    img2img strength (1 without an image)
+     */
+    record Plan(BaseRequest base, float[] timesteps, double guidance, int maxSequenceLength, List<String> instruction,
+                boolean normalize, BufferedImage image, double strength) {}
+
+    SanaSprintPipeline(PipelineContext ctx, SanaLoader.Configs configs, Component<SanaTextEncoder> text,
+                       Component<SanaTransformer2DModel> transformer, Component<AutoencoderDC> vae, ScmScheduler scheduler) {
+        super(ctx, configs, text, transformer, vae);
         this.scheduler = scheduler;
-        this.defaults = defaults;
+        this.transformerConfig = configs.transformer();
     }
 
     @Override
-    public Map<String, String> describe() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("model", modelName);
-        m.put("pipeline", folder.pipelineClass());
-        m.put("backend", backend.name());
-        m.put("device", backend.device());
-        m.put("dtype", backend.floatType().toString());
-        return m;
+    protected Set<RequestField> fields() {
+        return EnumSet.complementOf(EnumSet.of(RequestField.NEGATIVE_PROMPT));
     }
 
     @Override
-    public GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel) {
-        if (closed) throw new IllegalStateException("pipeline is closed");
-        SanaRequest r = SanaRequest.resolve(request, defaults, transformer.config().sampleSize(), vae.config().spatialCompression());
-        lock.lock();
-        try {
-            return run(r, listener == null ? GenerationListener.NONE : listener, cancel == null ? new CancellationToken() : cancel);
-        } finally {
-            lock.unlock();
+    protected String unsupported(RequestField field) {
+        return field == RequestField.NEGATIVE_PROMPT ? "SANA-Sprint uses embedded guidance, not classifier-free guidance,"
+                + " so a negative prompt would have no effect" : "";
+    }
+
+    @Override
+    protected Plan plan(BaseRequest base, RequestReader in) {
+        float[] ts = ScmScheduler.timesteps(in.steps(), in.timesteps(), in.maxTimestep(), in.intermediateTimestep());
+        double guidance = in.guidanceScale(DEFAULT_GUIDANCE);
+        int maxLen = in.maxSequenceLength(SanaPromptTokens.DEFAULT_MAX_SEQUENCE_LENGTH, 2, 4096);
+        List<String> instruction = in.instruction(SanaPromptTokens.CHI_DIFFUSERS);
+        boolean normalize = in.normalizePrompt(true);
+        BufferedImage image = in.request().image();
+        double strength = 1.0;
+        if (image != null) {
+            ImageProcessing.requireImage(image, "img2img input image");
+            strength = in.strength(DEFAULT_STRENGTH);
+            int n = ts.length - 1;
+            if (n - start(n, strength) < 1) {
+                throw new InvalidRequestException("strength " + strength + " leaves no step of the " + n + "-step schedule");
+            }
+        } else if (in.request().strength() != null) {
+            throw new InvalidRequestException("strength is set but no input image was given");
         }
+        return new Plan(base, ts, guidance, maxLen, instruction, normalize, image, strength);
     }
 
-    // ------------------------------------------------------------------------------------------
-    private GenerationResult run(SanaRequest r, GenerationListener listener, CancellationToken cancel) {
-        Map<String, Double> timings = new LinkedHashMap<>();
-        long start = System.nanoTime();
+    /** diffusers' img2img rule: {@code int(N − N·strength)} leading steps are skipped. */
+    private static int start(int n, double strength) {
+        double init = Math.min(n * strength, n);
+        return (int) Math.max(n - init, 0);
+    }
+
+    @Override
+    protected GenerationResult run(Plan p, GenerationRun run) {
+        BaseRequest r = p.base();
+        TensorBackend be = backend();
+        SanaTransformer2DModel model = transformer();
         int batch = r.batch();
-        int scale = vae.config().spatialCompression();
-        long[] latentShape = {batch, transformer.config().inChannels(), r.genHeight() / scale, r.genWidth() / scale};
+        long[] latentShape = latentShape(r);
         BatchNoise noise = BatchNoise.of(r.seed(), r.seeds());
         double sd = scheduler.sigmaData();
-        try (Scope call = backend.newScope()) {
-            // 1. text
-            listener.onStage("text_encoder");
-            long t = System.nanoTime();
-            SanaTextEncoder.Embeddings text = this.text.encode(r.prompts(), r.maxSequenceLength(), r.instruction(), r.normalize());
-            Tensor embeds = text.embeds();
-            long[][] mask = text.mask();
-            if (r.imagesPerPrompt() > 1) { // repeat each prompt's rows consecutively, as diffusers' repeat + view
-                long[] idx = new long[batch];
-                long[][] m = new long[batch][];
-                for (int i = 0; i < batch; i++) {
-                    idx[i] = i / r.imagesPerPrompt();
-                    m[i] = mask[i / r.imagesPerPrompt()];
-                }
-                embeds = backend.indexSelect(embeds, 0, backend.fromLongs(idx, batch));
-                mask = m;
-            }
-            timings.put("text_encoder", ms(t));
 
-            // 2. schedule and initial latents
-            float[] ts = r.timesteps();
-            Tensor latents;
-            if (r.image() != null) {
-                int n = ts.length - 1;
-                double init = Math.min(n * r.strength(), n);
-                int tStart = (int) Math.max(n - init, 0);
-                if (n - tStart < 1) {
-                    throw new InvalidRequestException("strength " + r.strength() + " leaves no step of the " + n + "-step schedule");
-                }
-                ts = java.util.Arrays.copyOfRange(ts, tStart, ts.length);
-                listener.onStage("vae_encoder");
-                t = System.nanoTime();
-                Tensor image = imageTensor(r.image(), r.genHeight(), r.genWidth());
-                Tensor encoded = vae.encode(image).mul(vae.config().scalingFactor() * sd);
-                if (batch > 1) encoded = backend.indexSelect(encoded, 0, backend.fromLongs(new long[batch], batch));
-                float t0 = ts[0];
-                Tensor z = backend.fromFloats(noise.randn(latentShape), latentShape).mul(sd);
-                latents = encoded.mul(Math.cos(t0)).add(z.mul(Math.sin(t0)));
-                timings.put("vae_encoder", ms(t));
-            } else {
-                latents = backend.fromFloats(noise.randn(latentShape), latentShape).mul(sd);
-            }
-            float g = (float) r.guidance() * (float) transformer.config().guidanceEmbedsScale();
-            float[] guidance = transformer.config().guidanceEmbeds() ? fill(batch, g) : null;
+        SanaTextEncoder.Embeddings prompt = run.timed("text_encoder",
+                () -> textEncoder().encode(r.prompts(), r.imagesPerPrompt(), p.maxSequenceLength(), p.instruction(), p.normalize()));
 
-            // 3. TrigFlow sCM steps
-            Tensor denoised = null;
-            int steps = ts.length - 1;
-            for (int i = 0; i < steps; i++) {
-                cancel.throwIfCancelled();
-                t = System.nanoTime();
-                float s = ts[i];
-                float next = ts[i + 1];
-                try (Scope step = backend.newScope()) {
-                    float sinS = (float) Math.sin(s);
-                    float cosS = (float) Math.cos(s);
-                    float tf = sinS / (cosS + sinS);                          // TrigFlow angle → flow time t'
-                    float c = (float) Math.sqrt(tf * tf + (1 - tf) * (1 - tf));
-                    Tensor xIn = latents.mul(1 / sd).mul(c);
-                    Tensor v = transformer.forward(xIn, fill(batch, tf), guidance, embeds, mask, null);
-                    // flow velocity → TrigFlow output F, then x0 = cos(s)·x − sin(s)·σd·F
-                    Tensor f = xIn.mul(1 - 2 * tf).add(v.mul(1 - 2 * tf + 2 * tf * tf)).mul(1.0 / c).mul(sd);
-                    Tensor x0 = latents.mul(cosS).sub(f.mul(sinS));
-                    Tensor z = backend.fromFloats(noise.randn(latentShape), latentShape).mul(sd); // drawn every step
-                    latents = step.keep(x0.mul(Math.cos(next)).add(z.mul(Math.sin(next))));
-                    denoised = step.keep(x0);
-                }
-                double elapsed = ms(t);
-                timings.put("step_" + i, elapsed);
-                listener.onStep(new StepEvent(i, steps, s, elapsed));
-            }
-            cancel.throwIfCancelled();
-            Tensor finalLatents = denoised.mul(1 / sd);
-            if (r.output() == OutputType.LATENT) {
-                float[] data = backend.toFloats(finalLatents);
-                timings.put("total", ms(start));
-                return new GenerationResult(List.of(), new Latents(data, finalLatents.shape()), r.seed(), timings);
-            }
-
-            // 4. decode
-            listener.onStage("decode");
-            t = System.nanoTime();
-            Tensor image = vae.decode(finalLatents.mul(1 / vae.config().scalingFactor()));
-            if (r.genWidth() != r.width() || r.genHeight() != r.height()) {
-                image = ResolutionBinning.resizeAndCrop(image, r.height(), r.width());
-            }
-            float[] pixels = backend.toFloats(image);
-            timings.put("decode", ms(t));
-            byte[][] rgb = ImageProcessing.toRgb8(pixels, batch, r.height(), r.width());
-            timings.put("total", ms(start));
-            List<GeneratedImage> images = new ArrayList<>(batch);
-            for (int i = 0; i < batch; i++) {
-                images.add(new GeneratedImage(r.width(), r.height(), rgb[i], provenance(r, i, steps)));
-            }
-            return new GenerationResult(images, null, r.seed(), timings);
+        float[] ts = p.timesteps();
+        Tensor latents;
+        if (p.image() != null) {
+            ts = Arrays.copyOfRange(ts, start(ts.length - 1, p.strength()), ts.length);
+            float t0 = ts[0];
+            latents = run.timed("vae_encoder", () -> {
+                AutoencoderDC dc = vae();
+                Tensor encoded = dc.encode(imageTensor(p.image(), r.genHeight(), r.genWidth()))
+                        .mul(dc.config().scalingFactor() * sd);
+                if (batch > 1) encoded = be.indexSelect(encoded, 0, be.fromLongs(new long[batch], batch));
+                return scheduler.noised(encoded, t0, be.fromFloats(noise.randn(latentShape), latentShape));
+            });
+        } else {
+            latents = be.fromFloats(noise.randn(latentShape), latentShape).mul(sd);
         }
+        float g = (float) p.guidance() * (float) transformerConfig.guidanceEmbedsScale();
+        float[] guidance = transformerConfig.guidanceEmbeds() ? fill(batch, g) : null;
+
+        int steps = ts.length - 1;
+        Tensor finalLatents = scheduler.sample(be, latents, ts,
+                run.steps((x, tf, i) -> model.forward(x, tf, guidance, prompt.embeds(), prompt.mask(), null)),
+                noise::randn, run.stepDone(steps));
+        run.checkpoint();
+        if (r.output() == OutputType.LATENT) return latents(r, finalLatents, run);
+        return images(r, finalLatents, this::decode, run, steps, i -> provenance(p));
     }
 
-    private Provenance provenance(SanaRequest r, int i, int steps) {
+    private Map<String, String> provenance(Plan p) {
         Map<String, String> extras = new LinkedHashMap<>();
-        extras.put("guidance", Double.toString(r.guidance()));
-        extras.put("timesteps", java.util.Arrays.toString(r.timesteps()));
-        extras.put("image_index", Integer.toString(i));
-        if (r.seeds() != null) extras.put("image_seed", Long.toString(r.seeds().get(i)));
-        if (r.image() != null) extras.put("strength", Double.toString(r.strength()));
-        extras.put("instruction", r.instruction().isEmpty() ? "none" : "default");
-        return new Provenance(modelName, folder.pipelineClass(), backend.name() + " (" + backend.device() + ")",
-                r.prompts().get(i / r.imagesPerPrompt()), r.seed(), steps, r.width(), r.height(), extras);
+        extras.put("guidance", Double.toString(p.guidance()));
+        extras.put("timesteps", Arrays.toString(p.timesteps()));
+        if (p.image() != null) extras.put("strength", Double.toString(p.strength()));
+        extras.put("instruction", p.instruction().isEmpty() ? "none" : "default");
+        return extras;
     }
 
-    /** An input image as (1, 3, H, W) in [−1, 1], resized to the generation size when it differs. */
-    private Tensor imageTensor(java.awt.image.BufferedImage img, int height, int width) {
+    /** An input image as (1, 3, H, W) in [−1, 1] (PIL's convert("RGB")), resized to the generation size when it differs. */
+    private Tensor imageTensor(BufferedImage img, int height, int width) {
         int w = img.getWidth();
         int h = img.getHeight();
-        Tensor x = backend.fromFloats(ImageProcessing.toCenteredChw(ImageProcessing.rgb8(img), h, w), 1, 3, h, w);
-        if (w != width || h != height) {
-            x = backend.interpolate(x, height, width, dev.sprint.core.tensor.ResizeMode.BICUBIC, false);
-        }
+        Tensor x = backend().fromFloats(ImageProcessing.toCenteredChw(ImageProcessing.rgb8(img), h, w), 1, 3, h, w);
+        if (w != width || h != height) x = backend().interpolate(x, height, width, ResizeMode.BICUBIC, false);
         return x;
     }
 
     private static float[] fill(int n, float v) {
         float[] a = new float[n];
-        java.util.Arrays.fill(a, v);
+        Arrays.fill(a, v);
         return a;
-    }
-
-    private static double ms(long since) {
-        return (System.nanoTime() - since) / 1e6;
-    }
-
-    @Override
-    public void close() {
-        lock.lock();
-        try {
-            if (closed) return;
-            closed = true;
-            backend.close();
-        } finally {
-            lock.unlock();
-        }
     }
 }

@@ -2,8 +2,11 @@ package dev.sprint.core.spi;
 
 import dev.sprint.api.BackendUnavailableException;
 import dev.sprint.api.InvalidRequestException;
+import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PipelineOption;
 import dev.sprint.api.PipelineSettings;
+import dev.sprint.api.SprintException;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.api.spi.Backend;
 import dev.sprint.api.spi.BackendProvider;
@@ -11,6 +14,8 @@ import dev.sprint.api.spi.Backends;
 import dev.sprint.api.spi.PipelineFactory;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.OutputCheck;
+import dev.sprint.core.pipeline.RequestLimits;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +23,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,43 +38,90 @@ public final class CorePipelineFactory implements PipelineFactory {
     private static final Map<String, String> MODULE_HINTS = Map.of(
             "StableDiffusion3Pipeline", "dev.sprint:sprint-swd",
             "SanaControlNetPipeline", "dev.sprint:sprint-controlnet",
-            "SanaPipeline", "dev.sprint:sprint-controlnet",
+            "SanaPipeline", "dev.sprint:sprint-core",
             "SanaSprintPipeline", "dev.sprint:sprint-core",
             "SanaSprintImg2ImgPipeline", "dev.sprint:sprint-core");
 
+    /** Options every pipeline reads (they configure the shared skeleton). */
+    private static final Set<Class<? extends PipelineOption>> COMMON = Set.of(RequestLimits.class, OutputCheck.class);
+
     @Override
     public Pipeline open(PipelineSettings settings) {
-        Path dir = ModelLocator.resolve(settings.model());
-        ModelFolder folder = ModelFolder.open(dir);
-        List<ModelFamily> families = families();
-        ModelFamily family = families.stream().filter(f -> f.accepts(folder, settings)).findFirst().orElseThrow(() -> {
-            String cls = folder.pipelineClass();
-            String hint = settings.controlNet() != null ? "dev.sprint:sprint-controlnet" : MODULE_HINTS.get(cls);
-            return new UnsupportedModelException("no Sprint module on the class path opens a " + cls + " folder ("
-                    + dir + ")" + (settings.controlNet() != null ? " with a ControlNet" : "")
-                    + (hint != null ? "; add " + hint : "; supported: " + MODULE_HINTS.keySet())
-                    + " (families found: " + families.stream().map(ModelFamily::name).toList() + ")");
-        });
-        for (String key : settings.extensions().keySet()) {
-            if (!family.extensionKeys().contains(key)) {
-                throw new InvalidRequestException("the setting '" + key + "' does not apply to " + dir + " (a "
-                        + folder.pipelineClass() + " folder, opened by the " + family.name() + " family)"
-                        + (key.equals("swd") ? "; SwD needs a StableDiffusion3Pipeline (SD3.5) folder" : ""));
-            }
+        try {
+            return openChecked(settings);
+        } catch (SprintException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ModelLoadException("cannot open " + settings.model() + ": " + e, e);
         }
+    }
+
+    private Pipeline openChecked(PipelineSettings settings) {
+        ModelFolder folder = ModelFolder.open(ModelLocator.resolve(settings.model()));
+        ModelFamily family = family(folder, settings);
         BackendProvider provider = Backends.select(settings.backend());
         Backend opened = provider.open(settings.backendOptions());
         if (!(opened instanceof TensorBackend backend)) {
             opened.close();
             throw new BackendUnavailableException("backend '" + provider.name() + "' does not implement Sprint's tensor API");
         }
-        LOG.info("opening {} with family {} on {} ({})", dir, family.name(), backend.name(), backend.device());
+        return open(family, folder, settings, backend);
+    }
+
+    /**
+     * Opens a pipeline on a backend the caller opened (embedders that manage backends themselves, tests): the
+     * same folder resolution, family selection and option checks as {@link #open(PipelineSettings)}. The
+     * backend is owned by the returned pipeline, and closed here if opening fails.
+     */
+    public static Pipeline open(PipelineSettings settings, TensorBackend backend) {
+        try {
+            ModelFolder folder = ModelFolder.open(ModelLocator.resolve(settings.model()));
+            return open(family(folder, settings), folder, settings, backend);
+        } catch (SprintException e) {
+            backend.close();
+            throw e;
+        } catch (RuntimeException e) {
+            backend.close();
+            throw new ModelLoadException("cannot open " + settings.model() + ": " + e, e);
+        }
+    }
+
+    private static Pipeline open(ModelFamily family, ModelFolder folder, PipelineSettings settings, TensorBackend backend) {
+        LOG.info("opening {} with family {} on {} ({})", folder.root(), family.name(), backend.name(), backend.device());
         try {
             return family.open(folder, settings, backend);
         } catch (RuntimeException | Error e) {
             backend.close();
             throw e;
         }
+    }
+
+    /** The family that opens the folder with these settings; every option set must be one it reads. */
+    private static ModelFamily family(ModelFolder folder, PipelineSettings settings) {
+        Path dir = folder.root();
+        List<ModelFamily> families = families();
+        ModelFamily family = families.stream().filter(f -> f.accepts(folder, settings)).findFirst().orElseThrow(() -> {
+            String cls = folder.pipelineClass();
+            String hint = MODULE_HINTS.get(cls);
+            return new UnsupportedModelException("no Sprint module on the class path opens a " + cls + " folder ("
+                    + dir + ")" + (settings.options().isEmpty() ? "" : " with " + names(settings.options()))
+                    + (hint != null ? "; add " + hint : "; supported: " + MODULE_HINTS.keySet())
+                    + " (families found: " + families.stream().map(ModelFamily::name).toList() + ")");
+        });
+        for (PipelineOption o : settings.options()) {
+            boolean read = COMMON.stream().anyMatch(t -> t.isInstance(o))
+                    || family.pipelineOptions().stream().anyMatch(t -> t.isInstance(o));
+            if (!read) {
+                throw new InvalidRequestException("the option " + o.type().getSimpleName() + " does not apply to " + dir + " (a "
+                        + folder.pipelineClass() + " folder, opened by the " + family.name() + " family)"
+                        + (o.requirement() == null ? "" : "; it needs " + o.requirement()));
+            }
+        }
+        return family;
+    }
+
+    private static List<String> names(List<PipelineOption> options) {
+        return options.stream().map(o -> o.type().getSimpleName()).toList();
     }
 
     static List<ModelFamily> families() {

@@ -20,16 +20,22 @@ public interface ModelFamily {
     }
 
     /**
-     * Keys of {@link PipelineSettings#extensions()} this family reads; opening a folder with any other
-     * extension set (e.g. SwD settings for a SANA folder) is an error instead of being silently ignored.
+     * The {@link dev.sprint.api.PipelineOption} types this family reads (besides the ones every pipeline
+     * reads: {@link dev.sprint.core.pipeline.RequestLimits}, {@link dev.sprint.core.pipeline.OutputCheck});
+     * opening a folder with any other option set (e.g. SwD settings for a SANA folder) is an error instead of
+     * being silently ignored.
      */
-    default java.util.Set<String> extensionKeys() {
+    default java.util.Set<Class<? extends dev.sprint.api.PipelineOption>> pipelineOptions() {
         return java.util.Set.of();
     }
 
     /** Whether this family opens this folder with these settings (usually by the pipeline class). */
     boolean accepts(ModelFolder folder, PipelineSettings settings);
 
-    /** Loads the pipeline; the backend is owned by the returned pipeline and closed with it. */
+    /**
+     * Loads the pipeline; the backend is owned by the returned pipeline and closed with it. A family loads its
+     * components through {@link dev.sprint.core.pipeline.Components} and, when a later one fails, releases
+     * the ones already loaded before the error propagates (the caller closes the backend).
+     */
     Pipeline open(ModelFolder folder, PipelineSettings settings, TensorBackend backend);
 }

@@ -1,5 +1,6 @@
 package dev.sprint.core.tensor;
 
+import dev.sprint.api.InvalidRequestException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -14,7 +15,7 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) implements 
         data = data.slice().order(ByteOrder.LITTLE_ENDIAN);
         long n = numel(shape);
         if (n * dtype.bytes() != data.remaining()) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + dtype + " needs "
+            throw new InvalidRequestException("shape " + Arrays.toString(shape) + " of " + dtype + " needs "
                     + n * dtype.bytes() + " bytes, buffer has " + data.remaining());
         }
     }
@@ -22,7 +23,7 @@ public record HostTensor(DType dtype, long[] shape, ByteBuffer data) implements 
     public static long numel(long[] shape) {
         long n = 1;
         for (long d : shape) {
-            if (d < 0) throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+            if (d < 0) throw new InvalidRequestException("negative dimension in " + Arrays.toString(shape));
             n = Math.multiplyExact(n, d);
         }
         return n;

@@ -1,5 +1,6 @@
 package dev.sprint.core.tensor;
 
+import dev.sprint.api.InvalidRequestException;
 /**
  * Source indices and interpolation matrices that reproduce PyTorch's {@code upsample_*} kernels
  * (float arithmetic as ATen uses for float tensors, no antialiasing).
@@ -46,7 +47,7 @@ public final class ResizeWeights {
                     m[o * in + src] += c[k];
                 }
             } else {
-                throw new IllegalArgumentException("no matrix for " + mode);
+                throw new InvalidRequestException("no matrix for " + mode);
             }
         }
         return m;

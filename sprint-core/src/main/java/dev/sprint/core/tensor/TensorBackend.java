@@ -1,5 +1,6 @@
 package dev.sprint.core.tensor;
 
+import dev.sprint.api.BackendException;
 import dev.sprint.api.spi.Backend;
 import java.util.ArrayList;
 import java.util.List;
@@ -199,7 +200,7 @@ public interface TensorBackend extends Backend {
             start += s;
         }
         if (start != a.size(axis)) {
-            throw new IllegalArgumentException("split sizes sum to " + start + ", axis has " + a.size(axis));
+            throw new BackendException("split sizes sum to " + start + ", axis has " + a.size(axis));
         }
         return out;
     }
@@ -207,7 +208,7 @@ public interface TensorBackend extends Backend {
     /** {@code torch.chunk} into {@code n} equal parts (the axis must divide evenly). */
     default List<Tensor> chunk(Tensor a, int n, int axis) {
         long len = a.size(axis);
-        if (len % n != 0) throw new IllegalArgumentException("cannot chunk " + len + " into " + n);
+        if (len % n != 0) throw new BackendException("cannot chunk " + len + " into " + n);
         long[] sizes = new long[n];
         java.util.Arrays.fill(sizes, len / n);
         return split(a, axis, sizes);

@@ -1,5 +1,6 @@
 package dev.sprint.core.text;
 
+import dev.sprint.api.InvalidRequestException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import dev.sprint.api.ModelLoadException;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A Hugging Face {@code tokenizer.json} tokenizer (the Rust {@code tokenizers} library through DJL),
@@ -123,12 +123,14 @@ public final class TextTokenizer implements AutoCloseable {
 
     /** Token ids of one text, no truncation or padding. */
     public long[] ids(String text, boolean addSpecialTokens) {
-        return tokenizer.encode(Objects.requireNonNull(text, "text"), addSpecialTokens, false).getIds();
+        if (text == null) throw new InvalidRequestException("the text to tokenize is null");
+        return tokenizer.encode(text, addSpecialTokens, false).getIds();
     }
 
     /** Token strings of one text (for diagnostics). */
     public List<String> tokens(String text, boolean addSpecialTokens) {
-        return List.of(tokenizer.encode(Objects.requireNonNull(text, "text"), addSpecialTokens, false).getTokens());
+        if (text == null) throw new InvalidRequestException("the text to tokenize is null");
+        return List.of(tokenizer.encode(text, addSpecialTokens, false).getTokens());
     }
 
     /** {@code len(tokenizer.encode(text))}: the token count including added special tokens (Gemma's {@code <bos>}). */
@@ -141,7 +143,7 @@ public final class TextTokenizer implements AutoCloseable {
      * the length) and right-padded with {@link #padId()}, mask 1 for real tokens and 0 for padding.
      */
     public Encoded encode(List<String> texts, int maxLength, boolean addSpecialTokens) {
-        if (maxLength < 1) throw new IllegalArgumentException("maxLength must be positive, is " + maxLength);
+        if (maxLength < 1) throw new InvalidRequestException("maxLength must be positive, is " + maxLength);
         long[][] ids = new long[texts.size()][];
         long[][] mask = new long[texts.size()][];
         for (int b = 0; b < texts.size(); b++) {
@@ -166,7 +168,7 @@ public final class TextTokenizer implements AutoCloseable {
         long[] raw = ids(text, false);
         int added = full.length - raw.length;
         if (added < 0 || maxLength < added) {
-            throw new IllegalArgumentException("maxLength " + maxLength + " is shorter than the " + added
+            throw new InvalidRequestException("maxLength " + maxLength + " is shorter than the " + added
                     + " special tokens the tokenizer adds");
         }
         int prefix = prefixLength(full, raw, added);
@@ -183,7 +185,7 @@ public final class TextTokenizer implements AutoCloseable {
         for (int p = 0; p <= added; p++) {
             if (Arrays.equals(full, p, p + raw.length, raw, 0, raw.length)) return p;
         }
-        throw new IllegalStateException("tokenizer " + file + " changes a text's tokens when adding special tokens;"
+        throw new ModelLoadException("tokenizer " + file + " changes a text's tokens when adding special tokens;"
                 + " truncation cannot be reproduced");
     }
 

@@ -4,6 +4,8 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.Lazy;
+import java.util.function.BiFunction;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -14,32 +16,28 @@ import org.junit.jupiter.api.TestInstance;
 public abstract class AutoencoderDCParityTest {
     protected abstract TensorBackend backend();
 
-    private AutoencoderDC vae;
-
-    private AutoencoderDC vae() {
-        if (vae == null) vae = AutoencoderDC.load(Golden.sana().resolve("model/vae"), backend());
-        return vae;
-    }
+    private final Lazy<AutoencoderDC> vae = new Lazy<>(() -> AutoencoderDC.load(Golden.sana().resolve("model/vae"), backend()));
 
     @AfterAll
-    void closeModel() {
-        if (vae != null) vae.close();
+    void closeModel() throws Exception {
+        vae.close();
+    }
+
+    /** Runs {@code pass} on the case's {@code in} tensor and compares with its {@code out} tensor (1e-4). */
+    private void check(String name, String in, String out, BiFunction<AutoencoderDC, Tensor, Tensor> pass) {
+        Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
+        TensorBackend be = backend();
+        Tensor result = pass.apply(vae.get(), be.upload(Golden.get(c, in), be.floatType()));
+        Golden.assertShape(name, result.shape(), Golden.get(c, out));
+        Golden.assertClose(name, be.toFloats(result), Golden.get(c, out), 1e-4);
     }
 
     private void decode(String name) {
-        Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
-        TensorBackend be = backend();
-        Tensor out = vae().decode(be.upload(Golden.get(c, "latent"), be.floatType()));
-        Golden.assertShape(name, out.shape(), Golden.get(c, "sample"));
-        Golden.assertClose(name, be.toFloats(out), Golden.get(c, "sample"), 1e-4);
+        check(name, "latent", "sample", AutoencoderDC::decode);
     }
 
     private void encode(String name) {
-        Map<String, HostTensor> c = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
-        TensorBackend be = backend();
-        Tensor out = vae().encode(be.upload(Golden.get(c, "image"), be.floatType()));
-        Golden.assertShape(name, out.shape(), Golden.get(c, "latent"));
-        Golden.assertClose(name, be.toFloats(out), Golden.get(c, "latent"), 1e-4);
+        check(name, "image", "latent", AutoencoderDC::encode);
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.Lazy;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -17,31 +18,21 @@ import org.junit.jupiter.api.TestInstance;
 public abstract class Gemma2ParityTest {
     protected abstract TensorBackend backend();
 
-    private Gemma2Model model;
+    private final Lazy<Gemma2Model> model = new Lazy<>(() -> Gemma2Model.load(Golden.sana().resolve("model/text_encoder"), backend()));
 
     protected Gemma2Model model() {
-        if (model == null) model = Gemma2Model.load(Golden.sana().resolve("model/text_encoder"), backend());
-        return model;
+        return model.get();
     }
 
     @AfterAll
-    void closeModel() {
-        if (model != null) model.close();
-    }
-
-    private static long[][] rows(HostTensor t) {
-        long[] flat = t.toLongs();
-        int b = (int) t.shape()[0];
-        int l = (int) t.shape()[1];
-        long[][] out = new long[b][l];
-        for (int i = 0; i < b; i++) System.arraycopy(flat, i * l, out[i], 0, l);
-        return out;
+    void closeModel() throws Exception {
+        model.close();
     }
 
     /** Compares only rows whose mask is 1 (padded rows are never used downstream). */
     private void check(String what, Map<String, HostTensor> c, String ids, String mask, String hidden) {
-        long[][] idRows = rows(Golden.get(c, ids));
-        long[][] maskRows = rows(Golden.get(c, mask));
+        long[][] idRows = Golden.rows(Golden.get(c, ids));
+        long[][] maskRows = Golden.rows(Golden.get(c, mask));
         Tensor out = model().forward(idRows, maskRows);
         HostTensor ref = Golden.get(c, hidden);
         Golden.assertShape(what, out.shape(), ref);

@@ -282,8 +282,8 @@ class TorchGeneratorTest {
         TorchGenerator g = new TorchGenerator(5);
         assertEquals(0, g.randn(3, 0).length);
         assertArrayEquals(new TorchGenerator(5).randn(20), g.randn(20));
-        assertThrows(IllegalArgumentException.class, () -> new TorchGenerator(0).randn(2, -1));
-        assertThrows(IllegalArgumentException.class, () -> new TorchGenerator(0).rand(1 << 20, 1 << 20));
+        assertThrows(dev.sprint.api.InvalidRequestException.class, () -> new TorchGenerator(0).randn(2, -1));
+        assertThrows(dev.sprint.api.InvalidRequestException.class, () -> new TorchGenerator(0).rand(1 << 20, 1 << 20));
         // only the low 32 bits of the seed reach the engine, as in PyTorch
         assertEquals(new TorchGenerator(42).nextRaw32(), new TorchGenerator(42L + (1L << 32)).nextRaw32());
         assertEquals(7L, new TorchGenerator(7, CpuCapability.AVX2).seed());

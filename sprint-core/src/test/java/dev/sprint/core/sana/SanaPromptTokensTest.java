@@ -5,47 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.testing.Golden;
-import dev.sprint.core.text.GemmaFixture;
+import dev.sprint.core.text.GemmaCases;
 import dev.sprint.core.text.TextTokenizer;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class SanaPromptTokensTest {
-    @TempDir
-    static Path tmp;
-
-    static TextTokenizer gemma;
-    static JsonObject golden;
-
-    @BeforeAll
-    static void load() {
-        gemma = GemmaFixture.open(tmp);
-        golden = GemmaFixture.cases();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gemma != null) gemma.close();
-    }
-
-    private static List<JsonObject> cases() {
-        List<JsonObject> out = new ArrayList<>();
-        for (JsonElement e : golden.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
-        assertEquals(16, out.size());
-        return out;
-    }
-
+class SanaPromptTokensTest extends GemmaCases {
     private static List<String> prompts() {
         return cases().stream().map(c -> c.get("prompt").getAsString()).toList();
     }

@@ -4,6 +4,7 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.Lazy;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -15,32 +16,23 @@ import org.junit.jupiter.api.TestInstance;
 public abstract class SanaTransformerParityTest {
     protected abstract TensorBackend backend();
 
-    private SanaTransformer2DModel sprint;
-    private SanaTransformer2DModel base;
+    private final Lazy<SanaTransformer2DModel> sprint =
+            new Lazy<>(() -> SanaTransformer2DModel.load(Golden.sana().resolve("model/transformer"), backend()));
+    private final Lazy<SanaTransformer2DModel> base =
+            new Lazy<>(() -> SanaTransformer2DModel.load(Golden.sana().resolve("model_controlnet/transformer"), backend()));
 
     private SanaTransformer2DModel sprint() {
-        if (sprint == null) sprint = SanaTransformer2DModel.load(Golden.sana().resolve("model/transformer"), backend());
-        return sprint;
+        return sprint.get();
     }
 
     private SanaTransformer2DModel base() {
-        if (base == null) base = SanaTransformer2DModel.load(Golden.sana().resolve("model_controlnet/transformer"), backend());
-        return base;
+        return base.get();
     }
 
     @AfterAll
-    void closeModels() {
-        if (sprint != null) sprint.close();
-        if (base != null) base.close();
-    }
-
-    static long[][] rows(HostTensor t) {
-        long[] flat = t.toLongs();
-        int b = (int) t.shape()[0];
-        int l = (int) t.shape()[1];
-        long[][] out = new long[b][l];
-        for (int i = 0; i < b; i++) System.arraycopy(flat, i * l, out[i], 0, l);
-        return out;
+    void closeModels() throws Exception {
+        sprint.close();
+        base.close();
     }
 
     private void sprintCase(String name) {
@@ -48,7 +40,7 @@ public abstract class SanaTransformerParityTest {
         TensorBackend be = backend();
         Tensor out = sprint().forward(be.upload(Golden.get(c, "hidden_states"), be.floatType()),
                 Golden.get(c, "timestep").toFloats(), Golden.get(c, "guidance").toFloats(),
-                be.upload(Golden.get(c, "encoder_hidden_states"), be.floatType()), rows(Golden.get(c, "encoder_attention_mask")), null);
+                be.upload(Golden.get(c, "encoder_hidden_states"), be.floatType()), Golden.rows(Golden.get(c, "encoder_attention_mask")), null);
         Golden.assertShape(name, out.shape(), Golden.get(c, "output"));
         Golden.assertClose(name, be.toFloats(out), Golden.get(c, "output"), 1e-4);
     }
@@ -75,7 +67,7 @@ public abstract class SanaTransformerParityTest {
         Tensor x = be.upload(Golden.get(c, "hidden_states"), be.floatType());
         Tensor text = be.upload(Golden.get(c, "encoder_hidden_states"), be.floatType());
         float[] t = Golden.get(c, "timestep").toFloats();
-        long[][] mask = rows(Golden.get(c, "encoder_attention_mask"));
+        long[][] mask = Golden.rows(Golden.get(c, "encoder_attention_mask"));
         Golden.assertClose("without control", be.toFloats(base().forward(x, t, null, text, mask, null)),
                 Golden.get(c, "base_transformer_out_without_control"), 1e-4);
         List<Tensor> samples = List.of(be.upload(Golden.get(c, "controlnet_block_sample0"), be.floatType()),

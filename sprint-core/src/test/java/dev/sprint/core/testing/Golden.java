@@ -106,4 +106,53 @@ public final class Golden {
     public static void assertShape(String what, long[] actual, HostTensor expected) {
         assertArrayEquals(expected.shape(), actual, what + ": shape");
     }
+
+    /** A (B, L) integer tensor (a token mask) as {@code [B][L]}. */
+    public static long[][] rows(HostTensor t) {
+        long[] flat = t.toLongs();
+        int b = (int) t.shape()[0];
+        int l = (int) t.shape()[1];
+        long[][] out = new long[b][l];
+        for (int i = 0; i < b; i++) System.arraycopy(flat, i * l, out[i], 0, l);
+        return out;
+    }
+
+    /**
+     * The Sana goldens' uint8 image tolerance (golden/sana-sprint/README.md): |Δ| ≤ 2 everywhere and at most 0.1 % of
+     * the values differ. {@code want} holds the reference values from {@code offset} on (one image of a batch).
+     */
+    public static void assertImage(String what, byte[] got, long[] want, int offset) {
+        if (want.length - offset < got.length) fail(what + ": " + got.length + " values, the reference has " + (want.length - offset));
+        int maxDiff = 0;
+        int differ = 0;
+        for (int i = 0; i < got.length; i++) {
+            int d = Math.abs((got[i] & 0xFF) - (int) want[offset + i]);
+            maxDiff = Math.max(maxDiff, d);
+            if (d != 0) differ++;
+        }
+        if (maxDiff > 2) fail(what + ": max |Δ| = " + maxDiff);
+        if (differ > got.length * 0.001) fail(what + ": " + differ + " of " + got.length + " values differ");
+    }
+
+    /** {@link #assertImage(String, byte[], long[], int)} of a whole (H, W, 3) reference, sizes equal. */
+    public static void assertImage(String what, byte[] got, HostTensor want) {
+        long[] w = want.toLongs();
+        if (w.length != got.length) fail(what + ": " + got.length + " values, want " + w.length);
+        assertImage(what, got, w, 0);
+    }
+
+    /** An (H, W, 3) uint8 tensor as an RGB image. */
+    public static java.awt.image.BufferedImage image(HostTensor hwc) {
+        int h = (int) hwc.shape()[0];
+        int w = (int) hwc.shape()[1];
+        long[] px = hwc.toLongs();
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int i = (y * w + x) * 3;
+                img.setRGB(x, y, (int) (px[i] << 16 | px[i + 1] << 8 | px[i + 2]));
+            }
+        }
+        return img;
+    }
 }

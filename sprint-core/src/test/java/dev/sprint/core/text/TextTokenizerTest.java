@@ -15,36 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class TextTokenizerTest {
-    @TempDir
-    static Path tmp;
-
-    static TextTokenizer gemma;
-    static JsonObject golden;
-
-    @BeforeAll
-    static void load() {
-        gemma = GemmaFixture.open(tmp);
-        golden = GemmaFixture.cases();
-    }
-
-    @AfterAll
-    static void close() {
-        if (gemma != null) gemma.close();
-    }
-
-    private static List<JsonObject> cases() {
-        List<JsonObject> out = new ArrayList<>();
-        for (JsonElement e : golden.getAsJsonArray("cases")) out.add(e.getAsJsonObject());
-        assertEquals(16, out.size());
-        return out;
-    }
-
+class TextTokenizerTest extends GemmaCases {
     @Test
     void gemmaRawIdsOfEveryCase() {
         assertEquals(0, gemma.padId());

@@ -117,7 +117,7 @@ public final class LoraMergedSource implements WeightSource {
     /** The merge factor s of a target weight (alpha/r, or alpha/√r with rsLoRA). */
     public double scale(String target) {
         Target t = targets.get(target);
-        if (t == null) throw new IllegalArgumentException(target + " is not adapted");
+        if (t == null) throw new ModelLoadException(target + " is not adapted");
         return t.scale();
     }
 

@@ -4,17 +4,20 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
-import dev.sprint.core.nn.Conv2d;
+import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
+import dev.sprint.core.nn.PatchEmbed;
+import dev.sprint.core.nn.PixArtAlphaTextProjection;
+import dev.sprint.core.nn.TimestepEmbedding;
+import dev.sprint.core.nn.Timesteps;
 import dev.sprint.core.nn.Weights;
-import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,18 +32,15 @@ import java.util.List;
  * <p>Host-side data (the timestep sinusoid and the positional-embedding crop) is computed in Java and
  * passed into the traced forward pass as inputs.
  */
-public final class SD3Transformer2DModel implements AutoCloseable {
+public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
     private static final double EPS = 1e-6;
 
-    private final SD3TransformerConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final PatchEmbed posEmbed;
-    public final CombinedTimestepTextProjEmbeddings timeTextEmbed;
-    public final Linear contextEmbedder;
-    public final List<JointTransformerBlock> transformerBlocks;
-    public final AdaLayerNormContinuous normOut;
-    public final Linear projOut;
+    private final PatchEmbed posEmbed;
+    private final CombinedTimestepTextProjEmbeddings timeTextEmbed;
+    private final Linear contextEmbedder;
+    private final List<JointTransformerBlock> transformerBlocks;
+    private final AdaLayerNormContinuous normOut;
+    private final Linear projOut;
 
     /**
      * Builds the model from a weight path (every weight is shape-checked, unexpected ones are an error).
@@ -48,11 +48,9 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * @param owned the source to close with the model, or null
      */
     public SD3Transformer2DModel(SD3TransformerConfig c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         int d = c.innerDim();
-        posEmbed = new PatchEmbed(c, w.sub("pos_embed"));
+        posEmbed = new PatchEmbed(w.sub("pos_embed"), c.inChannels(), d, c.patchSize(), c.posEmbedMaxSize());
         timeTextEmbed = new CombinedTimestepTextProjEmbeddings(w.sub("time_text_embed"), d, c.pooledProjectionDim());
         contextEmbedder = new Linear(w.sub("context_embedder"), c.jointAttentionDim(), c.captionProjectionDim(), true);
         List<JointTransformerBlock> blocks = new ArrayList<>(c.numLayers());
@@ -63,7 +61,6 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         transformerBlocks = List.copyOf(blocks);
         normOut = new AdaLayerNormContinuous(w.sub("norm_out"), d);
         projOut = new Linear(w.sub("proj_out"), d, (long) c.patchSize() * c.patchSize() * c.outChannels(), true);
-        w.requireAllUsed();
     }
 
     /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
@@ -86,9 +83,6 @@ public final class SD3Transformer2DModel implements AutoCloseable {
         return ModelLoader.build(cfg, source, backend, SD3Transformer2DModel::new);
     }
 
-    public SD3TransformerConfig config() {
-        return config;
-    }
 
     /**
      * Velocity prediction with timesteps given as a tensor (read back to the host before the traced pass,
@@ -100,15 +94,15 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * @param pooled        pooled text embeddings (B, pooled_projection_dim)
      */
     public Tensor forward(Tensor latent, Tensor timestep, Tensor encoderHidden, Tensor pooled) {
-        return forward(latent, backend.toFloats(timestep), encoderHidden, pooled);
+        return forward(latent, backend().toFloats(timestep), encoderHidden, pooled);
     }
 
     /** Velocity prediction; {@code timestep} holds one value (1000·σ) per sample. */
     public Tensor forward(Tensor latent, float[] timestep, Tensor encoderHidden, Tensor pooled) {
         long b = latent.size(0);
-        int p = config.patchSize();
-        if (latent.rank() != 4 || latent.size(1) != config.inChannels()) {
-            throw new InvalidRequestException("SD3 transformer input must be (B, " + config.inChannels() + ", h, w), got "
+        int p = config().patchSize();
+        if (latent.rank() != 4 || latent.size(1) != config().inChannels()) {
+            throw new InvalidRequestException("SD3 transformer input must be (B, " + config().inChannels() + ", h, w), got "
                     + latent.describe());
         }
         int h = (int) latent.size(2);
@@ -120,176 +114,47 @@ public final class SD3Transformer2DModel implements AutoCloseable {
             throw new InvalidRequestException("batch mismatch: latents " + b + ", timesteps " + timestep.length
                     + ", prompt embeddings " + encoderHidden.size(0) + ", pooled " + pooled.size(0));
         }
-        Tensor tProj = backend.fromFloats(timestepProjection(timestep, 256), b, 256);
-        Tensor pos = backend.fromFloats(posEmbed.cropped(h / p, w / p), 1, (long) (h / p) * (w / p), config.innerDim());
-        return backend.call("sd3_transformer", List.of(latent, encoderHidden, pooled, tProj, pos), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(run(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4))));
-            }
-        }).get(0);
+        Tensor tProj = backend().fromFloats(Timesteps.project(timestep, Timesteps.CHANNELS), b, Timesteps.CHANNELS);
+        Tensor pos = backend().fromFloats(posEmbed.cropped(h / p, w / p), 1, (long) (h / p) * (w / p), config().innerDim());
+        return call("sd3_transformer", List.of(latent, encoderHidden, pooled, tProj, pos),
+                in -> List.of(run(in.get(0), in.get(1), in.get(2), in.get(3), in.get(4)))).get(0);
     }
 
     private Tensor run(Tensor latent, Tensor text, Tensor pooled, Tensor tProj, Tensor pos) {
         long b = latent.size(0);
-        int p = config.patchSize();
+        int p = config().patchSize();
         long hp = latent.size(2) / p;
         long wp = latent.size(3) / p;
-        int d = config.innerDim();
+        int d = config().innerDim();
         Tensor x = posEmbed.forward(latent, pos);                  // (B, N, D)
         Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
         Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
         for (JointTransformerBlock block : transformerBlocks) {
+            Cancellation.check();
             // one scope per block: an eager backend frees the block's intermediates at once instead of
             // holding every intermediate of the whole pass (over 10 GB for SD3.5-Medium at 512²)
-            try (Scope blockScope = backend.newScope()) {
+            try (Scope blockScope = backend().newScope()) {
                 Tensor[] out = block.forward(x, c, temb);
                 c = out[0] == null ? null : blockScope.keep(out[0]);
                 x = blockScope.keep(out[1]);
             }
         }
         x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
-        long co = config.outChannels();
+        long co = config().outChannels();
         // unpatchify: "nhwpqc -> nchpwq"
         x = x.reshape(b, hp, wp, p, p, co).permute(0, 5, 1, 3, 2, 4);
         return x.reshape(b, co, hp * p, wp * p);
     }
 
-    /**
-     * {@code Timesteps(256, flip_sin_to_cos=True, downscale_freq_shift=0)} on the host, in float32 steps
-     * as torch computes them: freqᵢ = exp(−ln(10000)·i/128), output [cos(t·freq) | sin(t·freq)].
-     */
-    public static float[] timestepProjection(float[] t, int channels) {
-        int half = channels / 2;
-        float[] freqs = new float[half];
-        float logMax = (float) -Math.log(10000.0);
-        for (int i = 0; i < half; i++) freqs[i] = (float) Math.exp(logMax * (float) i / (float) half);
-        float[] out = new float[t.length * channels];
-        for (int b = 0; b < t.length; b++) {
-            for (int i = 0; i < half; i++) {
-                float arg = t[b] * freqs[i];
-                out[b * channels + i] = (float) Math.cos(arg);
-                out[b * channels + half + i] = (float) Math.sin(arg);
-            }
-        }
-        return out;
-    }
-
-    /**
-     * diffusers' {@code get_2d_sincos_pos_embed(dim, grid, base_size, interpolation_scale=1)} for a
-     * {@code grid × grid} table, row-major (row = y): coordinates are index·base/grid; the first half of
-     * each vector embeds the x coordinate, the second half y, each as [sin | cos] over
-     * ω_k = 10000^(−k/(dim/4)). Computed in float64 (as diffusers does), rounded to float32.
-     */
-    public static float[] sincosTable(int dim, int grid, int baseSize) {
-        if (dim % 4 != 0) throw new IllegalArgumentException("sin-cos embedding width must be divisible by 4: " + dim);
-        int quarter = dim / 4;
-        double[] omega = new double[quarter];
-        for (int k = 0; k < quarter; k++) omega[k] = 1.0 / Math.pow(10000.0, (double) k / quarter);
-        float[] out = new float[grid * grid * dim];
-        for (int y = 0; y < grid; y++) {
-            for (int x = 0; x < grid; x++) {
-                // the grid coordinates are float32 in diffusers: arange(grid) / (grid / base_size)
-                double cx = (float) x / ((float) grid / baseSize);
-                double cy = (float) y / ((float) grid / baseSize);
-                int o = (y * grid + x) * dim;
-                for (int k = 0; k < quarter; k++) {
-                    out[o + k] = (float) Math.sin(cx * omega[k]);
-                    out[o + quarter + k] = (float) Math.cos(cx * omega[k]);
-                    out[o + 2 * quarter + k] = (float) Math.sin(cy * omega[k]);
-                    out[o + 3 * quarter + k] = (float) Math.cos(cy * omega[k]);
-                }
-            }
-        }
-        return out;
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
-
-    /**
-     * {@code PatchEmbed} with {@code pos_embed_max_size}: a p×p stride-p conv to tokens (row-major), plus
-     * the centre crop of the M×M sin-cos table (never resampled). The table is the checkpoint's
-     * persistent buffer {@code pos_embed.pos_embed} when present (it is in SD3.5 files), else computed;
-     * it stays on the host and only the crop is uploaded per forward pass.
-     */
-    public static final class PatchEmbed {
-        public final Conv2d proj;
-        private final HostTensor table;   // (1, M·M, D) or null → computed
-        private final int maxSize;
-        private final int dim;
-        private final int baseSize;
-
-        PatchEmbed(SD3TransformerConfig c, Weights w) {
-            int p = c.patchSize();
-            dim = c.innerDim();
-            maxSize = c.posEmbedMaxSize();
-            baseSize = c.sampleSize() / p;
-            proj = new Conv2d(w.sub("proj"), c.inChannels(), dim, p, p, 0, 1, true);
-            table = w.has("pos_embed") ? w.host("pos_embed", 1, (long) maxSize * maxSize, dim) : null;
-        }
-
-        /** The (hp·wp, D) crop: rows top..top+hp−1, cols left..left+wp−1 with top = (M − hp)/2, left = (M − wp)/2. */
-        public float[] cropped(int hp, int wp) {
-            if (hp > maxSize || wp > maxSize) {
-                throw new InvalidRequestException("latent of " + hp + "x" + wp + " patches exceeds the positional table ("
-                        + maxSize + "x" + maxSize + " patches, pos_embed_max_size)");
-            }
-            int top = (maxSize - hp) / 2;
-            int left = (maxSize - wp) / 2;
-            float[] out = new float[hp * wp * dim];
-            if (table == null) {
-                float[] full = sincosTable(dim, maxSize, baseSize);
-                for (int r = 0; r < hp; r++) {
-                    System.arraycopy(full, ((top + r) * maxSize + left) * dim, out, r * wp * dim, wp * dim);
-                }
-                return out;
-            }
-            int bytes = table.dtype().bytes();
-            for (int r = 0; r < hp; r++) {
-                // one row of the crop, read straight from the (memory-mapped) buffer in its stored dtype
-                int start = ((top + r) * maxSize + left) * dim * bytes;
-                ByteBuffer row = table.data().duplicate().order(ByteOrder.LITTLE_ENDIAN);
-                row.position(row.position() + start).limit(row.position() + wp * dim * bytes);
-                float[] v = new HostTensor(table.dtype(), new long[] {(long) wp * dim}, row.slice().order(ByteOrder.LITTLE_ENDIAN))
-                        .toFloats();
-                System.arraycopy(v, 0, out, r * wp * dim, wp * dim);
-            }
-            return out;
-        }
-
-        Tensor forward(Tensor latent, Tensor pos) {
-            long b = latent.size(0);
-            Tensor t = proj.forward(latent);                                   // (B, D, hp, wp)
-            t = t.reshape(b, dim, t.size(2) * t.size(3)).transpose(1, 2);       // (B, N, D)
-            return t.add(pos);
-        }
-    }
-
-    /** {@code TimestepEmbedding} / {@code PixArtAlphaTextProjection} (silu): linear_1 → SiLU → linear_2. */
-    public static final class MlpEmbedding {
-        public final Linear linear1;
-        public final Linear linear2;
-
-        MlpEmbedding(Weights w, int in, int dim) {
-            linear1 = new Linear(w.sub("linear_1"), in, dim, true);
-            linear2 = new Linear(w.sub("linear_2"), dim, dim, true);
-        }
-
-        Tensor forward(Tensor x) {
-            return linear2.forward(x.backend().silu(linear1.forward(x)));
-        }
-    }
 
     /** {@code CombinedTimestepTextProjEmbeddings}: temb = timestep_embedder(sinusoid(t)) + text_embedder(pooled). */
     public static final class CombinedTimestepTextProjEmbeddings {
-        public final MlpEmbedding timestepEmbedder;
-        public final MlpEmbedding textEmbedder;
+        private final TimestepEmbedding timestepEmbedder;
+        private final PixArtAlphaTextProjection textEmbedder;
 
         CombinedTimestepTextProjEmbeddings(Weights w, int dim, int pooledDim) {
-            timestepEmbedder = new MlpEmbedding(w.sub("timestep_embedder"), 256, dim);
-            textEmbedder = new MlpEmbedding(w.sub("text_embedder"), pooledDim, dim);
+            timestepEmbedder = new TimestepEmbedding(w.sub("timestep_embedder"), Timesteps.CHANNELS, dim);
+            textEmbedder = new PixArtAlphaTextProjection(w.sub("text_embedder"), pooledDim, dim, Activation.SILU);
         }
 
         Tensor forward(Tensor tProj, Tensor pooled) {
@@ -302,14 +167,14 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * — scale FIRST, unlike AdaLN-Zero — then LN(x)·(1 + scale) + shift.
      */
     public static final class AdaLayerNormContinuous {
-        public final Linear linear;
+        private final Linear linear;
         private final LayerNorm norm;
         private final int dim;
 
         AdaLayerNormContinuous(Weights w, int dim) {
             this.dim = dim;
             linear = new Linear(w.sub("linear"), dim, 2L * dim, true);
-            norm = new LayerNorm(w.sub("norm"), dim, EPS, false);
+            norm = new LayerNorm(w.sub("norm"), dim, EPS, false, false);
         }
 
         Tensor forward(Tensor x, Tensor temb) {
@@ -324,7 +189,7 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * the caller applies them, as the LayerNorm output is shared between attn and attn2.
      */
     public static final class AdaLayerNormZero {
-        public final Linear linear;
+        private final Linear linear;
         private final int dim;
         private final int n;
 
@@ -351,8 +216,8 @@ public final class SD3Transformer2DModel implements AutoCloseable {
 
     /** {@code FeedForward(activation_fn="gelu-approximate")}: net.0.proj (D→4D) → tanh-GELU → net.2 (4D→D). */
     public static final class FeedForward {
-        public final Linear proj;
-        public final Linear out;
+        private final Linear proj;
+        private final Linear out;
 
         FeedForward(Weights w, int dim) {
             proj = new Linear(w.sub("net").sub(0).sub("proj"), dim, 4L * dim, true);
@@ -370,10 +235,10 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * tokens, split back, outputs through to_out.0 and (unless context_pre_only) to_add_out.
      */
     public static final class JointAttention {
-        public final Linear toQ, toK, toV, toOut;
-        public final Tensor normQ, normK;
-        public final Linear addQProj, addKProj, addVProj, toAddOut;
-        public final Tensor normAddedQ, normAddedK;
+        private final Linear toQ, toK, toV, toOut;
+        private final Tensor normQ, normK;
+        private final Linear addQProj, addKProj, addVProj, toAddOut;
+        private final Tensor normAddedQ, normAddedK;
         private final int heads;
         private final int headDim;
 
@@ -439,13 +304,13 @@ public final class SD3Transformer2DModel implements AutoCloseable {
      * block input, gated by gate_msa2.
      */
     public static final class JointTransformerBlock {
-        public final AdaLayerNormZero norm1;
-        public final AdaLayerNormZero norm1Context;             // null in the context_pre_only block
-        public final AdaLayerNormContinuous norm1ContextPreOnly; // only in the context_pre_only block
-        public final JointAttention attn;
-        public final JointAttention attn2;                      // dual-attention blocks only
-        public final FeedForward ff;
-        public final FeedForward ffContext;                     // null in the context_pre_only block
+        private final AdaLayerNormZero norm1;
+        private final AdaLayerNormZero norm1Context;             // null in the context_pre_only block
+        private final AdaLayerNormContinuous norm1ContextPreOnly; // only in the context_pre_only block
+        private final JointAttention attn;
+        private final JointAttention attn2;                      // dual-attention blocks only
+        private final FeedForward ff;
+        private final FeedForward ffContext;                     // null in the context_pre_only block
         private final LayerNorm norm;                           // the shared non-affine LN (eps 1e-6)
         private final boolean contextPreOnly;
 
@@ -459,7 +324,7 @@ public final class SD3Transformer2DModel implements AutoCloseable {
             attn2 = dual ? new JointAttention(c, w.sub("attn2"), false, false) : null;
             ff = new FeedForward(w.sub("ff"), d);
             ffContext = contextPreOnly ? null : new FeedForward(w.sub("ff_context"), d);
-            norm = new LayerNorm(w.sub("norm"), d, EPS, false);
+            norm = new LayerNorm(w.sub("norm"), d, EPS, false, false);
         }
 
         /** Returns {context (null after the last block), sample}. */

@@ -78,15 +78,16 @@ public record SD3TransformerConfig(int sampleSize, int patchSize, int inChannels
             throw new UnsupportedModelException("SD3 transformers without pos_embed_max_size (an interpolated positional"
                     + " embedding) are not supported (" + c.origin() + ")");
         }
-        int in = c.getInt("in_channels", 16);
-        int heads = c.getInt("num_attention_heads");
-        int headDim = c.getInt("attention_head_dim");
-        int caption = c.getInt("caption_projection_dim");
+        int width = 1 << 16;
+        int in = c.getInt("in_channels", 16, 1, 4096);
+        int heads = c.getInt("num_attention_heads", 1, 1024);
+        int headDim = c.getInt("attention_head_dim", 1, width);
+        int caption = c.getInt("caption_projection_dim", 1, width);
         if (caption != heads * headDim) {
             throw new ModelLoadException("caption_projection_dim " + caption + " must equal num_attention_heads × attention_head_dim = "
                     + heads * headDim + " (" + c.origin() + ")");
         }
-        int layers = c.getInt("num_layers");
+        int layers = c.getInt("num_layers", 1, 512);
         int[] dual = c.has("dual_attention_layers") ? c.getIntArray("dual_attention_layers") : new int[0];
         for (int l : dual) {
             if (l < 0 || l >= layers) {
@@ -94,8 +95,8 @@ public record SD3TransformerConfig(int sampleSize, int patchSize, int inChannels
                         + " (" + c.origin() + ")");
             }
         }
-        return new SD3TransformerConfig(c.getInt("sample_size", 128), c.getInt("patch_size", 2), in,
-                c.getInt("out_channels", in), layers, headDim, heads, c.getInt("joint_attention_dim"), caption,
-                c.getInt("pooled_projection_dim"), c.getInt("pos_embed_max_size"), qk, dual);
+        return new SD3TransformerConfig(c.getInt("sample_size", 128, 1, 4096), c.getInt("patch_size", 2, 1, 64), in,
+                c.getInt("out_channels", in, 1, 4096), layers, headDim, heads, c.getInt("joint_attention_dim", 1, width), caption,
+                c.getInt("pooled_projection_dim", 1, width), c.getInt("pos_embed_max_size", 1, 4096), qk, dual);
     }
 }

@@ -1,5 +1,8 @@
 package dev.sprint.swd.sampler;
 
+import dev.sprint.core.sched.Denoiser;
+import dev.sprint.core.sched.Noise;
+import dev.sprint.core.sched.StepObserver;
 import dev.sprint.core.tensor.ResizeMode;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
@@ -10,28 +13,11 @@ import dev.sprint.core.tensor.TensorBackend;
  * step predict x0 = x − σ·v at the current scale, upscale x0 bicubically in latent space to the next
  * scale (PyTorch-exact, no antialiasing), and re-noise x = (1 − σₙₑₓₜ)·x0 + σₙₑₓₜ·ε with fresh noise
  * (drawn at every step, the last included, as the reference does). Timesteps are float32(σ)·1000; no
- * scheduler shift (the tables are already shifted).
+ * scheduler shift (the tables are already shifted). The callbacks are core's sampler interfaces
+ * ({@link Denoiser}, {@link Noise}, {@link StepObserver}), shared with the Euler and TrigFlow samplers.
  */
 public final class ScaleWiseSampler {
     private ScaleWiseSampler() {}
-
-    /** The velocity prediction (flow matching) of the denoiser, CFG already applied. */
-    @FunctionalInterface
-    public interface Denoiser {
-        Tensor velocity(Tensor latents, float[] timestep, int step);
-    }
-
-    /** Standard normal float32 values of a shape, in the reference's draw order. */
-    @FunctionalInterface
-    public interface Noise {
-        float[] randn(long[] shape);
-    }
-
-    /** Observes each step's tensors (for tests and progress). */
-    @FunctionalInterface
-    public interface StepObserver {
-        void onStep(int step, float timestep, Tensor x0, Tensor x0Upscaled, Tensor latents);
-    }
 
     /**
      * Runs the loop and returns the final latents (B, C, h, w) at the last scale.
@@ -69,13 +55,5 @@ public final class ScaleWiseSampler {
             }
         }
         return x;
-    }
-
-    /** Classifier-free guidance: uncond + g·(cond − uncond) on a batch stacked [uncond; cond]. */
-    public static Tensor guide(Tensor stacked, double scale) {
-        long b = stacked.size(0) / 2;
-        Tensor u = stacked.slice(0, 0, b);
-        Tensor c = stacked.slice(0, b, 2 * b);
-        return u.add(c.sub(u).mul(scale));
     }
 }

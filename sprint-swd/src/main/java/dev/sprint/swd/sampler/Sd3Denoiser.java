@@ -1,6 +1,8 @@
 package dev.sprint.swd.sampler;
 
 import dev.sprint.api.InvalidRequestException;
+import dev.sprint.core.sched.Denoiser;
+import dev.sprint.core.sched.Guidance;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
@@ -8,13 +10,13 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The SD3 MMDiT as a {@link ScaleWiseSampler.Denoiser} (also used by {@link FlowMatchEuler}): one
+ * The SD3 MMDiT as a {@link Denoiser} (for the scale-wise and the flow-matching Euler samplers): one
  * transformer pass per step, or with classifier-free guidance ({@code guidance > 1} and negative
  * embeddings given) one pass on the batch [x; x] with [negative; positive] text and
  * v = v_uncond + g·(v_cond − v_uncond), as diffusers' StableDiffusion3Pipeline. SwD checkpoints are used
  * without guidance.
  */
-public final class Sd3Denoiser implements ScaleWiseSampler.Denoiser {
+public final class Sd3Denoiser implements Denoiser {
     private final SD3Transformer2DModel model;
     private final Tensor embeds;
     private final Tensor pooled;
@@ -33,7 +35,7 @@ public final class Sd3Denoiser implements ScaleWiseSampler.Denoiser {
     public Sd3Denoiser(SD3Transformer2DModel model, Tensor promptEmbeds, Tensor pooled, Tensor negativeEmbeds,
                        Tensor negativePooled, double guidance, Consumer<Tensor> onModelOutput) {
         TensorBackend be = promptEmbeds.backend();
-        boolean cfg = guidance > 1 && negativeEmbeds != null;
+        boolean cfg = Guidance.enabled(guidance) && negativeEmbeds != null;
         if (cfg && (negativePooled == null || negativeEmbeds.size(0) != promptEmbeds.size(0)
                 || negativeEmbeds.size(1) != promptEmbeds.size(1))) {
             throw new InvalidRequestException("negative prompt embeddings " + negativeEmbeds.describe()
@@ -53,7 +55,7 @@ public final class Sd3Denoiser implements ScaleWiseSampler.Denoiser {
 
     /** Whether classifier-free guidance is on (two samples per image per pass). */
     public boolean guided() {
-        return guidance > 1;
+        return Guidance.enabled(guidance);
     }
 
     @Override
@@ -63,12 +65,8 @@ public final class Sd3Denoiser implements ScaleWiseSampler.Denoiser {
             if (onModelOutput != null) onModelOutput.accept(v);
             return v;
         }
-        TensorBackend be = latents.backend();
-        float[] t2 = new float[2 * timestep.length];
-        System.arraycopy(timestep, 0, t2, 0, timestep.length);
-        System.arraycopy(timestep, 0, t2, timestep.length, timestep.length);
-        Tensor out = model.forward(be.concat(List.of(latents, latents), 0), t2, embeds, pooled);
+        Tensor out = model.forward(Guidance.doubled(latents), Guidance.doubled(timestep), embeds, pooled);
         if (onModelOutput != null) onModelOutput.accept(out);
-        return ScaleWiseSampler.guide(out, guidance);
+        return Guidance.combine(out, guidance);
     }
 }

@@ -1,6 +1,5 @@
 package dev.sprint.swd.sampler;
 
-import dev.sprint.api.SwdSpec;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -8,7 +7,7 @@ import java.util.List;
  * SwD settings from parts: the adapter (a folder or Hugging Face repo id, or null when the transformer
  * already contains the SwD weights) and a scale table — a preset's or a custom one.
  * <pre>{@code
- * Pipeline.builder().model(sd35).swd(SwdConfig.of(adapterDir, ScaleSchedule.parse("32,48,64,80,96,128",
+ * Pipeline.builder().model(sd35).with(SwdConfig.of(adapterDir, ScaleSchedule.parse("32,48,64,80,96,128",
  *         "1.0,0.9454,0.8959,0.7904,0.7371,0.6022,0")))
  * }</pre>
  *
@@ -17,7 +16,7 @@ import java.util.List;
  */
 public record SwdConfig(String weights, ScaleSchedule schedule) implements SwdSpec {
     public SwdConfig {
-        java.util.Objects.requireNonNull(schedule, "schedule");
+        if (schedule == null) throw new dev.sprint.api.InvalidRequestException("the SwD schedule is null");
     }
 
     /** A local adapter folder with a table. */

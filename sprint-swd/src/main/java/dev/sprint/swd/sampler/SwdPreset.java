@@ -1,6 +1,5 @@
 package dev.sprint.swd.sampler;
 
-import dev.sprint.api.SwdSpec;
 import java.nio.file.Path;
 import java.util.List;
 

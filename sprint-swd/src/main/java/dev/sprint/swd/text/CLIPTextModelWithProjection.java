@@ -3,13 +3,15 @@ package dev.sprint.swd.text;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.DType;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -21,7 +23,7 @@ import java.util.List;
  * with causal self-attention (no padding mask: SD3 passes none, so pads are attended), final LayerNorm,
  * and the text projection of the pooled token. Weight names: {@code text_model.*} and {@code text_projection}.
  */
-public final class CLIPTextModelWithProjection implements AutoCloseable {
+public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
     /**
      * What SD3 reads from one pass.
      *
@@ -31,27 +33,21 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
      */
     public record Output(Tensor penultimate, Tensor lastHidden, Tensor textEmbeds) {}
 
-    private final CLIPTextConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final Embedding tokenEmbedding;
-    public final Tensor positionEmbedding;
-    public final List<CLIPEncoderLayer> layers;
-    public final LayerNorm finalLayerNorm;
-    public final Linear textProjection;
+    private final Embedding tokenEmbedding;
+    private final Tensor positionEmbedding;
+    private final List<CLIPEncoderLayer> layers;
+    private final LayerNorm finalLayerNorm;
+    private final Linear textProjection;
 
     public CLIPTextModelWithProjection(CLIPTextConfig c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         Weights tm = w.sub("text_model");
         tokenEmbedding = new Embedding(tm.sub("embeddings").sub("token_embedding"), c.vocabSize(), c.hiddenSize());
         positionEmbedding = tm.sub("embeddings").sub("position_embedding").take("weight", c.maxPositionEmbeddings(), c.hiddenSize());
         layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) layers.add(new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i)));
-        finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true);
+        finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true, true);
         textProjection = new Linear(w.sub("text_projection"), c.hiddenSize(), c.projectionDim(), false);
-        w.requireAllUsed();
     }
 
     /** Loads {@code text_encoder/} or {@code text_encoder_2/}. */
@@ -59,31 +55,22 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         return ModelLoader.load(dir, backend, CLIPTextConfig::from, CLIPTextModelWithProjection::new);
     }
 
-    public CLIPTextConfig config() {
-        return config;
-    }
-
-    public TensorBackend backend() {
-        return backend;
-    }
 
     /** Runs the model on token ids {@code [B][L]} (L ≤ max positions). */
     public Output forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        if (len > config.maxPositionEmbeddings()) {
-            throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config.maxPositionEmbeddings() + " positions");
+        if (len > config().maxPositionEmbeddings()) {
+            throw new InvalidRequestException("CLIP input of " + len + " tokens exceeds " + config().maxPositionEmbeddings() + " positions");
         }
-        Tensor embeds = tokenEmbedding.forward(backend, ids, "CLIP"); // rows read on the host from the checkpoint
+        Tensor embeds = tokenEmbedding.forward(backend(), ids, "CLIP"); // rows read on the host from the checkpoint
         long[] pooledIndex = new long[b];
         for (int i = 0; i < b; i++) pooledIndex[i] = i * (long) len + poolPosition(ids[i]);
-        Tensor mask = backend.fromFloats(causalMask(len), 1, 1, len, len);
-        Tensor pool = backend.fromLongs(pooledIndex, b);
-        List<Tensor> out = backend.call("clip_text", List.of(embeds, mask, pool), t -> {
-            try (Scope s = backend.newScope()) {
-                Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
-                return List.of(s.keep(o.penultimate()), s.keep(o.lastHidden()), s.keep(o.textEmbeds()));
-            }
+        Tensor mask = backend().fromFloats(causalMask(len), 1, 1, len, len);
+        Tensor pool = backend().fromLongs(pooledIndex, b);
+        List<Tensor> out = call("clip_text", List.of(embeds, mask, pool), t -> {
+            Output o = forwardGraph(t.get(0), t.get(1), t.get(2));
+            return List.of(o.penultimate(), o.lastHidden(), o.textEmbeds());
         });
         return new Output(out.get(0), out.get(1), out.get(2));
     }
@@ -101,12 +88,13 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
         Tensor h = embeds.add(positionEmbedding.slice(0, 0, len));
         Tensor penultimate = h;
         for (int i = 0; i < layers.size(); i++) {
+            Cancellation.check();
             if (i == layers.size() - 1) penultimate = h;
             h = layers.get(i).forward(h, causalMask);
         }
         if (layers.isEmpty()) penultimate = h;
         Tensor last = finalLayerNorm.forward(h);
-        Tensor pooled = backend.indexSelect(last.reshape(b * len, config.hiddenSize()), 0, pooledIndex);
+        Tensor pooled = backend().indexSelect(last.reshape(b * len, config().hiddenSize()), 0, pooledIndex);
         return new Output(penultimate, last, textProjection.forward(pooled));
     }
 
@@ -114,9 +102,9 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
     int poolPosition(long[] ids) {
         int best = 0;
         for (int j = 0; j < ids.length; j++) {
-            if (config.eosTokenId() == 2 ? ids[j] > ids[best] : ids[j] == config.eosTokenId()) {
+            if (config().eosTokenId() == 2 ? ids[j] > ids[best] : ids[j] == config().eosTokenId()) {
                 best = j;
-                if (config.eosTokenId() != 2) return j;
+                if (config().eosTokenId() != 2) return j;
             }
         }
         return best;
@@ -124,32 +112,27 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** 0 on and below the diagonal, the dtype's most negative value above it. */
     public float[] causalMask(int len) {
-        float min = backend.floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
         float[] m = new float[len * len];
         for (int i = 0; i < len; i++) for (int j = i + 1; j < len; j++) m[i * len + j] = min;
         return m;
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
-
     /** {@code CLIPEncoderLayer}: x + attn(ln1(x)); x + mlp(ln2(x)). */
     public static final class CLIPEncoderLayer {
-        public final LayerNorm layerNorm1;
-        public final CLIPAttention selfAttn;
-        public final LayerNorm layerNorm2;
-        public final Linear fc1;
-        public final Linear fc2;
+        private final LayerNorm layerNorm1;
+        private final CLIPAttention selfAttn;
+        private final LayerNorm layerNorm2;
+        private final Linear fc1;
+        private final Linear fc2;
         private final Activation act;
 
         CLIPEncoderLayer(CLIPTextConfig c, Weights w) {
-            layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true);
+            layerNorm1 = new LayerNorm(w.sub("layer_norm1"), c.hiddenSize(), c.layerNormEps(), true, true);
             selfAttn = new CLIPAttention(c, w.sub("self_attn"));
-            layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true);
-            fc1 = Linear.load(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize());
-            fc2 = Linear.load(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize());
+            layerNorm2 = new LayerNorm(w.sub("layer_norm2"), c.hiddenSize(), c.layerNormEps(), true, true);
+            fc1 = new Linear(w.sub("mlp").sub("fc1"), c.hiddenSize(), c.intermediateSize(), true);
+            fc2 = new Linear(w.sub("mlp").sub("fc2"), c.intermediateSize(), c.hiddenSize(), true);
             act = Activation.of(c.hiddenAct());
         }
 
@@ -161,18 +144,18 @@ public final class CLIPTextModelWithProjection implements AutoCloseable {
 
     /** {@code CLIPAttention}: q scaled by head_dim^-0.5 before q·kᵀ, additive causal mask, softmax. */
     public static final class CLIPAttention {
-        public final Linear qProj;
-        public final Linear kProj;
-        public final Linear vProj;
-        public final Linear outProj;
+        private final Linear qProj;
+        private final Linear kProj;
+        private final Linear vProj;
+        private final Linear outProj;
         private final int heads;
         private final int headDim;
 
         CLIPAttention(CLIPTextConfig c, Weights w) {
-            qProj = Linear.load(w.sub("q_proj"), c.hiddenSize(), c.hiddenSize());
-            kProj = Linear.load(w.sub("k_proj"), c.hiddenSize(), c.hiddenSize());
-            vProj = Linear.load(w.sub("v_proj"), c.hiddenSize(), c.hiddenSize());
-            outProj = Linear.load(w.sub("out_proj"), c.hiddenSize(), c.hiddenSize());
+            qProj = new Linear(w.sub("q_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            kProj = new Linear(w.sub("k_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            vProj = new Linear(w.sub("v_proj"), c.hiddenSize(), c.hiddenSize(), true);
+            outProj = new Linear(w.sub("out_proj"), c.hiddenSize(), c.hiddenSize(), true);
             heads = c.numAttentionHeads();
             headDim = c.headDim();
         }

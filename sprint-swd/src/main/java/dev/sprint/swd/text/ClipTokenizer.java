@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -163,7 +162,7 @@ public final class ClipTokenizer {
 
     /** Token ids of the text without bos/eos, padding or truncation. */
     public List<Integer> tokenIds(String text) {
-        Objects.requireNonNull(text, "text");
+        if (text == null) throw new dev.sprint.api.InvalidRequestException("the text to tokenize is null");
         List<Integer> ids = new ArrayList<>();
         int start = 0;
         int i = 0;

@@ -3,6 +3,7 @@ package dev.sprint.swd.text;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.pipeline.RequestLimits;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -56,6 +57,13 @@ public final class Sd3TextEncoder implements AutoCloseable {
         }
     }
 
+    /** Parses and validates the text encoders' configs (nothing is loaded). */
+    public static void validateConfigs(ModelFolder folder) {
+        CLIPTextConfig.from(folder.config("text_encoder"));
+        CLIPTextConfig.from(folder.config("text_encoder_2"));
+        if (folder.declares("text_encoder_3")) T5Config.from(folder.config("text_encoder_3"));
+    }
+
     /** Loads tokenizer/, tokenizer_2/, tokenizer_3/ and text_encoder{,_2,_3}/ of an SD3 folder. */
     public static Sd3TextEncoder load(ModelFolder folder, TensorBackend backend, int jointAttentionDim) {
         List<AutoCloseable> opened = new ArrayList<>();
@@ -85,12 +93,29 @@ public final class Sd3TextEncoder implements AutoCloseable {
         return t5 != null;
     }
 
-    /** Encodes prompts; {@code maxSequenceLength} is the T5 length (1..512, default 256). */
+    /**
+     * Encodes prompts; {@code maxSequenceLength} is the T5 length (1..512, default 256). The encoders run
+     * {@value RequestLimits#TEXT_CHUNK} prompts at a time.
+     */
     public Embeddings encode(List<String> prompts, int maxSequenceLength) {
         if (prompts.isEmpty()) throw new InvalidRequestException("no prompts to encode");
         if (maxSequenceLength < 1 || maxSequenceLength > MAX_SEQUENCE_LENGTH) {
             throw new InvalidRequestException("max sequence length must be 1.." + MAX_SEQUENCE_LENGTH + ", got " + maxSequenceLength);
         }
+        if (prompts.size() <= RequestLimits.TEXT_CHUNK) return encodeChunk(prompts, maxSequenceLength);
+        List<Tensor> embeds = new ArrayList<>();
+        List<Tensor> pooled = new ArrayList<>();
+        for (int from = 0; from < prompts.size(); from += RequestLimits.TEXT_CHUNK) {
+            Embeddings e = encodeChunk(prompts.subList(from, Math.min(prompts.size(), from + RequestLimits.TEXT_CHUNK)),
+                    maxSequenceLength);
+            embeds.add(e.promptEmbeds());
+            pooled.add(e.pooled());
+        }
+        TensorBackend be = clipL.backend();
+        return new Embeddings(be.concat(embeds, 0), be.concat(pooled, 0));
+    }
+
+    private Embeddings encodeChunk(List<String> prompts, int maxSequenceLength) {
         TensorBackend be = clipL.backend();
         try (Scope scope = be.newScope()) {
             CLIPTextModelWithProjection.Output l = clipL.forward(tokenizerL.encode(prompts));

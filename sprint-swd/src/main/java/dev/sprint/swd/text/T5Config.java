@@ -2,9 +2,11 @@ package dev.sprint.swd.text;
 
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.io.Config;
+import dev.sprint.core.nn.Activation;
 
 /**
- * {@code config.json} of transformers' {@code T5EncoderModel} (SD3's T5 v1.1 XXL encoder).
+ * {@code config.json} of transformers' {@code T5EncoderModel} (SD3's T5 v1.1 XXL encoder), validated:
+ * counts and widths positive and bounded, epsilon non-negative.
  *
  * @param vocabSize       embedding rows (32128; the tokenizer has fewer ids)
  * @param dModel          width
@@ -29,9 +31,13 @@ public record T5Config(int vocabSize, int dModel, int dKv, int dFf, int numLayer
         if (c.has("is_decoder") && c.getBoolean("is_decoder")) {
             throw new UnsupportedModelException(c.origin() + " is a T5 decoder; SD3 needs the encoder");
         }
-        return new T5Config(c.getInt("vocab_size"), c.getInt("d_model"), c.getInt("d_kv"), c.getInt("d_ff"),
-                c.getInt("num_layers"), c.getInt("num_heads"), c.getInt("relative_attention_num_buckets", 32),
-                c.getInt("relative_attention_max_distance", 128), c.getDouble("layer_norm_epsilon", 1e-6), act, gated);
+        Activation.of(act, c.origin());
+        int width = 1 << 16;
+        int buckets = c.getInt("relative_attention_num_buckets", 32, 4, 4096);
+        int maxDistance = c.getInt("relative_attention_max_distance", 128, buckets / 4 + 1, 1 << 20);
+        return new T5Config(c.getInt("vocab_size", 1, 1 << 22), c.getInt("d_model", 1, width), c.getInt("d_kv", 1, width),
+                c.getInt("d_ff", 1, 1 << 20), c.getInt("num_layers", 1, 512), c.getInt("num_heads", 1, 1024), buckets,
+                maxDistance, c.getDouble("layer_norm_epsilon", 1e-6, 0, 1), act, gated);
     }
 
     public int innerDim() {

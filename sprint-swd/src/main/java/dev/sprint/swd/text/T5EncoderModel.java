@@ -2,12 +2,14 @@ package dev.sprint.swd.text;
 
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
-import dev.sprint.core.tensor.Scope;
+
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -19,19 +21,14 @@ import java.util.List;
  * (no 1/√d) plus a relative position bias that only block 0 stores and all blocks reuse, gated-GELU
  * feed-forward, final RMS norm. SD3 passes no attention mask, so pads are attended.
  */
-public final class T5EncoderModel implements AutoCloseable {
-    private final T5Config config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final Embedding shared;
-    public final Tensor relativeAttentionBias; // (buckets, heads), of block 0
-    public final List<T5Block> block;
-    public final RMSNorm finalLayerNorm;
+public final class T5EncoderModel extends Model<T5Config> {
+    private final Embedding shared;
+    private final Tensor relativeAttentionBias; // (buckets, heads), of block 0
+    private final List<T5Block> block;
+    private final RMSNorm finalLayerNorm;
 
     public T5EncoderModel(T5Config c, Weights w, WeightSource owned) {
-        this.config = c;
-        this.backend = w.backend();
-        this.source = owned;
+        super(c, w, owned);
         // T5EncoderModel ties encoder.embed_tokens to shared; checkpoints hold one or both names
         Weights emb = w.has("shared.weight") ? w.sub("shared") : w.sub("encoder").sub("embed_tokens");
         shared = new Embedding(emb, c.vocabSize(), c.dModel());
@@ -42,7 +39,6 @@ public final class T5EncoderModel implements AutoCloseable {
         block = new ArrayList<>();
         for (int i = 0; i < c.numLayers(); i++) block.add(new T5Block(c, enc.sub("block").sub(i)));
         finalLayerNorm = new RMSNorm(enc.sub("final_layer_norm"), c.dModel(), c.layerNormEps(), true);
-        w.requireAllUsed();
     }
 
     /** Loads {@code text_encoder_3/} (single or sharded safetensors). */
@@ -50,21 +46,13 @@ public final class T5EncoderModel implements AutoCloseable {
         return ModelLoader.load(dir, backend, T5Config::from, T5EncoderModel::new);
     }
 
-    public T5Config config() {
-        return config;
-    }
-
     /** {@code last_hidden_state} (B, L, d_model) of token ids {@code [B][L]}. */
     public Tensor forward(long[][] ids) {
         int b = ids.length;
         int len = ids[0].length;
-        Tensor embeds = shared.forward(backend, ids, "T5"); // rows read on the host from the checkpoint
-        Tensor buckets = backend.fromLongs(relativeBuckets(len, config.numBuckets(), config.maxDistance()), (long) len * len);
-        return backend.call("t5_encoder", List.of(embeds, buckets), t -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(forwardGraph(t.get(0), t.get(1))));
-            }
-        }).get(0);
+        Tensor embeds = shared.forward(backend(), ids, "T5"); // rows read on the host from the checkpoint
+        Tensor buckets = backend().fromLongs(relativeBuckets(len, config().numBuckets(), config().maxDistance()), (long) len * len);
+        return call("t5_encoder", List.of(embeds, buckets), t -> List.of(forwardGraph(t.get(0), t.get(1)))).get(0);
     }
 
     /**
@@ -77,9 +65,12 @@ public final class T5EncoderModel implements AutoCloseable {
         long len = embeds.size(1);
         Tensor h = embeds;
         // (L·L, H) → (1, H, L, L)
-        Tensor bias = backend.indexSelect(relativeAttentionBias, 0, buckets)
-                .reshape(len, len, config.numHeads()).permute(2, 0, 1).reshape(1, config.numHeads(), len, len);
-        for (T5Block blk : block) h = blk.forward(h, bias);
+        Tensor bias = backend().indexSelect(relativeAttentionBias, 0, buckets)
+                .reshape(len, len, config().numHeads()).permute(2, 0, 1).reshape(1, config().numHeads(), len, len);
+        for (T5Block blk : block) {
+            Cancellation.check();
+            h = blk.forward(h, bias);
+        }
         return finalLayerNorm.forward(h);
     }
 
@@ -111,22 +102,17 @@ public final class T5EncoderModel implements AutoCloseable {
         return out;
     }
 
-    @Override
-    public void close() {
-        if (source != null) source.close();
-    }
-
     /** {@code T5Block} of the encoder: self-attention layer then feed-forward layer, both pre-norm residual. */
     public static final class T5Block {
-        public final RMSNorm attnLayerNorm;
-        public final Linear q;
-        public final Linear k;
-        public final Linear v;
-        public final Linear o;
-        public final RMSNorm ffLayerNorm;
-        public final Linear wi0;
-        public final Linear wi1;
-        public final Linear wo;
+        private final RMSNorm attnLayerNorm;
+        private final Linear q;
+        private final Linear k;
+        private final Linear v;
+        private final Linear o;
+        private final RMSNorm ffLayerNorm;
+        private final Linear wi0;
+        private final Linear wi1;
+        private final Linear wo;
         private final Activation act;
         private final T5Config c;
 

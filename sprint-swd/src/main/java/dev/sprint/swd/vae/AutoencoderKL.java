@@ -2,13 +2,14 @@ package dev.sprint.swd.vae;
 
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
 import dev.sprint.core.nn.GroupNorm;
 import dev.sprint.core.nn.Linear;
+import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.ResizeMode;
-import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.image.TiledDecode;
 import static dev.sprint.core.tensor.Tensors.free;
 import static dev.sprint.core.tensor.Tensors.step;
@@ -23,73 +24,77 @@ import java.util.List;
  * posterior's mean and log-variance, decoder back to pixels. Scaling/shift factors are applied by callers
  * ({@link #toVaeSpace}, {@link #toScaledSpace}).
  */
-public final class AutoencoderKL implements AutoCloseable {
+public final class AutoencoderKL extends Model<AutoencoderKL.KLConfig> {
     /** The config fields used. */
     public record KLConfig(int inChannels, int outChannels, int latentChannels, int[] blockOutChannels, int layersPerBlock,
                            int groups, boolean midAttention, double scalingFactor, double shiftFactor, int sampleSize) {
-        static KLConfig from(Config c) {
+        /** Pixels per latent cell (8 for SD3.5). */
+        public int spatialCompression() {
+            return 1 << (blockOutChannels.length - 1);
+        }
+
+        /** Parses and validates: counts and widths positive and bounded, groups dividing every width, a finite positive scaling. */
+        public static KLConfig from(Config c) {
             if (c.getBoolean("use_quant_conv", false) || c.getBoolean("use_post_quant_conv", false)) {
                 throw new dev.sprint.api.UnsupportedModelException("AutoencoderKL with quant convs is not supported (" + c.origin() + ")");
             }
-            return new KLConfig(c.getInt("in_channels", 3), c.getInt("out_channels", 3), c.getInt("latent_channels"),
-                    c.getIntArray("block_out_channels"), c.getInt("layers_per_block"), c.getInt("norm_num_groups", 32),
-                    c.getBoolean("mid_block_add_attention", true), c.getDouble("scaling_factor"), c.getDouble("shift_factor", 0.0),
-                    c.getInt("sample_size", 32));
+            int[] channels = c.getIntArray("block_out_channels", 1, 1 << 16);
+            if (channels.length < 1 || channels.length > 16) {
+                throw new dev.sprint.api.ModelLoadException("key 'block_out_channels' in " + c.origin() + " lists "
+                        + channels.length + " blocks; 1..16 are supported");
+            }
+            int groups = c.getInt("norm_num_groups", 32, 1, 1 << 16);
+            for (int ch : channels) {
+                if (ch % groups != 0) {
+                    throw new dev.sprint.api.ModelLoadException("block_out_channels " + ch + " is not a multiple of norm_num_groups "
+                            + groups + " (" + c.origin() + ")");
+                }
+            }
+            return new KLConfig(c.getInt("in_channels", 3, 1, 64), c.getInt("out_channels", 3, 1, 64),
+                    c.getInt("latent_channels", 1, 4096), channels, c.getInt("layers_per_block", 1, 64), groups,
+                    c.getBoolean("mid_block_add_attention", true), c.getPositive("scaling_factor", 1000),
+                    c.getDouble("shift_factor", 0.0, -1000, 1000), c.getInt("sample_size", 32, 1, 1 << 16));
         }
     }
 
     private static final double EPS = 1e-6;
 
-    private final KLConfig config;
-    private final TensorBackend backend;
-    private final WeightSource source;
-    public final Encoder encoder;
-    public final Decoder decoder;
+    private final Encoder encoder;
+    private final Decoder decoder;
 
     public AutoencoderKL(KLConfig config, Weights w, WeightSource owned) {
-        this.config = config;
-        this.backend = w.backend();
-        this.source = owned;
-        encoder = w.hasPrefix("encoder") ? new Encoder(config, w.sub("encoder")) : null;
+        super(config, w, owned);
+        encoder = new Encoder(config, w.sub("encoder"));
         decoder = new Decoder(config, w.sub("decoder"));
-        w.requireAllUsed();
     }
 
     public static AutoencoderKL load(Path dir, TensorBackend backend) {
         return ModelLoader.load(dir, backend, KLConfig::from, AutoencoderKL::new);
     }
 
-    public KLConfig config() {
-        return config;
-    }
-
     /** Pixels per latent cell (8 for SD3.5). */
     public int spatialCompression() {
-        return 1 << (config.blockOutChannels().length - 1);
+        return 1 << (config().blockOutChannels().length - 1);
     }
 
     /** Sampler latents → decoder input: z / scaling + shift. */
     public Tensor toVaeSpace(Tensor z) {
-        return z.mul(1.0 / config.scalingFactor()).add(config.shiftFactor());
+        return z.mul(1.0 / config().scalingFactor()).add(config().shiftFactor());
     }
 
     /** Posterior sample or mode → sampler latents: (z − shift) · scaling. */
     public Tensor toScaledSpace(Tensor z) {
-        return z.add(-config.shiftFactor()).mul(config.scalingFactor());
+        return z.add(-config().shiftFactor()).mul(config().scalingFactor());
     }
 
     /** Latent (B, C, h, w) in VAE space → image (B, 3, 8h, 8w) in ≈[−1, 1]. */
     public Tensor decode(Tensor z) {
-        return decode(z, () -> {});
+        return decode(z, Cancellation::check);
     }
 
     /** {@link #decode(Tensor)} calling {@code betweenBlocks} before each decoder block (eager backends). */
     public Tensor decode(Tensor z, Runnable betweenBlocks) {
-        return backend.call("vae_kl_decoder", List.of(z), in -> {
-            try (Scope s = backend.newScope()) {
-                return List.of(s.keep(decoder.forward(in.get(0), betweenBlocks)));
-            }
-        }).get(0);
+        return call("vae_kl_decoder", z, x -> decoder.forward(x, betweenBlocks));
     }
 
     /**
@@ -97,7 +102,7 @@ public final class AutoencoderKL implements AutoCloseable {
      * factor 0.25), see {@link TiledDecode#autoencoderKl}.
      */
     public TiledDecode defaultTiling() {
-        return TiledDecode.autoencoderKl(config.sampleSize(), spatialCompression());
+        return TiledDecode.autoencoderKl(config().sampleSize(), spatialCompression());
     }
 
     /**
@@ -111,22 +116,14 @@ public final class AutoencoderKL implements AutoCloseable {
 
     /** Image (B, 3, H, W) in [−1, 1] → {mean, logvar (clamped to [−30, 20])}. */
     public Tensor[] encode(Tensor image) {
-        if (encoder == null) throw new dev.sprint.api.ModelLoadException("this AutoencoderKL checkpoint has no encoder weights");
-        List<Tensor> out = backend.call("vae_kl_encoder", List.of(image), in -> {
-            try (Scope s = backend.newScope()) {
-                Tensor moments = encoder.forward(in.get(0));
-                long c = moments.size(1) / 2;
-                Tensor mean = moments.slice(1, 0, c);
-                Tensor logvar = backend.clamp(moments.slice(1, c, 2 * c), -30, 20);
-                return List.of(s.keep(mean), s.keep(logvar));
-            }
+        List<Tensor> out = call("vae_kl_encoder", List.of(image), in -> {
+            Tensor moments = encoder.forward(in.get(0));
+            long c = moments.size(1) / 2;
+            Tensor mean = moments.slice(1, 0, c);
+            Tensor logvar = backend().clamp(moments.slice(1, c, 2 * c), -30, 20);
+            return List.of(mean, logvar);
         });
         return new Tensor[] {out.get(0), out.get(1)};
-    }
-
-    @Override
-    public void close() {
-        if (source != null) source.close();
     }
 
     /** {@code ResnetBlock2D}: GroupNorm → SiLU → conv, twice, plus a 1×1 shortcut when channels change. */

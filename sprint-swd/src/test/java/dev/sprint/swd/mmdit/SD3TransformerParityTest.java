@@ -69,7 +69,7 @@ public abstract class SD3TransformerParityTest {
     @Test
     void hostSinCosTableEqualsTheCheckpointBuffer() {
         SD3TransformerConfig cfg = base.config();
-        float[] table = SD3Transformer2DModel.sincosTable(cfg.innerDim(), cfg.posEmbedMaxSize(),
+        float[] table = dev.sprint.core.nn.PatchEmbed.sincosTable(cfg.innerDim(), cfg.posEmbedMaxSize(),
                 cfg.sampleSize() / cfg.patchSize());
         try (SafetensorsFile f = SafetensorsFile.open(DIR.resolve("diffusion_pytorch_model.safetensors"))) {
             SwdFixtures.assertNear("pos_embed table", table, f.get("pos_embed.pos_embed"), 0, 2e-7);

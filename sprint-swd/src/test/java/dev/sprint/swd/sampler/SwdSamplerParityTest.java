@@ -10,6 +10,10 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.rng.TorchGenerator;
+import dev.sprint.core.sched.Denoiser;
+import dev.sprint.core.sched.FlowMatchEulerScheduler;
+import dev.sprint.core.sched.Guidance;
+import dev.sprint.core.sched.Noise;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -62,6 +66,11 @@ public abstract class SwdSamplerParityTest {
         vae.close();
     }
 
+    /** SD3.5's scheduler: shift 3, 1000 training steps. */
+    static FlowMatchEulerScheduler euler() {
+        return new FlowMatchEulerScheduler(new FlowMatchEulerScheduler.FlowMatchEulerConfig(1000, 3.0, null, false));
+    }
+
     static ScaleSchedule table(String name) {
         JsonObject p = SwdFixtures.params(name);
         JsonArray sc = p.getAsJsonArray("tiny_scales");
@@ -74,7 +83,7 @@ public abstract class SwdSamplerParityTest {
     }
 
     /** Replays the stored draws in order (initial noise, then stepN_noise), checking each requested shape. */
-    static ScaleWiseSampler.Noise storedNoise(Map<String, HostTensor> c, int steps, int[] consumed) {
+    static Noise storedNoise(Map<String, HostTensor> c, int steps, int[] consumed) {
         List<HostTensor> draws = new ArrayList<>();
         draws.add(Golden.get(c, "initial_noise"));
         for (int i = 0; i < steps; i++) draws.add(Golden.get(c, "step" + i + "_noise"));
@@ -86,7 +95,7 @@ public abstract class SwdSamplerParityTest {
     }
 
     /** Runs one SwD case with the given denoiser and checks every stored intermediate. */
-    private Tensor runSwd(String name, Map<String, HostTensor> c, ScaleWiseSampler.Denoiser denoiser, double tol) {
+    private Tensor runSwd(String name, Map<String, HostTensor> c, Denoiser denoiser, double tol) {
         TensorBackend be = backend();
         ScaleSchedule table = table(name);
         int[] consumed = {0};
@@ -142,7 +151,7 @@ public abstract class SwdSamplerParityTest {
         Map<String, HostTensor> c = SwdFixtures.load("swd_2b_6step_cfg");
         for (int i = 0; i < 6; i++) {
             Tensor stacked = be.upload(Golden.get(c, "step" + i + "_model_output"), be.floatType());
-            SwdFixtures.assertNear("guide " + i, be.toFloats(ScaleWiseSampler.guide(stacked, 4.5)),
+            SwdFixtures.assertNear("guide " + i, be.toFloats(Guidance.combine(stacked, 4.5)),
                     Golden.get(c, "step" + i + "_noise_pred"), 0, 1e-5);
         }
     }
@@ -186,7 +195,8 @@ public abstract class SwdSamplerParityTest {
         double g = p.get("guidance_scale").getAsDouble();
         double tol = g > 1 ? 1e-3 : 1e-4;
         int steps = p.get("num_inference_steps").getAsInt();
-        float[] sigmas = FlowMatchEuler.sigmas(steps, 3.0, 1000);
+        FlowMatchEulerScheduler.Schedule schedule = euler().schedule(steps);
+        float[] sigmas = schedule.sigmas();
         SwdFixtures.assertNear(name + " sigmas", sigmas, Golden.get(c, "sigmas"), 0, 1e-6);
         Tensor[] pos = SwdFixtures.promptEmbeds(be, 0, false);
         Tensor[] neg = SwdFixtures.promptEmbeds(be, 0, true);
@@ -196,7 +206,7 @@ public abstract class SwdSamplerParityTest {
                         Golden.get(c, "step" + step[0]++ + "_model_output"), 0, tol));
         assertEquals(g > 1, d.guided());
         Tensor init = be.upload(Golden.get(c, "initial_noise"), be.floatType());
-        Tensor out = FlowMatchEuler.sample(be, init, sigmas, (x, t, i) -> {
+        Tensor out = FlowMatchEulerScheduler.sample(be, init, schedule, (x, t, i) -> {
             assertEquals(Golden.get(c, "step" + i + "_timestep").toFloats()[0], t[0], 1e-3f, name + " timestep " + i);
             return d.velocity(x, t, i);
         }, (i, t, x0, up, latents) -> SwdFixtures.assertNear(name + " step" + i + " latents", be.toFloats(latents),
@@ -210,7 +220,7 @@ public abstract class SwdSamplerParityTest {
     @Test
     void euler28StepShift3Schedule() {
         Map<String, HostTensor> s = SwdFixtures.load("schedule_28_shift3");
-        float[] sigmas = FlowMatchEuler.sigmas(28, 3.0, 1000);
+        float[] sigmas = euler().schedule(28).sigmas();
         SwdFixtures.assertNear("28-step sigmas", sigmas, Golden.get(s, "sigmas"), 0, 1e-6);
         float[] ts = new float[28];
         for (int i = 0; i < 28; i++) ts[i] = sigmas[i] * 1000f;

@@ -1,12 +1,12 @@
 package dev.sprint.swd.vae;
 
 import dev.sprint.core.tensor.TensorBackend;
-import dev.sprint.swd.mmdit.SwdDjl;
+import dev.sprint.core.testing.TestBackends;
 
 /** {@link AutoencoderKLParityTest} on the DJL/PyTorch backend (CPU, float32). */
 class AutoencoderKLDjlParityTest extends AutoencoderKLParityTest {
     @Override
     protected TensorBackend backend() {
-        return SwdDjl.CPU;
+        return TestBackends.cpu("djl");
     }
 }

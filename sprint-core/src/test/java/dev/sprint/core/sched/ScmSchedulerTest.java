@@ -1,4 +1,4 @@
-package dev.sprint.core.sana;
+package dev.sprint.core.sched;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

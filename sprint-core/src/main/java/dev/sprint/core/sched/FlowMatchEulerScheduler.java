@@ -1,57 +1,78 @@
-package dev.sprint.controlnet;
+package dev.sprint.core.sched;
 
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.Config;
+import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * diffusers' {@code FlowMatchEulerDiscreteScheduler} as the base Sana pipelines use it: a shifted
+ * diffusers' {@code FlowMatchEulerDiscreteScheduler} with a static shift (base Sana, SD3 / SD3.5): a shifted
  * rectified-flow sigma schedule and the deterministic Euler step {@code x ← x + (σ_next − σ)·v}.
  *
- * <p>The schedule is computed with the reference's exact float types: the training table and
- * {@code sigma_min} in float32 (torch), the inference linspace and the shift in float64 (numpy),
- * then sigmas cast to float32 and timesteps = float32(σ·num_train_timesteps). With the Sana config
- * (shift 3, 1000 train steps) two steps give timesteps [1000, 8.9285717] and sigmas
- * [1, 0.0089285718, 0]. The transformer receives these timesteps unchanged (0..1000 scale).
+ * <p>The schedule is computed with the reference's exact float types, including its double shift: the
+ * training table {@code σ = shift·s/(1 + (shift − 1)·s)} for {@code s = t/N}, {@code t = 1..N} is float32
+ * (torch); {@code set_timesteps} then takes {@code linspace(σ_max·N, σ_min·N, n)} over that already shifted
+ * range in float64 (numpy), divides by N and shifts <em>again</em>, then casts to float32; timesteps are
+ * {@code float32(σ)·N}. With shift 3 and 1000 training steps two steps give timesteps [1000, 8.9285717] and
+ * sigmas [1, 0.0089285718, 0]; 28 steps give SD3.5's schedule.
  */
 public final class FlowMatchEulerScheduler {
+    /** Most inference steps a schedule may have. */
+    public static final int MAX_STEPS = 1000;
 
     /**
-     * The fields of {@code scheduler_config.json} this scheduler implements. Features the Sana
-     * pipelines never use (dynamic shifting needs a {@code mu} they do not pass; Karras / exponential /
-     * beta sigmas; stochastic sampling) are rejected at load time rather than silently ignored.
+     * The fields of {@code scheduler_config.json} this scheduler implements. Features no supported pipeline
+     * uses (dynamic shifting needs a {@code mu} they do not pass; Karras / exponential / beta sigmas;
+     * stochastic sampling) are rejected at load time rather than silently ignored.
+     *
+     * @param numTrainTimesteps N, 1..100000
+     * @param shift             the static shift, finite in (0, 100]
+     * @param shiftTerminal     the end value the shifted schedule is stretched to, in (0, 1), or null
+     * @param invertSigmas      sigmas run 1 − σ (diffusers' invert_sigmas)
      */
     public record FlowMatchEulerConfig(int numTrainTimesteps, double shift, Double shiftTerminal, boolean invertSigmas) {
         public FlowMatchEulerConfig {
-            if (numTrainTimesteps < 1) throw new ModelLoadException("num_train_timesteps must be ≥ 1, is " + numTrainTimesteps);
-            if (!(shift > 0) || Double.isInfinite(shift)) throw new ModelLoadException("shift must be > 0, is " + shift);
+            if (numTrainTimesteps < 1 || numTrainTimesteps > 100_000) {
+                throw new ModelLoadException("num_train_timesteps must be 1..100000, is " + numTrainTimesteps);
+            }
+            if (!(shift > 0 && shift <= 100)) throw new ModelLoadException("shift must be in (0, 100], is " + shift);
+            if (shiftTerminal != null && !(shiftTerminal > 0 && shiftTerminal < 1)) {
+                throw new ModelLoadException("shift_terminal must be in (0, 1), is " + shiftTerminal);
+            }
         }
 
         /** Parses a {@code scheduler_config.json}; every key has diffusers' default. */
         public static FlowMatchEulerConfig from(Config c) {
             String cls = c.getString("_class_name", "FlowMatchEulerDiscreteScheduler");
             if (!cls.equals("FlowMatchEulerDiscreteScheduler")) {
-                throw new ModelLoadException("scheduler " + cls + " in " + c.origin() + " is not supported; expected FlowMatchEulerDiscreteScheduler");
+                throw new ModelLoadException("scheduler " + cls + " in " + c.origin()
+                        + " is not supported; expected FlowMatchEulerDiscreteScheduler");
             }
             for (String flag : List.of("use_dynamic_shifting", "use_karras_sigmas", "use_exponential_sigmas",
                     "use_beta_sigmas", "stochastic_sampling")) {
                 if (c.getBoolean(flag, false)) {
-                    throw new ModelLoadException(flag + "=true in " + c.origin() + " is not supported by the Sana pipelines");
+                    throw new ModelLoadException(flag + "=true in " + c.origin() + " is not supported (static shift only)");
                 }
             }
             Double terminal = c.has("shift_terminal") ? c.getDouble("shift_terminal") : null;
             if (terminal != null && terminal == 0.0) terminal = null; // diffusers tests it for truthiness
-            return new FlowMatchEulerConfig(c.getInt("num_train_timesteps", 1000), c.getDouble("shift", 1.0),
-                    terminal, c.getBoolean("invert_sigmas", false));
+            try {
+                return new FlowMatchEulerConfig(c.getInt("num_train_timesteps", 1000), c.getDouble("shift", 1.0),
+                        terminal, c.getBoolean("invert_sigmas", false));
+            } catch (ModelLoadException e) {
+                throw new ModelLoadException(e.getMessage() + " (" + c.origin() + ")", e);
+            }
         }
     }
 
     /**
      * One inference schedule.
      *
-     * @param timesteps per step, what the transformer receives (float32 values)
+     * @param timesteps per step, what the denoiser receives (float32 values, 0..N)
      * @param sigmas    steps + 1 values, the last one the terminal 0 (or 1 when sigmas are inverted)
      */
     public record Schedule(float[] timesteps, float[] sigmas) {
@@ -88,7 +109,9 @@ public final class FlowMatchEulerScheduler {
 
     /** {@code set_timesteps(steps)}: linspace from σ_max·N to σ_min·N, shifted. */
     public Schedule schedule(int steps) {
-        if (steps < 1) throw new InvalidRequestException("steps must be ≥ 1, is " + steps);
+        if (steps < 1 || steps > MAX_STEPS) {
+            throw new InvalidRequestException("steps must be 1.." + MAX_STEPS + " for flow-matching Euler, got " + steps);
+        }
         int n = config.numTrainTimesteps();
         double start = sigmaMax * n;
         double stop = sigmaMin * n;
@@ -106,19 +129,24 @@ public final class FlowMatchEulerScheduler {
     }
 
     /**
-     * {@code set_timesteps(timesteps=...)}: custom timesteps in train units (0..N, descending); the
+     * {@code set_timesteps(timesteps=...)}: custom timesteps in train units (0..N, strictly descending); the
      * sigmas are derived from them and shifted, the timesteps are kept as given (as float32).
      */
     public Schedule schedule(List<Double> timesteps) {
         if (timesteps.isEmpty()) throw new InvalidRequestException("custom timesteps are empty");
+        if (timesteps.size() > MAX_STEPS) {
+            throw new InvalidRequestException(timesteps.size() + " custom timesteps; at most " + MAX_STEPS + " are supported");
+        }
         int n = config.numTrainTimesteps();
         float[] given = new float[timesteps.size()];
         double[] sigmas = new double[given.length];
         for (int i = 0; i < given.length; i++) {
-            double v = timesteps.get(i);
-            if (!(v >= 0 && v <= n)) throw new InvalidRequestException("timestep " + v + " is outside [0, " + n + "]");
-            if (i > 0 && !(v < timesteps.get(i - 1))) throw new InvalidRequestException("custom timesteps must be strictly descending: " + timesteps);
-            given[i] = (float) v;
+            Double v = timesteps.get(i);
+            if (v == null || !(v >= 0 && v <= n)) throw new InvalidRequestException("timestep " + v + " is outside [0, " + n + "]");
+            if (i > 0 && !(v < timesteps.get(i - 1))) {
+                throw new InvalidRequestException("custom timesteps must be strictly descending: " + timesteps);
+            }
+            given[i] = (float) (double) v;
             // numpy keeps float32 here (float32 array / int, then python-float · float32 array)
             float s = given[i] / n;
             float shift = (float) config.shift();
@@ -157,5 +185,26 @@ public final class FlowMatchEulerScheduler {
     /** One Euler step: {@code latents + dt·v} with {@code dt = σ_{i+1} − σ_i}. */
     public static Tensor step(Schedule schedule, int i, Tensor velocity, Tensor latents) {
         return latents.add(velocity.mul(schedule.dt(i)));
+    }
+
+    /**
+     * The sampling loop from initial noise latents: per step the denoiser's velocity at the schedule's
+     * timestep (one per batch row), then the Euler step; each step in its own scope.
+     */
+    public static Tensor sample(TensorBackend be, Tensor initial, Schedule schedule, Denoiser denoiser, StepObserver observer) {
+        Tensor x = initial;
+        int batch = (int) initial.size(0);
+        for (int i = 0; i < schedule.steps(); i++) {
+            try (Scope scope = be.newScope()) {
+                float t = schedule.timesteps()[i];
+                float[] ts = new float[batch];
+                Arrays.fill(ts, t);
+                Tensor v = denoiser.velocity(x, ts, i);
+                x = step(schedule, i, v, x);
+                if (observer != null) observer.onStep(i, t, null, null, x);
+                x = scope.keep(x);
+            }
+        }
+        return x;
     }
 }

@@ -1,7 +1,12 @@
-package dev.sprint.core.sana;
+package dev.sprint.core.sched;
 
 import dev.sprint.api.InvalidRequestException;
+import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.Config;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,7 +21,13 @@ import java.util.List;
  * </ul>
  * All values are float32, as the reference keeps them (1.5708 is 1.5707999467849731).
  *
- * @param sigmaData     σ_d of the TrigFlow parameterisation (0.5)
+ * <p>The step ({@link #sample}): SANA-Sprint's transformer predicts a flow velocity at flow time
+ * {@code t' = sin s / (sin s + cos s)} from the rescaled input {@code x·c/σd}, {@code c = √(t'² + (1 − t')²)};
+ * it is turned into the TrigFlow output {@code F = σd·((1 − 2t')·x_in + (1 − 2t' + 2t'²)·v)/c}, the data
+ * estimate is {@code x0 = cos s·x − sin s·F}, and the next state is {@code cos(s_next)·x0 + sin(s_next)·σd·z}
+ * with fresh noise z at every step (the last one included, as the reference draws it).
+ *
+ * @param sigmaData     σ_d of the TrigFlow parameterisation (0.5), finite in (0, 100]
  * @param predictionType "trigflow"
  */
 public record ScmScheduler(double sigmaData, String predictionType) {
@@ -27,15 +38,25 @@ public record ScmScheduler(double sigmaData, String predictionType) {
     /** Steps the distilled models support without a custom schedule. */
     public static final int MAX_STEPS = 4;
 
+    /** Most entries a custom schedule may have. */
+    public static final int MAX_CUSTOM_STEPS = 1000;
+
     public ScmScheduler {
         if (!"trigflow".equals(predictionType)) {
-            throw new InvalidRequestException("SCMScheduler prediction_type '" + predictionType + "' is not supported (only trigflow)");
+            throw new ModelLoadException("SCMScheduler prediction_type '" + predictionType + "' is not supported (only trigflow)");
+        }
+        if (!(sigmaData > 0 && sigmaData <= 100)) {
+            throw new ModelLoadException("SCMScheduler sigma_data must be a number in (0, 100], is " + sigmaData);
         }
     }
 
     /** Reads {@code scheduler/scheduler_config.json}. */
     public static ScmScheduler from(Config c) {
-        return new ScmScheduler(c.getDouble("sigma_data", 0.5), c.getString("prediction_type", "trigflow"));
+        try {
+            return new ScmScheduler(c.getDouble("sigma_data", 0.5), c.getString("prediction_type", "trigflow"));
+        } catch (ModelLoadException e) {
+            throw new ModelLoadException(e.getMessage() + " (" + c.origin() + ")", e);
+        }
     }
 
     /**
@@ -50,6 +71,10 @@ public record ScmScheduler(double sigmaData, String predictionType) {
         if (custom != null) {
             if (custom.size() < 2) {
                 throw new InvalidRequestException("custom timesteps need at least 2 values (N+1 for N steps, ending in 0), got " + custom);
+            }
+            if (custom.size() > MAX_CUSTOM_STEPS + 1) {
+                throw new InvalidRequestException(custom.size() + " custom timesteps; at most " + (MAX_CUSTOM_STEPS + 1)
+                        + " (" + MAX_CUSTOM_STEPS + " steps) are supported");
             }
             if (steps != null && steps != custom.size() - 1) {
                 throw new InvalidRequestException("steps = " + steps + " but " + custom.size()
@@ -88,6 +113,53 @@ public record ScmScheduler(double sigmaData, String predictionType) {
             return new float[] {(float) max, (float) mid, 0f};
         }
         return linspace((float) max, 0f, n + 1);
+    }
+
+    /**
+     * Runs the TrigFlow sCM loop (see the class comment) from the initial latents (already × σd).
+     *
+     * @param be        the backend
+     * @param latents   initial state (B, C, h, w): noise × σd, or the img2img mix
+     * @param timesteps the angles to walk (N+1 values ending in 0; img2img passes the truncated tail)
+     * @param flowModel the transformer's velocity at (rescaled input, flow time t' per row, step)
+     * @param noise     fresh standard normal draws of the latent shape, one per step
+     * @param observer  sees each step's x0 estimate and new state, or null
+     * @return the final x0 estimate divided by σd: the latents the VAE decodes after its scaling factor
+     */
+    public Tensor sample(TensorBackend be, Tensor latents, float[] timesteps, Denoiser flowModel, Noise noise,
+                         StepObserver observer) {
+        double sd = sigmaData;
+        long[] shape = latents.shape();
+        int batch = (int) shape[0];
+        Tensor denoised = null;
+        for (int i = 0; i + 1 < timesteps.length; i++) {
+            float s = timesteps[i];
+            float next = timesteps[i + 1];
+            try (Scope step = be.newScope()) {
+                float sinS = (float) Math.sin(s);
+                float cosS = (float) Math.cos(s);
+                float tf = sinS / (cosS + sinS);                          // TrigFlow angle → flow time t'
+                float c = (float) Math.sqrt(tf * tf + (1 - tf) * (1 - tf));
+                Tensor xIn = latents.mul(1 / sd).mul(c);
+                float[] t = new float[batch];
+                Arrays.fill(t, tf);
+                Tensor v = flowModel.velocity(xIn, t, i);
+                // flow velocity → TrigFlow output F, then x0 = cos(s)·x − sin(s)·σd·F
+                Tensor f = xIn.mul(1 - 2 * tf).add(v.mul(1 - 2 * tf + 2 * tf * tf)).mul(1.0 / c).mul(sd);
+                Tensor x0 = latents.mul(cosS).sub(f.mul(sinS));
+                Tensor z = be.fromFloats(noise.randn(shape), shape).mul(sd); // drawn every step
+                latents = step.keep(x0.mul(Math.cos(next)).add(z.mul(Math.sin(next))));
+                denoised = step.keep(x0);
+                if (observer != null) observer.onStep(i, s, x0, null, latents);
+            }
+        }
+        if (denoised == null) throw new InvalidRequestException("a TrigFlow schedule needs at least one step");
+        return denoised.mul(1 / sd);
+    }
+
+    /** The img2img start: {@code cos(t0)·encoded + sin(t0)·σd·z} for a VAE latent already × scaling × σd. */
+    public Tensor noised(Tensor encoded, float t0, Tensor standardNoise) {
+        return encoded.mul(Math.cos(t0)).add(standardNoise.mul(sigmaData).mul(Math.sin(t0)));
     }
 
     /** {@code torch.linspace} for float32: a float step, the first half counted from start, the second from end. */

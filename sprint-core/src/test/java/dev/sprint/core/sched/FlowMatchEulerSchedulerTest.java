@@ -1,4 +1,4 @@
-package dev.sprint.controlnet;
+package dev.sprint.core.sched;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.sprint.controlnet.FlowMatchEulerScheduler.FlowMatchEulerConfig;
-import dev.sprint.controlnet.FlowMatchEulerScheduler.Schedule;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.FlowMatchEulerConfig;
+import dev.sprint.core.sched.FlowMatchEulerScheduler.Schedule;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.testing.Golden;
 import java.nio.file.Files;
@@ -15,9 +15,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The flow-matching schedule of the ControlNet golden, exactly (float32 values). */
-class FlowMatchEulerSchedulerTest {
+public class FlowMatchEulerSchedulerTest {
 
-    static JsonObject controlnetCase() throws Exception {
+    /** The golden pipeline_controlnet case of cases.json. */
+    public static JsonObject controlnetCase() throws Exception {
         JsonObject all = JsonParser.parseString(Files.readString(Golden.sana().resolve("cases.json"))).getAsJsonObject();
         for (var c : all.getAsJsonArray("cases")) {
             if (c.getAsJsonObject().get("name").getAsString().equals("pipeline_controlnet")) return c.getAsJsonObject();
