@@ -269,6 +269,18 @@ public final class OnnxBackend implements TensorBackend {
         };
     }
 
+    /** Operations are recorded and run as graphs (a component pass at a time). */
+    @Override
+    public boolean isEager() {
+        return false;
+    }
+
+    /** Weights are direct buffers bound to sessions as external initializers. */
+    @Override
+    public boolean weightsInDirectMemory() {
+        return true;
+    }
+
     @Override
     public Tensor upload(HostTensor data, DType dtype) {
         return leaf(convert(data, dtype), false);

@@ -3,7 +3,9 @@ package dev.sprint.core.gemma;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.BlockStack;
 import dev.sprint.core.nn.Cancellation;
+import dev.sprint.core.plan.MetaBackend;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
@@ -26,7 +28,7 @@ import java.util.List;
  */
 public final class Gemma2Model extends Model<Gemma2Config> {
     private final Embedding embedTokens;
-    private final List<Gemma2DecoderLayer> layers;
+    private final BlockStack<Gemma2DecoderLayer> layers;
     private final RMSNorm norm;
 
     public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
@@ -34,10 +36,8 @@ public final class Gemma2Model extends Model<Gemma2Config> {
         // a Gemma2ForCausalLM checkpoint (architectures in config.json) keeps the decoder under "model."
         Weights root = config().weightPrefix().isEmpty() ? w : w.sub("model");
         embedTokens = new Embedding(root.sub("embed_tokens"), config().vocabSize(), config().hiddenSize());
-        layers = new ArrayList<>(config().numLayers());
-        for (int i = 0; i < config().numLayers(); i++) {
-            layers.add(new Gemma2DecoderLayer(config, root.sub("layers").sub(i)));
-        }
+        layers = new BlockStack<>(w.backend(), config().numLayers(), i -> new Gemma2DecoderLayer(config, root.sub("layers").sub(i)),
+                i -> new Gemma2DecoderLayer(config, root.sub("layers").sub(i).on(new MetaBackend())));
         norm = RMSNorm.gemma(root.sub("norm"), config().hiddenSize(), config().rmsNormEps());
     }
 
@@ -80,10 +80,16 @@ public final class Gemma2Model extends Model<Gemma2Config> {
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
         h = h.mul((double) (float) Math.sqrt(config().hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {
-            Cancellation.check();
-            h = layers.get(i).forward(h, config().isSliding(i) ? slidingMask : globalMask, cos, sin);
+            Tensor mask = config().isSliding(i) ? slidingMask : globalMask;
+            h = layers.run(i, h, (layer, x) -> layer.forward(x, mask, cos, sin), i > 0);
         }
         return norm.forward(h);
+    }
+
+    @Override
+    public void close() {
+        layers.close();
+        super.close();
     }
 
     /**
