@@ -50,7 +50,7 @@ public final class CorePipelineFactory implements PipelineFactory {
 
     /** Options every pipeline reads (they configure the shared skeleton). */
     private static final Set<Class<? extends PipelineOption>> COMMON = Set.of(RequestLimits.class, OutputCheck.class,
-            MemoryMode.class, VaeTiling.class, MemoryPlan.class);
+            MemoryMode.class, VaeTiling.class, MemoryPlan.class, MemoryBudget.class);
 
     @Override
     public Pipeline open(PipelineSettings settings) {
@@ -119,10 +119,11 @@ public final class CorePipelineFactory implements PipelineFactory {
         VaeTiling tiling = settings.option(VaeTiling.class).orElse(VaeTiling.AUTO);
         PipelineSettings twin = new PipelineSettings(settings.model(), settings.backend(), settings.backendOptions(),
                 settings.defaults(), settings.options().stream()
-                .filter(o -> !(o instanceof MemoryMode) && !(o instanceof MemoryPlan) && !(o instanceof VaeTiling)).toList());
+                .filter(o -> !(o instanceof MemoryMode) && !(o instanceof MemoryPlan) && !(o instanceof VaeTiling)
+                        && !(o instanceof MemoryBudget)).toList());
         long t = System.nanoTime();
         MemoryPlan plan = MemoryPlan.open(meta -> family.open(folder, twin, meta),
-                p -> ((DiffusionPipeline<?>) p).components(), MemoryBudget.detect(), backend.weightsInDirectMemory(), backend.isEager(),
+                p -> ((DiffusionPipeline<?>) p).components(), settings.option(MemoryBudget.class).orElseGet(MemoryBudget::detect), backend.weightsInDirectMemory(), backend.isEager(),
                 asked, tiling, settings.defaults(), backend.floatType());
         LOG.debug("memory plan in {} ms: {} mode, weights {}", (System.nanoTime() - t) / 1_000_000, plan.mode(), plan.describeWeights());
         return plan;
