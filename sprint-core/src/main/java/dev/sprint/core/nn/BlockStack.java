@@ -91,6 +91,11 @@ public final class BlockStack<B> implements AutoCloseable {
      * @param freeInput free {@code in} afterwards (an activation nothing else needs)
      */
     public Tensor run(int i, Tensor in, BiFunction<B, Tensor, Tensor> forward, boolean freeInput) {
+        return runAll(i, in, (b, x) -> List.of(forward.apply(b, x)), freeInput).get(0);
+    }
+
+    /** {@link #run} for a block with several outputs (all kept), e.g. a hidden state and its attention keys/values. */
+    public List<Tensor> runAll(int i, Tensor in, BiFunction<B, Tensor, List<Tensor>> forward, boolean freeInput) {
         Cancellation.check();
         if (!streamed) return keepOnly(in, x -> forward.apply(blocks.get(i), x), freeInput);
         try (Arena a = backend.newArena()) {
@@ -99,11 +104,13 @@ public final class BlockStack<B> implements AutoCloseable {
         }
     }
 
-    private Tensor keepOnly(Tensor in, java.util.function.UnaryOperator<Tensor> f, boolean freeInput) {
-        if (freeInput) return Tensors.step(in, f);
+    private List<Tensor> keepOnly(Tensor in, java.util.function.Function<Tensor, List<Tensor>> f, boolean freeInput) {
+        List<Tensor> out;
         try (Scope s = backend.newScope()) {
-            return s.keep(f.apply(in));
+            out = f.apply(in).stream().map(s::keep).toList();
         }
+        if (freeInput && !out.contains(in)) Tensors.free(null, in);
+        return out;
     }
 
     /** Frees the blocks' weights. */

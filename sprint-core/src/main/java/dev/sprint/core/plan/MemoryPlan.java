@@ -274,8 +274,13 @@ public final class MemoryPlan implements AutoCloseable, dev.sprint.api.PipelineO
             @Override
             public void onStep(StepEvent e) {}
 
+            private long weightsBefore = meta.weightBytes();
+
             private void close(String stage) {
-                peaks.merge(stage, meta.peakActivationBytes(), Math::max);
+                // weights a stage builds on first use (the DC-AE encoder of img2img) count as its own
+                long lazy = meta.weightBytes() - weightsBefore;
+                weightsBefore = meta.weightBytes();
+                peaks.merge(stage, meta.peakActivationBytes() + lazy, Math::max);
                 flops.merge(stage, meta.flops(), Long::sum);
                 meta.resetPeak();
                 meta.resetFlops();
