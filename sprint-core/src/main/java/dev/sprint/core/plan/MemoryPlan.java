@@ -225,6 +225,23 @@ public final class MemoryPlan implements AutoCloseable, dev.sprint.api.PipelineO
                 tiling == VaeTiling.OFF ? ", or allow tiled decoding" : ""));
     }
 
+    /**
+     * Per stage, the bytes a request needs at that stage in this plan's mode (low memory: the stage's group and its
+     * activations; resident: everything plus the stage's activations), untiled.
+     */
+    public Map<String, Long> stageNeeds(GenerationRequest request) {
+        Estimate e = estimate(request);
+        Map<String, Long> out = new LinkedHashMap<>();
+        for (String stage : e.peaks().keySet()) {
+            long w = 0;
+            for (Map.Entry<String, String> g : groups.entrySet()) {
+                if (mode == MemoryMode.RESIDENT || g.getValue().equals(groupOf(stage))) w += residentBytes(g.getKey());
+            }
+            out.put(stage, w + (long) (stagePeak(e, stage, false) * KERNEL_SLACK));
+        }
+        return out;
+    }
+
     /** Peak bytes of a request in this plan's mode. */
     private long need(Estimate e, boolean tiled) {
         return mode == MemoryMode.LOW ? low(e, tiled) : resident(e, tiled);

@@ -59,23 +59,32 @@ class MetaBackendTest {
     void aModelOnTheMetaBackendHasTheShapesAndWeightsOfTheRealOne() {
         var dir = Golden.sana().resolve("model/vae");
         long params = 0;
+        long encoderParams = 0;
         try (WeightSource src = Checkpoints.open(dir)) {
             for (SafetensorsFile.Entry e : ((SafetensorsFile) src).entries().values()) {
-                if (e.name().startsWith("decoder.") || e.name().startsWith("encoder.")) params += e.byteLength() / e.dtype().bytes();
+                if (e.name().startsWith("decoder.")) params += e.byteLength() / e.dtype().bytes();
+                if (e.name().startsWith("encoder.")) encoderParams += e.byteLength() / e.dtype().bytes();
             }
         }
         MetaBackend meta = new MetaBackend();
         ReferenceBackend ref = new ReferenceBackend();
         try (AutoencoderDC m = AutoencoderDC.load(dir, meta); AutoencoderDC r = AutoencoderDC.load(dir, ref)) {
-            // fused weights (stacked q/k/v, folded 2x2 phase kernels) change the count a little; within 10 %
+            // every decoder tensor is held; the up blocks' nearest-x2 + 3x3 convs are held folded into four 2x2 phase
+            // kernels (16/9 of their size), so the decoder holds somewhat more than its file (the DJL plan test checks
+            // the estimate against what the backend really holds)
             double ratio = meta.weightBytes() / (4.0 * params);
-            assertTrue(ratio > 0.9 && ratio < 1.1, "weight bytes " + meta.weightBytes() + " vs " + 4 * params + " in the file");
+            assertTrue(ratio >= 1.0 && ratio < 1.78, "weight bytes " + meta.weightBytes() + " vs " + 4 * params + " in the file");
             int c = m.config().latentChannels();
             Tensor zm = meta.zeros(2, c, 3, 5);
             Tensor zr = ref.zeros(2, c, 3, 5);
             meta.resetPeak();
             assertArrayEquals(r.decode(zr).shape(), m.decode(zm).shape());
             assertTrue(meta.flops() > 0 && meta.peakActivationBytes() > 0);
+            // the encoder is built by the first encode only (text-to-image never holds it)
+            long before = meta.weightBytes();
+            m.encode(meta.zeros(1, 3, 64, 64));
+            double enc = (meta.weightBytes() - before) / (4.0 * encoderParams);
+            assertTrue(enc > 0.9 && enc < 1.1, "encoder bytes " + (meta.weightBytes() - before) + " vs " + 4 * encoderParams);
         }
     }
 }
