@@ -47,6 +47,7 @@ public final class SprintCli {
               export-onnx   write a component as an ONNX graph + external weights (./sprint export-onnx --help)
               spark         a Spark batch job: prompts.csv|.parquet -> one PNG per row + manifest.jsonl (./sprint spark --help)
               download      fetch a Hugging Face repo into the shared HF cache (./sprint download --help)
+              write-fullsize  a full-size folder with random weights in the real layout, from bench/fullsize (./sprint write-fullsize --help)
               serve         OpenAI-images-compatible HTTP server with micro-batching, web page, metrics (./sprint serve --help)
               soak          run one pipeline N times and report memory, heap, files and threads (./sprint soak --help)
               help          this text
@@ -131,6 +132,7 @@ public final class SprintCli {
             case "export-onnx" -> ExportOnnx.run(rest, out);
             case "spark" -> SparkCommand.run(rest, out, err);
             case "download" -> DownloadCommand.run(rest, out, err);
+            case "write-fullsize" -> FullSizeCommand.run(rest, out);
             case "serve" -> ServeCommand.run(rest, out, err);
             case "soak" -> SoakCommand.run(rest, out);
             default -> throw new CliException("unknown command '" + cmd + "' (try ./sprint --help)");
