@@ -1,5 +1,8 @@
 package dev.sprint.core.testing;
 
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
@@ -12,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -138,6 +142,28 @@ public final class JsonFuzzer {
                 x.getAsJsonArray().forEach(todo::add);
             }
         }
+    }
+
+    /**
+     * The fuzzer as a test: {@code -Dsprint.fuzz.iterations} inputs (default {@code iterations}) from
+     * {@code -Dsprint.fuzz.seed} (default {@code seed}), under a wall-clock bound of two minutes plus 10 ms an
+     * input (a hang fails it); prints the report; fails unless every seed saw inputs both accepted and rejected
+     * (else its mutations never reach the parser, or never pass it) and no input took 30 s. Crashing inputs are
+     * kept in the module's {@code target/fuzz-crashes/}.
+     */
+    public static Report runTest(String label, List<Seed> seeds, long iterations, long seed) throws IOException {
+        long n = Long.getLong("sprint.fuzz.iterations", iterations);
+        long from = Long.getLong("sprint.fuzz.seed", seed);
+        JsonFuzzer fuzzer = new JsonFuzzer(seeds);
+        // crashing inputs are kept where the build leaves its output (a test's temporary folder is deleted)
+        Path crashes = Files.createDirectories(Path.of("target", "fuzz-crashes"));
+        Report report = assertTimeoutPreemptively(Duration.ofSeconds(120 + n / 100), () -> fuzzer.run(n, from, crashes));
+        System.out.println(label + " fuzz (seed " + from + "): " + report);
+        for (Map.Entry<String, long[]> e : report.bySeed().entrySet()) {
+            assertTrue(e.getValue()[0] > 0 && e.getValue()[1] > 0, e.getKey() + " should see inputs both accepted and rejected");
+        }
+        assertTrue(report.slowestNanos() < 30_000_000_000L, "an input took " + report.slowestNanos() / 1e9 + " s");
+        return report;
     }
 
     /**
@@ -479,7 +505,7 @@ public final class JsonFuzzer {
     }
 
     /** Replaces {@code remove} bytes at {@code pos} with {@code insert}. */
-    static byte[] splice(byte[] b, int pos, byte[] insert, int remove) {
+    public static byte[] splice(byte[] b, int pos, byte[] insert, int remove) {
         pos = Math.max(0, Math.min(pos, b.length));
         remove = Math.min(remove, b.length - pos);
         byte[] out = new byte[b.length - remove + insert.length];
