@@ -409,7 +409,8 @@ public final class JsonFuzzer {
             case 3 -> { // long list: thousands (or a hundred thousand) of entries
                 int n = switch (r.nextInt(4)) { case 0 -> 4097; case 1 -> 100_000; default -> 2 + r.nextInt(5000); };
                 JsonElement x = a.isEmpty() ? new JsonPrimitive(1) : a.get(0);
-                if (!x.isJsonPrimitive()) n = Math.min(n, 64); // a long list of scalars, not gigabytes of copied objects
+                // a long list of scalars, not gigabytes of copied objects or strings
+                if (!x.isJsonPrimitive() || x.getAsJsonPrimitive().isString() && x.getAsString().length() > 64) n = Math.min(n, 64);
                 for (int i = 0; i < n; i++) a.add(x);
             }
             case 4 -> { if (!a.isEmpty()) a.set(r.nextInt(a.size()), numeric(a.get(0), r, w)); }
@@ -534,13 +535,31 @@ public final class JsonFuzzer {
             return DUP + (dups++) + ":" + key;
         }
 
+        /**
+         * Inputs are cut at {@value #MAX_CHARS} characters: above the largest file a parser accepts (16 MiB), and
+         * mutations that compound (a long list of big strings) cannot exhaust the fuzzer's own heap.
+         */
+        static final int MAX_CHARS = 20 << 20;
+
+        /** Thrown to stop writing an input at {@link #MAX_CHARS}. */
+        private static final class Full extends RuntimeException {
+            Full() {
+                super(null, null, false, false);
+            }
+        }
+
         String write(JsonElement e, boolean pretty) {
             StringBuilder b = new StringBuilder();
-            write(e, b, pretty ? 0 : -1);
+            try {
+                write(e, b, pretty ? 0 : -1);
+            } catch (Full full) {
+                b.setLength(MAX_CHARS);
+            }
             return b.toString();
         }
 
         private void write(JsonElement e, StringBuilder b, int indent) {
+            if (b.length() > MAX_CHARS) throw new Full();
             if (e == null || e.isJsonNull()) {
                 b.append("null");
             } else if (e.isJsonPrimitive()) {
