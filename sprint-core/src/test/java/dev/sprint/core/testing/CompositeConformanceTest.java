@@ -2,7 +2,6 @@ package dev.sprint.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.ResizeMode;
@@ -273,12 +272,7 @@ public abstract class CompositeConformanceTest {
                 worst = i;
             }
         }
-        double rel = maxErr / Math.max(1.0, maxRef);
-        if (!(rel <= tol)) {
-            fail(String.format("%s: max|a-b| = %.3g at %d (got %s, want %s), max|ref| = %.3g, rel %.3g > %.3g",
-                    what, maxErr, worst, a[worst], e[worst], maxRef, rel, tol));
-        }
-        return rel;
+        return Golden.relativeError(what, maxErr, maxRef, tol, worst, i -> a[i], i -> e[i]);
     }
 
     private static Nd ndOrNull(Pair p) {
