@@ -661,10 +661,9 @@ public final class OnnxBackend implements TensorBackend {
         ONode x = n(a);
         int ax = axis(axis, x.shape.length);
         long len = x.shape[ax];
-        long s0 = start < 0 ? start + len : start;
-        long e0 = end < 0 ? end + len : end;
-        s0 = Math.max(0, Math.min(s0, len));
-        e0 = Math.max(s0, Math.min(e0, len));
+        long[] bounds = TensorBackend.sliceBounds(start, end, len);
+        long s0 = bounds[0];
+        long e0 = bounds[1];
         long[] s = x.shape.clone();
         s[ax] = e0 - s0;
         if (s0 == 0 && e0 == len) return x;
@@ -709,6 +708,14 @@ public final class OnnxBackend implements TensorBackend {
         List<ONode> in = new ArrayList<>(inputs.size());
         for (Tensor t : inputs) in.add(n(t));
         evaluate(in, name + ":inputs");
+        List<ONode> outs = trace(in, fn);
+        evaluate(outs, name);
+        return new ArrayList<>(outs);
+    }
+
+    /** Records {@code fn} on {@code in} inside a traced call: its operations stay pending, nothing runs. */
+    private List<ONode> trace(List<ONode> in, Function<List<Tensor>, List<Tensor>> fn) {
+        int[] depth = tracing.get();
         List<Tensor> out;
         depth[0]++;
         try {
@@ -718,8 +725,7 @@ public final class OnnxBackend implements TensorBackend {
         }
         List<ONode> outs = new ArrayList<>(out.size());
         for (Tensor t : out) outs.add(n(t));
-        evaluate(outs, name);
-        return new ArrayList<>(outs);
+        return outs;
     }
 
     /**
@@ -734,16 +740,7 @@ public final class OnnxBackend implements TensorBackend {
                                      java.nio.file.Path dir) {
         List<ONode> in = new ArrayList<>();
         for (HostTensor h : sampleInputs) in.add(leaf(h, false));
-        int[] depth = tracing.get();
-        List<Tensor> out;
-        depth[0]++;
-        try {
-            out = fn.apply(new ArrayList<>(in));
-        } finally {
-            depth[0]--;
-        }
-        List<ONode> outs = new ArrayList<>();
-        for (Tensor t : out) outs.add(n(t));
+        List<ONode> outs = trace(in, fn);
         if (outs.size() != outputNames.size() || in.size() != inputNames.size()) {
             throw new BackendException("names do not match the inputs/outputs of " + name);
         }

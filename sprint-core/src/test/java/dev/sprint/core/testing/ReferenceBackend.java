@@ -727,12 +727,9 @@ public class ReferenceBackend implements TensorBackend {
     public Tensor slice(Tensor a, int axis, long start, long end) {
         RefTensor x = ref(a);
         int ax = axis(axis, x.shape.length);
-        long len = x.shape[ax];
-        // Python slice semantics: negative counts from the end, then clamp to [0, len]
-        long s = start < 0 ? start + len : start;
-        long e = end < 0 ? end + len : end;
-        s = Math.min(Math.max(s, 0), len);
-        e = Math.min(Math.max(e, s), len);
+        long[] bounds = TensorBackend.sliceBounds(start, end, x.shape[ax]);
+        long s = bounds[0];
+        long e = bounds[1];
         long[] out = x.shape.clone();
         out[ax] = e - s;
         long[] st = strides(x.shape);
