@@ -3,6 +3,9 @@ package dev.sprint.examples;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.Pipeline;
+import dev.sprint.core.pipeline.DiffusionPipeline;
+import dev.sprint.core.plan.MemoryBudget;
+import dev.sprint.core.plan.MemoryPlan;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -56,9 +59,7 @@ final class Bench {
         String config = a.get("config");
         if ("sd3.5-medium".equals(config)) return Sd3Bench.run(a, out);
         if (config != null) return RealConfigBench.run(a, config, out);
-        String model = a.get("model");
-        boolean tiny = model == null;
-        if (tiny) model = "golden/sana-sprint/model";
+        boolean tiny = a.get("model") == null;
         String backend = a.get("backend");
         String stepsArg = a.get("steps");
         List<Integer> stepCounts = new ArrayList<>();
@@ -79,14 +80,12 @@ final class Bench {
         int runs = opt(a.getInt("runs"), tiny ? 3 : 1);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
-        dev.sprint.swd.sampler.SwdSpec swd = SprintCli.swdSpec(a, System.err);
+        boolean swd = a.get("swd-weights") != null || a.get("swd-preset") != null || a.get("scales") != null;
         Integer maxLen = a.getInt("max-sequence-length");
         boolean noMatmul = a.flag("no-matmul-rate");
+        Pipeline.Builder b = SprintCli.pipelineBuilder(a, System.err); // model, backend, threads, memory, tiling, SwD, ...
+        if (tiny) b.model("golden/sana-sprint/model");
         a.rejectUnknown();
-        Pipeline.Builder b = Pipeline.builder().model(model);
-        if (backend != null) b.backend(backend);
-        if (threads != null) b.threads(threads);
-        if (swd != null) b.with(swd);
 
         MatmulRate rate = noMatmul ? null : MatmulRate.measure(backend, threads == null ? 0 : threads);
         if (rate != null) out.println(rate);
@@ -94,7 +93,13 @@ final class Bench {
         try (Pipeline p = b.build()) {
             double loadMs = (System.nanoTime() - l0) / 1e6;
             out.printf(Locale.ROOT, "bench: %s, load %.1f ms (peak RSS so far %s)%n", p.describe(), loadMs, peakRss());
-            for (int steps : swd != null ? List.of(-1) : stepCounts) {
+            MemoryPlan plan = p instanceof DiffusionPipeline<?> d ? d.memoryPlan() : null;
+            if (plan != null) {
+                out.printf(Locale.ROOT, "memory plan: %s mode; weights %s (total %s); %s available%n",
+                        plan.mode().name().toLowerCase(Locale.ROOT), plan.describeWeights(), MemoryBudget.gb(plan.totalWeights()),
+                        MemoryBudget.gb(plan.available()));
+            }
+            for (int steps : swd ? List.of(-1) : stepCounts) {
                 GenerationRequest.Builder rb = GenerationRequest.builder()
                         .prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt).seed(42).resolutionBinning(binning);
                 if (width != null || height != null) {
@@ -119,11 +124,44 @@ final class Bench {
                 }
                 out.println("steady state (median ms): " + format(median));
                 out.printf(Locale.ROOT, "total=%.1f ms%n", median.get("total"));
+                if (plan != null) floor(out, plan.estimate(req), median, rate, p, req);
                 out.printf(Locale.ROOT, "images/s: %.4f%n", warm.images().size() * 1000.0 / median.get("total"));
                 out.println("peak RSS: " + peakRss());
             }
         }
         return 0;
+    }
+
+    /**
+     * Each stage's FLOPs (matmuls and convolutions, counted on the plan's twin), its floor at the measured matmul
+     * rate and its share of that rate; the end-to-end ratio to the floor; the plan's activation peaks.
+     */
+    private static void floor(PrintStream out, MemoryPlan.Estimate e, Map<String, Double> ms, MatmulRate rate, Pipeline p,
+                              GenerationRequest req) {
+        Map<String, Long> flops = new LinkedHashMap<>(e.flops());
+        long total = flops.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder b = new StringBuilder("work (GFLOP):");
+        flops.forEach((k, v) -> { if (v > 0) b.append(String.format(Locale.ROOT, " %s=%.1f", k, v / 1e9)); });
+        b.append(String.format(Locale.ROOT, " total=%.1f", total / 1e9));
+        out.println(b);
+        out.println("activation peaks (plan): " + e.peaks().entrySet().stream().filter(x -> x.getValue() > 0)
+                .map(x -> x.getKey() + "=" + MemoryBudget.gb(x.getValue())).toList()
+                + (e.tiledDecode() > 0 ? ", tiled decode " + MemoryBudget.gb(e.tiledDecode()) : ""));
+        if (rate == null) return;
+        StringBuilder r = new StringBuilder("share of the matmul rate:");
+        for (Map.Entry<String, Long> f : flops.entrySet()) {
+            double stageMs = f.getKey().equals("denoise")
+                    ? ms.entrySet().stream().filter(x -> x.getKey().startsWith("step_")).mapToDouble(Map.Entry::getValue).sum()
+                    : ms.getOrDefault(f.getKey(), 0.0);
+            if (f.getValue() > 1e9 && stageMs > 0) {
+                r.append(String.format(Locale.ROOT, " %s %.0f%% (floor %.1f s)", f.getKey(),
+                        100 * rate.floorSeconds(f.getValue() / 1e9) * 1000 / stageMs, rate.floorSeconds(f.getValue() / 1e9)));
+            }
+        }
+        out.println(r);
+        double floorS = rate.floorSeconds(total / 1e9);
+        out.printf(Locale.ROOT, "end to end: %.1f s = %.2fx the FLOP floor of %.1f s at %.1f GFLOP/s%n", ms.get("total") / 1000,
+                ms.get("total") / 1000 / floorS, floorS, rate.gflops());
     }
 
     private static int opt(Integer v, int d) {

@@ -4,7 +4,10 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.GeneratedImage;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.MemoryMode;
 import dev.sprint.api.Precision;
+import dev.sprint.api.VaeTiling;
+import dev.sprint.core.plan.MemoryBudget;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
 import dev.sprint.controlnet.ControlImage;
@@ -84,6 +87,11 @@ public final class SprintCli {
               --device D                auto, cpu, cuda, cuda:N (default auto)
               --precision P             auto, float32, float16 (CUDA only)
               --threads N               intra-op CPU threads
+              --memory M                auto (default: resident when everything fits, else low), resident, low
+                                        (components loaded per stage and released; large text encoders stream
+                                        layer by layer)
+              --memory-budget GB        plan for this many gigabytes instead of the machine's memory
+              --vae-tiling T            auto (default: tiled only when the untiled decode does not fit), on, off
             """;
 
     private SprintCli() {}
@@ -150,7 +158,32 @@ public final class SprintCli {
         if (swd != null) pb.with(swd);
         String components = a.get("components");
         if (components != null) pb.with(ComponentSource.of(components));
+        String memory = a.get("memory");
+        if (memory != null) pb.memory(choice(MemoryMode.class, memory, "--memory"));
+        String tiling = a.get("vae-tiling");
+        if (tiling != null) pb.vaeTiling(choice(VaeTiling.class, tiling, "--vae-tiling"));
+        String budget = a.get("memory-budget");
+        if (budget != null) pb.with(MemoryBudget.of(gigabytes(budget)));
         return pb;
+    }
+
+    /** An enum value by its name in lower case ({@code auto}, {@code low}, ...). */
+    static <E extends Enum<E>> E choice(Class<E> type, String value, String option) {
+        for (E e : type.getEnumConstants()) if (e.name().equalsIgnoreCase(value.trim())) return e;
+        throw new CliException(option + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT)).toList() + ", got '" + value + "'");
+    }
+
+    /** "8", "8g", "8GB", "7.5" → bytes (decimal gigabytes). */
+    static long gigabytes(String v) {
+        String t = v.trim().toLowerCase(Locale.ROOT).replaceAll("\\s*g(b)?$", "");
+        try {
+            double g = Double.parseDouble(t);
+            if (!(g > 0) || g > 1e6) throw new NumberFormatException();
+            return (long) (g * 1e9);
+        } catch (NumberFormatException e) {
+            throw new CliException("--memory-budget takes gigabytes, e.g. 8 or 7.5GB; got '" + v + "'");
+        }
     }
 
     /** {@code --precision auto|float32|float16}, or null when not given. */

@@ -119,6 +119,12 @@ public interface Pipeline extends AutoCloseable {
             return this;
         }
 
+        /** How components are held in memory (default {@link MemoryMode#AUTO}); see {@link MemoryMode}. */
+        public Builder memory(MemoryMode mode) { return with(mode); }
+
+        /** Tiled VAE decoding (default {@link VaeTiling#AUTO}); see {@link VaeTiling}. */
+        public Builder vaeTiling(VaeTiling tiling) { return with(tiling); }
+
         /** The settings collected so far. */
         public PipelineSettings settings() {
             return new PipelineSettings(model, backend,

@@ -80,6 +80,6 @@ public final class SanaControlNetFamily implements ModelFamily {
         folder.requireClass("controlnet", Set.of("SanaControlNetModel"));
         SanaControlNetConfig config = SanaControlNetConfig.from(Config.read(cnDir.resolve("config.json")));
         return SanaFamily.open(folder, settings, backend,
-                parts -> new ControlNetConditioning(parts.load("controlnet", () -> SanaControlNetModel.load(cnDir, backend)), config));
+                parts -> new ControlNetConditioning(parts.load("controlnet", "denoise", be -> SanaControlNetModel.load(cnDir, be)), config));
     }
 }

@@ -78,15 +78,15 @@ public final class Sd3Family implements ModelFamily {
             LOG.info("SwD table {}: scales {} sigmas {}", table.name(), spec.scales().stream().map(s -> s[0] + "x" + s[1]).toList(),
                     Arrays.toString(spec.sigmas()));
         }
-        Components parts = new Components();
+        Components parts = Components.of(settings, backend);
         try {
             Path trDir = folder.component("transformer");
-            Component<SD3Transformer2DModel> transformer = parts.load("transformer", () -> spec != null && spec.weights() != null
-                    ? SD3Transformer2DModel.load(trDir, merged(trDir, adapterFolder(spec.weights())), backend)
-                    : SD3Transformer2DModel.load(trDir, backend));
-            Component<AutoencoderKL> vae = parts.load("vae", () -> AutoencoderKL.load(folder.component("vae"), backend));
+            Component<SD3Transformer2DModel> transformer = parts.load("transformer", "denoise", be -> spec != null && spec.weights() != null
+                    ? SD3Transformer2DModel.load(trDir, merged(trDir, adapterFolder(spec.weights())), be)
+                    : SD3Transformer2DModel.load(trDir, be));
+            Component<AutoencoderKL> vae = parts.load("vae", be -> AutoencoderKL.load(folder.component("vae"), be));
             int jointDim = trConfig.jointAttentionDim();
-            Component<Sd3TextEncoder> text = parts.load("text_encoder", () -> Sd3TextEncoder.load(folder, backend, jointDim));
+            Component<Sd3TextEncoder> text = parts.load("text_encoder", be -> Sd3TextEncoder.load(folder, be, jointDim));
             return new StableDiffusion3Pipeline(new PipelineContext(settings.model(), folder, settings, backend, parts), trConfig,
                     vaeConfig, text, transformer, vae, table, spec == null ? null : spec.weights(), scheduler);
         } catch (RuntimeException e) {

@@ -164,7 +164,9 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
         run.checkpoint();
         if (b.output() == OutputType.LATENT) return latents(b, latents, run);
         AutoencoderKL kl = vae.get();
-        return images(b, latents, z -> kl.decode(kl.toVaeSpace(z)), run, r.steps(), i -> provenance(r, i));
+        return images(b, latents, (z, tiled) -> tiled
+                ? kl.decodeTiled(kl.toVaeSpace(z), kl.defaultTiling(), dev.sprint.core.nn.Cancellation::check)
+                : kl.decode(kl.toVaeSpace(z)), run, r.steps(), i -> provenance(r, i));
     }
 
     private Map<String, String> provenance(Sd3Request r, int i) {

@@ -90,6 +90,13 @@ public final class DjlBackend implements TensorBackend {
         return root.getManagedArrays().size();
     }
 
+    /** Bytes of the native arrays owned by the root manager and its sub-managers (weights, arenas); for tests. */
+    long rootArrayBytes() {
+        long b = 0;
+        for (NDArray a : root.getManagedArrays()) b += a.getShape().size() * a.getDataType().getNumOfBytes();
+        return b;
+    }
+
     /** Number of native arrays owned by the calling thread's innermost open scope (root if none). */
     int currentScopeArrayCount() {
         return current().getManagedArrays().size();

@@ -182,8 +182,72 @@ public final class OnnxBackend implements TensorBackend {
     }
 
     private ONode leaf(HostTensor value, boolean weight) {
-        return new ONode(this, ids.incrementAndGet(), value.shape(), value.dtype(), null, List.of(), null, weight, -1, value,
+        ONode n = new ONode(this, ids.incrementAndGet(), value.shape(), value.dtype(), null, List.of(), null, weight, -1, value,
                 false);
+        if (weight) {
+            WeightArena a = building.get();
+            if (a != null) a.add(n);
+        }
+        return n;
+    }
+
+    /** The arena whose {@link dev.sprint.core.tensor.Arena#build} runs on this thread, if any. */
+    private final ThreadLocal<WeightArena> building = new ThreadLocal<>();
+
+    /**
+     * Weights built in an arena are released with it: the cached sessions they are bound to are closed, and the
+     * direct buffers this backend converted them into are freed at once (a checkpoint's own mapped memory is
+     * released when its file closes). What a low-memory plan does when it moves on to another component.
+     */
+    @Override
+    public dev.sprint.core.tensor.Arena newArena() {
+        return new WeightArena();
+    }
+
+    private final class WeightArena implements dev.sprint.core.tensor.Arena {
+        private final List<ONode> leaves = new ArrayList<>();
+        private boolean closed;
+
+        synchronized void add(ONode n) {
+            leaves.add(n);
+        }
+
+        @Override
+        public <T> T build(java.util.function.Supplier<T> f) {
+            if (closed) throw new BackendException("the arena was closed");
+            WeightArena outer = building.get();
+            building.set(this);
+            try {
+                return f.get();
+            } finally {
+                if (outer == null) building.remove();
+                else building.set(outer);
+            }
+        }
+
+        @Override
+        public void close() {
+            List<ONode> mine;
+            synchronized (this) {
+                if (closed) return;
+                closed = true;
+                mine = new ArrayList<>(leaves);
+                leaves.clear();
+            }
+            java.util.Set<Long> ids = new java.util.HashSet<>();
+            for (ONode n : mine) ids.add(n.id);
+            synchronized (OnnxBackend.this) {
+                var it = sessions.entrySet().iterator();
+                while (it.hasNext()) {
+                    var e = it.next();
+                    if (e.getKey().weightIds().stream().anyMatch(ids::contains)) {
+                        e.getValue().close();
+                        it.remove();
+                    }
+                }
+            }
+            for (ONode n : mine) DirectBuffers.free(owned.remove(n.value().data()));
+        }
     }
 
     private ONode op(String op, long[] shape, DType dtype, Map<String, Object> attrs, ONode... inputs) {
@@ -272,6 +336,18 @@ public final class OnnxBackend implements TensorBackend {
         };
     }
 
+    /** Operations are recorded and run as graphs (a component pass at a time). */
+    @Override
+    public boolean isEager() {
+        return false;
+    }
+
+    /** Weights are direct buffers bound to sessions as external initializers. */
+    @Override
+    public boolean weightsInDirectMemory() {
+        return true;
+    }
+
     @Override
     public Tensor upload(HostTensor data, DType dtype) {
         return leaf(convert(data, dtype), false);
@@ -290,7 +366,7 @@ public final class OnnxBackend implements TensorBackend {
             HostTensor h = data.host();
             if (h.data().isDirect()) return leaf(h, true);
         }
-        List<HostTensor> parts = weightParts(data, t, MAX_WEIGHT_BUFFER);
+        List<HostTensor> parts = weightParts(data, t, MAX_WEIGHT_BUFFER, this::own);
         if (parts.size() == 1) return leaf(parts.get(0), true);
         List<Tensor> leaves = new ArrayList<>(parts.size());
         for (HostTensor p : parts) leaves.add(leaf(p, true));
@@ -302,8 +378,14 @@ public final class OnnxBackend implements TensorBackend {
      * of whole rows (dimension 0) when the tensor is larger.
      */
     static List<HostTensor> weightParts(TensorData data, DType t, long limit) {
+        return weightParts(data, t, limit, (view, buffer) -> {});
+    }
+
+    /** {@link #weightParts(TensorData, DType, long)} telling {@code own} each part's view and the buffer it allocated. */
+    static List<HostTensor> weightParts(TensorData data, DType t, long limit,
+                                        java.util.function.BiConsumer<ByteBuffer, ByteBuffer> own) {
         long[] shape = data.shape();
-        if (data.numel() * t.bytes() <= limit) return List.of(streamed(data, t, 0, data.numel(), shape));
+        if (data.numel() * t.bytes() <= limit) return List.of(streamed(data, t, 0, data.numel(), shape, own));
         long rowElems = shape.length == 0 ? 1 : data.numel() / Math.max(1, shape[0]);
         if (shape.length < 2 || rowElems * t.bytes() > limit) {
             throw new BackendException("weight " + data + " (" + data.numel() * t.bytes() + " bytes) is too large for the "
@@ -315,7 +397,7 @@ public final class OnnxBackend implements TensorBackend {
             long rows = Math.min(rowsPerPart, shape[0] - r);
             long[] ps = shape.clone();
             ps[0] = rows;
-            parts.add(streamed(data, t, r * rowElems, rows * rowElems, ps));
+            parts.add(streamed(data, t, r * rowElems, rows * rowElems, ps, own));
         }
         return parts;
     }
@@ -323,7 +405,8 @@ public final class OnnxBackend implements TensorBackend {
     /** Largest single weight buffer (one direct ByteBuffer). */
     static final long MAX_WEIGHT_BUFFER = Integer.MAX_VALUE - 8;
 
-    private static HostTensor streamed(TensorData data, DType t, long start, long count, long[] shape) {
+    private static HostTensor streamed(TensorData data, DType t, long start, long count, long[] shape,
+                                       java.util.function.BiConsumer<ByteBuffer, ByteBuffer> own) {
         ByteBuffer out = ByteBuffer.allocateDirect((int) (count * t.bytes())).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer scratch = ByteBuffer.allocate((int) Math.min(count, TensorData.CHUNK_ELEMENTS) * data.dtype().bytes());
         for (long s = 0; s < count; s += TensorData.CHUNK_ELEMENTS) {
@@ -331,7 +414,16 @@ public final class OnnxBackend implements TensorBackend {
             data.readAs(t, start + s, c, out, scratch);
         }
         out.flip();
-        return new HostTensor(t, shape, out);
+        HostTensor h = new HostTensor(t, shape, out);
+        own.accept(h.data(), out);
+        return h;
+    }
+
+    /** Direct buffers this backend converted weights into, by the view their HostTensor holds (freed with an arena). */
+    private final Map<ByteBuffer, ByteBuffer> owned = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+    private void own(ByteBuffer view, ByteBuffer buffer) {
+        owned.put(view, buffer);
     }
 
     private static ByteBuffer direct(ByteBuffer b) {
@@ -1015,5 +1107,9 @@ public final class OnnxBackend implements TensorBackend {
         if (watchdog != null) watchdog.shutdownNow();
         sessions.values().forEach(Cached::close);
         sessions.clear();
+        synchronized (owned) {
+            owned.values().forEach(DirectBuffers::free);
+            owned.clear();
+        }
     }
 }

@@ -9,6 +9,8 @@ import dev.sprint.core.nn.RMSNorm;
 import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
 import dev.sprint.core.nn.Weights;
+import dev.sprint.core.plan.MetaBackend;
+import dev.sprint.core.tensor.Arena;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
 
@@ -30,12 +32,19 @@ import java.util.List;
  * folded into per-phase 2×2 kernels) the field's Javadoc names the tensors it holds.
  */
 public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
-    private final Encoder encoder;
+    private final Weights encoderWeights;
+    private Encoder encoder;
+    private Arena encoderArena;
     private final Decoder decoder;
 
+    /**
+     * Builds the decoder. The encoder is only checked here (its tensors and shapes, without uploading them) and
+     * built by the first {@link #encode}: text-to-image never needs its 0.6 GB (SANA's f32c32).
+     */
     public AutoencoderDC(AutoencoderDCConfig config, Weights w, WeightSource owned) {
         super(config, w, owned);
-        encoder = new Encoder(config, w.sub("encoder"));
+        encoderWeights = w.sub("encoder");
+        new Encoder(config, encoderWeights.on(new MetaBackend(w.backend().floatType())));
         decoder = new Decoder(config, w.sub("decoder"));
     }
 
@@ -73,7 +82,30 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
     /** Image (B, 3, H, W) in [−1, 1] → latent (B, C, H/32, W/32), unscaled (diffusers' {@code .latent}). */
     public Tensor encode(Tensor image) {
+        synchronized (this) {
+            if (encoder == null) {
+                Arena a = backend().newArena();
+                try {
+                    encoder = a.build(() -> new Encoder(config(), encoderWeights));
+                } catch (RuntimeException | Error e) {
+                    a.close();
+                    throw e;
+                }
+                encoderArena = a;
+            }
+        }
         return call("dcae_encoder", image, encoder::forward);
+    }
+
+    /** Frees the encoder's weights (if it was built) and releases the checkpoint. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (encoderArena != null) encoderArena.close();
+            encoderArena = null;
+            encoder = null;
+        }
+        super.close();
     }
 
     // ---- building blocks --------------------------------------------------------------------------

@@ -3,7 +3,9 @@ package dev.sprint.core.gemma;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.BlockStack;
 import dev.sprint.core.nn.Cancellation;
+import dev.sprint.core.plan.MetaBackend;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.RMSNorm;
@@ -26,7 +28,7 @@ import java.util.List;
  */
 public final class Gemma2Model extends Model<Gemma2Config> {
     private final Embedding embedTokens;
-    private final List<Gemma2DecoderLayer> layers;
+    private final BlockStack<Gemma2DecoderLayer> layers;
     private final RMSNorm norm;
 
     public Gemma2Model(Gemma2Config config, Weights w, WeightSource owned) {
@@ -34,10 +36,8 @@ public final class Gemma2Model extends Model<Gemma2Config> {
         // a Gemma2ForCausalLM checkpoint (architectures in config.json) keeps the decoder under "model."
         Weights root = config().weightPrefix().isEmpty() ? w : w.sub("model");
         embedTokens = new Embedding(root.sub("embed_tokens"), config().vocabSize(), config().hiddenSize());
-        layers = new ArrayList<>(config().numLayers());
-        for (int i = 0; i < config().numLayers(); i++) {
-            layers.add(new Gemma2DecoderLayer(config, root.sub("layers").sub(i)));
-        }
+        layers = new BlockStack<>(w.backend(), config().numLayers(), i -> new Gemma2DecoderLayer(config, root.sub("layers").sub(i)),
+                i -> new Gemma2DecoderLayer(config, root.sub("layers").sub(i).on(new MetaBackend())));
         norm = RMSNorm.gemma(root.sub("norm"), config().hiddenSize(), config().rmsNormEps());
     }
 
@@ -80,10 +80,116 @@ public final class Gemma2Model extends Model<Gemma2Config> {
         // transformers multiplies by sqrt(hidden) cast to the activation dtype
         h = h.mul((double) (float) Math.sqrt(config().hiddenSize()));
         for (int i = 0; i < layers.size(); i++) {
-            Cancellation.check();
-            h = layers.get(i).forward(h, config().isSliding(i) ? slidingMask : globalMask, cos, sin);
+            Tensor mask = config().isSliding(i) ? slidingMask : globalMask;
+            h = layers.run(i, h, (layer, x) -> layer.forward(x, mask, cos, sin), i > 0);
         }
         return norm.forward(h);
+    }
+
+    @Override
+    public void close() {
+        layers.close();
+        super.close();
+    }
+
+    /**
+     * The keys and values every layer computes for a token prefix (batch 1, all real tokens), and the prefix's last
+     * hidden states: a later sequence that starts with the same tokens reuses them (Gemma-2 is causal, so positions
+     * before P do not depend on what follows). Held by whoever computed it; its tensors live as long as they do.
+     *
+     * @param ids    the prefix's token ids
+     * @param keys   per layer (1, KV, P, hd), after RoPE
+     * @param values per layer (1, KV, P, hd)
+     * @param hidden (1, P, hidden) after the final norm
+     */
+    public record PrefixCache(long[] ids, List<Tensor> keys, List<Tensor> values, Tensor hidden) {
+        public int length() {
+            return ids.length;
+        }
+    }
+
+    /** Runs a prefix (batch 1) and keeps what later sequences that start with it need. */
+    public PrefixCache prefix(long[] ids) {
+        List<Tensor> out = forwardCached(ids, 0, null);
+        int n = layers.size();
+        return new PrefixCache(ids.clone(), out.subList(1, 1 + n), out.subList(1 + n, 1 + 2 * n), out.get(0));
+    }
+
+    /**
+     * The last hidden states (1, S, hidden) of the tokens {@code ids} at positions P..P+S−1 of a sequence whose
+     * first P = {@code past} tokens are those of {@code cache} (all real tokens, no padding): exactly
+     * {@link #forward}'s rows for those positions of the whole sequence, computing only them.
+     *
+     * @param past how many of the cache's positions precede {@code ids} (at most its length)
+     * @param pad  extra positions appended as padding (a tracing backend rounds S up so one graph serves many
+     *             lengths); they attend like real tokens after the last one and are dropped from the result
+     */
+    public Tensor suffix(PrefixCache cache, int past, long[] ids, int pad) {
+        if (past > cache.length()) throw new InvalidRequestException("the cache holds " + cache.length() + " positions, not " + past);
+        long[] padded = java.util.Arrays.copyOf(ids, ids.length + pad);
+        List<Tensor> out = forwardCached(padded, past, cache);
+        Tensor h = out.get(0);
+        return pad == 0 ? h : h.slice(1, 0, ids.length);
+    }
+
+    /** Runs tokens at positions {@code past}.. over the first {@code past} cached positions; {hidden, k…, v…}. */
+    private List<Tensor> forwardCached(long[] ids, int past, PrefixCache cache) {
+        int s = ids.length;
+        int total = past + s;
+        TensorBackend be = backend();
+        Tensor embeds = embedTokens.forward(be, new long[][] {ids}, "Gemma");
+        Tensor globalMask = be.fromFloats(suffixMask(past, s, Integer.MAX_VALUE), 1, 1, s, total);
+        Tensor slidingMask = be.fromFloats(suffixMask(past, s, config().slidingWindow()), 1, 1, s, total);
+        float[][] rope = rope(total);
+        int d = config().headDim();
+        Tensor cos = be.fromFloats(java.util.Arrays.copyOfRange(rope[0], past * d, total * d), s, d);
+        Tensor sin = be.fromFloats(java.util.Arrays.copyOfRange(rope[1], past * d, total * d), s, d);
+        List<Tensor> in = new ArrayList<>(List.of(embeds, globalMask, slidingMask, cos, sin));
+        int n = layers.size();
+        if (past > 0) {
+            for (int i = 0; i < n; i++) in.add(cache.keys().get(i).slice(2, 0, past));
+            for (int i = 0; i < n; i++) in.add(cache.values().get(i).slice(2, 0, past));
+        }
+        String name = past > 0 ? "gemma2_suffix" : "gemma2_prefix";
+        return call(name, in, t -> {
+            Tensor h = t.get(0).mul((double) (float) Math.sqrt(config().hiddenSize()));
+            List<Tensor> keys = new ArrayList<>(n);
+            List<Tensor> values = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                Tensor mask = config().isSliding(i) ? t.get(2) : t.get(1);
+                Tensor pk = past > 0 ? t.get(5 + i) : null;
+                Tensor pv = past > 0 ? t.get(5 + n + i) : null;
+                List<Tensor> o = layers.runAll(i, h, (layer, x) -> layer.forwardCached(x, pk, pv, mask, t.get(3), t.get(4)), i > 0);
+                h = o.get(0);
+                keys.add(o.get(1));
+                values.add(o.get(2));
+            }
+            List<Tensor> result = new ArrayList<>();
+            result.add(norm.forward(h));
+            if (past == 0) { // a prefix: its keys and values are what later calls need
+                result.addAll(keys);
+                result.addAll(values);
+            }
+            return result;
+        });
+    }
+
+    /**
+     * Additive mask (1, 1, S, P + S) of queries at positions P..P+S−1 over keys 0..P+S−1: causal, and within the
+     * window for sliding layers; every key is a real token.
+     */
+    float[] suffixMask(int past, int s, int window) {
+        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        int total = past + s;
+        float[] m = new float[s * total];
+        for (int i = 0; i < s; i++) {
+            int q = past + i;
+            for (int j = 0; j < total; j++) {
+                boolean visible = j <= q && (window == Integer.MAX_VALUE || j > q - window);
+                m[i * total + j] = visible ? 0f : min;
+            }
+        }
+        return m;
     }
 
     /**
@@ -149,6 +255,15 @@ public final class Gemma2Model extends Model<Gemma2Config> {
             h = postFeedforwardLayernorm.forward(mlp.forward(preFeedforwardLayernorm.forward(x)));
             return x.add(h);
         }
+
+        /** {@link #forward} for new positions over cached keys/values: {hidden, k, v} (see Gemma2Attention#forwardCached). */
+        List<Tensor> forwardCached(Tensor x, Tensor pastK, Tensor pastV, Tensor mask, Tensor cos, Tensor sin) {
+            List<Tensor> a = selfAttn.forwardCached(inputLayernorm.forward(x), pastK, pastV, mask, cos, sin);
+            Tensor h = postAttentionLayernorm.forward(a.get(0));
+            x = x.add(h);
+            h = postFeedforwardLayernorm.forward(mlp.forward(preFeedforwardLayernorm.forward(x)));
+            return List.of(x.add(h), a.get(1), a.get(2));
+        }
     }
 
     /** {@code Gemma2Attention}, eager: soft-capped scores, then the additive mask, softmax, values. */
@@ -188,6 +303,35 @@ public final class Gemma2Model extends Model<Gemma2Config> {
             Tensor out = be.softmax(scores, -1).matmul(v);               // (B, H, L, hd)
             out = out.permute(0, 2, 1, 3).reshape(b, len, (long) c.numHeads() * hd);
             return oProj.forward(out);
+        }
+
+        /**
+         * Attention of the queries of {@code x} (positions P.. of the sequence) over the past keys/values of positions
+         * 0..P−1 followed by their own: returns {output, k, v} with k, v the new positions' keys (after RoPE) and
+         * values, per KV head — the same math as {@link #forward} on the whole sequence, restricted to those rows.
+         *
+         * @param pastK (B, KV, P, hd) or null
+         * @param mask  additive (B, 1, S, P + S)
+         */
+        List<Tensor> forwardCached(Tensor x, Tensor pastK, Tensor pastV, Tensor mask, Tensor cos, Tensor sin) {
+            TensorBackend be = x.backend();
+            long b = x.size(0);
+            long len = x.size(1);
+            int hd = c.headDim();
+            Tensor q = rotary(heads(qProj.forward(x), b, len, c.numHeads(), hd), cos, sin);
+            Tensor k = rotary(heads(kProj.forward(x), b, len, c.numKvHeads(), hd), cos, sin);
+            Tensor v = heads(vProj.forward(x), b, len, c.numKvHeads(), hd);
+            Tensor keys = pastK == null ? k : be.concat(List.of(pastK, k), 2);
+            Tensor values = pastV == null ? v : be.concat(List.of(pastV, v), 2);
+            Tensor kk = repeatKv(keys, c.numHeads() / c.numKvHeads());
+            Tensor vv = repeatKv(values, c.numHeads() / c.numKvHeads());
+            Tensor scores = q.matmul(kk.transpose(-2, -1)).mul(Math.pow(c.queryPreAttnScalar(), -0.5));
+            Double cap = c.attnLogitSoftcapping();
+            if (cap != null) scores = be.tanh(scores.mul(1.0 / cap)).mul(cap);
+            scores = scores.add(mask);
+            Tensor out = be.softmax(scores, -1).matmul(vv);
+            out = out.permute(0, 2, 1, 3).reshape(b, len, (long) c.numHeads() * hd);
+            return List.of(oProj.forward(out), k, v);
         }
 
         private static Tensor heads(Tensor t, long b, long len, int n, int hd) {

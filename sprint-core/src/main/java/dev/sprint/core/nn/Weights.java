@@ -52,6 +52,14 @@ public final class Weights {
         return prefix + child;
     }
 
+    /**
+     * This path on another backend, sharing the used-tensor record: a dry build on a {@code MetaBackend} checks and
+     * marks tensors without uploading them (what a streamed {@link BlockStack} does when its model is built).
+     */
+    public Weights on(TensorBackend other) {
+        return new Weights(source, other, prefix, used);
+    }
+
     /** A child path: {@code sub("blocks").sub("3")} → "blocks.3.". */
     public Weights sub(String child) {
         return new Weights(source, backend, prefix + child + ".", used);

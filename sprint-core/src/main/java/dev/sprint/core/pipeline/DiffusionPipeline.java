@@ -14,6 +14,8 @@ import dev.sprint.api.PipelineClosedException;
 import dev.sprint.api.Provenance;
 import dev.sprint.api.RequestOption;
 import dev.sprint.api.SprintException;
+import dev.sprint.api.VaeTiling;
+import dev.sprint.core.plan.MemoryPlan;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
 import dev.sprint.core.nn.Cancellation;
@@ -59,6 +61,8 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
     private final GenerationRequest defaults;
     private final RequestLimits limits;
     private final OutputCheck outputCheck;
+    private final MemoryPlan memory;
+    private final VaeTiling tiling;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private boolean released;
@@ -69,6 +73,18 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         this.defaults = context.settings().defaults();
         this.limits = context.settings().option(RequestLimits.class).orElse(RequestLimits.DEFAULT);
         this.outputCheck = context.settings().option(OutputCheck.class).orElse(OutputCheck.FAIL);
+        this.memory = context.settings().option(MemoryPlan.class).orElse(null);
+        this.tiling = context.settings().option(VaeTiling.class).orElse(VaeTiling.AUTO);
+    }
+
+    /** The memory plan this pipeline runs under, or null (a pipeline opened without one, e.g. the plan's twin). */
+    public final MemoryPlan memoryPlan() {
+        return memory;
+    }
+
+    /** The components (for the memory planner and benchmarks). */
+    public final Components components() {
+        return context.components();
     }
 
     // ---- what a family provides ------------------------------------------------------------------
@@ -134,6 +150,8 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         run.checkpoint(); // an already cancelled token or interrupted thread: no work at all
         RequestReader reader = new RequestReader(request, defaults, limits);
         P plan = plan(resolve(reader), reader);
+        if (memory != null) run.tiledDecode(memory.admit(request).tiled());
+        else if (MemoryPlan.forcedTiling() || tiling == VaeTiling.ON) run.tiledDecode(true);
         try {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {
@@ -180,6 +198,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         released = true;
         try {
             context.components().close();
+            if (memory != null) memory.close();
         } finally {
             try {
                 backend.close();
@@ -270,6 +289,12 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
      */
     protected final GenerationResult images(BaseRequest r, Tensor latents, UnaryOperator<Tensor> decoder, GenerationRun run,
                                             int steps, IntFunction<Map<String, String>> extras) {
+        return images(r, latents, (z, tiled) -> decoder.apply(z), run, steps, extras);
+    }
+
+    /** {@link #images(BaseRequest, Tensor, UnaryOperator, GenerationRun, int, IntFunction)} with a decoder that can tile. */
+    protected final GenerationResult images(BaseRequest r, Tensor latents, ImageDecoder decoder, GenerationRun run,
+                                            int steps, IntFunction<Map<String, String>> extras) {
         run.stage("decode");
         long t = System.nanoTime();
         int batch = r.batch();
@@ -280,7 +305,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
             run.checkpoint();
             try (Scope chunk = backend.newScope()) {
                 Tensor z = batch <= RequestLimits.DECODE_CHUNK ? latents : latents.slice(0, from, to);
-                Tensor image = decoder.apply(z);
+                Tensor image = decoder.decode(z, run.tiledDecode());
                 if (r.binned()) image = ResolutionBinning.resizeAndCrop(image, r.height(), r.width());
                 float[] part = backend.toFloats(image);
                 System.arraycopy(part, 0, pixels, from * per, part.length);

@@ -25,6 +25,8 @@ public final class GenerationRun {
     private final Map<String, Double> timings = new LinkedHashMap<>();
     private final long start = System.nanoTime();
     private long stepStart;
+    private boolean denoising;
+    private boolean tiledDecode;
 
     GenerationRun(GenerationListener listener, CancellationToken token, BooleanSupplier closed) {
         this.listener = listener == null ? GenerationListener.NONE : listener;
@@ -64,6 +66,10 @@ public final class GenerationRun {
     /** The denoiser with a check point and the step clock started before every evaluation. */
     public Denoiser steps(Denoiser d) {
         return (x, t, i) -> {
+            if (!denoising) { // the sampling stage starts with its first evaluation
+                denoising = true;
+                stage("denoise");
+            }
             checkpoint();
             stepStart = System.nanoTime();
             return d.velocity(x, t, i);
@@ -77,6 +83,15 @@ public final class GenerationRun {
             timings.put("step_" + i, elapsed);
             notify(() -> listener.onStep(new StepEvent(i, steps, t, elapsed)), "onStep");
         };
+    }
+
+    /** Whether the decoder must tile (the memory plan found that only a tiled decode fits, or tiling is on). */
+    public boolean tiledDecode() {
+        return tiledDecode;
+    }
+
+    void tiledDecode(boolean v) {
+        tiledDecode = v;
     }
 
     /** The timings so far, with "total" since the call started. */

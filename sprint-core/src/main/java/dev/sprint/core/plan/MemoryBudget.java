@@ -20,8 +20,19 @@ import java.util.Locale;
  * @param cgroupBytes    the cgroup limit, or {@code Long.MAX_VALUE} if none
  * @param heapMaxBytes   the JVM heap maximum ({@code -Xmx})
  * @param directMaxBytes the direct-buffer limit
+ * @param fixed          a budget set by the caller ({@link #of}): exactly {@code physicalBytes}, no margin
  */
-public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupBytes, long heapMaxBytes, long directMaxBytes) {
+public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupBytes, long heapMaxBytes, long directMaxBytes,
+                           boolean fixed) implements dev.sprint.api.PipelineOption {
+
+    /**
+     * A budget of exactly {@code bytes} for weights and activations, instead of what this machine has: for a
+     * process that shares its machine with others ({@code Pipeline.builder().with(MemoryBudget.of(8_000_000_000L))}).
+     */
+    public static MemoryBudget of(long bytes) {
+        if (bytes <= 0) throw new dev.sprint.api.InvalidRequestException("a memory budget must be positive, got " + bytes);
+        return new MemoryBudget(bytes, bytes, Long.MAX_VALUE, 0, bytes, true);
+    }
 
     /** Reads the limits of this process. */
     public static MemoryBudget detect() {
@@ -29,7 +40,7 @@ public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupB
         long avail = meminfo("MemAvailable:");
         long cg = Math.min(readLong(Path.of("/sys/fs/cgroup/memory.max")), readLong(Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes")));
         long heap = Runtime.getRuntime().maxMemory();
-        return new MemoryBudget(total, avail, cg <= 0 ? Long.MAX_VALUE : cg, heap, maxDirect(heap));
+        return new MemoryBudget(total, avail, cg <= 0 ? Long.MAX_VALUE : cg, heap, maxDirect(heap), false);
     }
 
     /**
@@ -38,6 +49,7 @@ public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupB
      * the page cache that reading the checkpoint needs; with {@code direct} also at most the direct-buffer limit.
      */
     public long nativeBytes(boolean direct) {
+        if (fixed) return physicalBytes;
         long limit = physicalBytes > 0 ? physicalBytes : Long.MAX_VALUE;
         limit = Math.min(limit, cgroupBytes);
         if (limit == Long.MAX_VALUE) return direct ? directMaxBytes : Long.MAX_VALUE;
@@ -50,6 +62,7 @@ public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupB
 
     /** A line for logs and errors. */
     public String describe() {
+        if (fixed) return "a budget of " + gb(physicalBytes) + " set with MemoryBudget.of";
         List<String> parts = new ArrayList<>();
         if (physicalBytes > 0) parts.add("physical " + gb(physicalBytes) + " (available " + gb(availableBytes) + ")");
         if (cgroupBytes != Long.MAX_VALUE) parts.add("cgroup limit " + gb(cgroupBytes));

@@ -37,6 +37,9 @@ public final class MetaBackend implements TensorBackend {
     private long live;
     private long peak;
     private long flops;
+    private int arenaDepth;
+    private long nestedBytes;
+    private long largestNested;
 
     public MetaBackend(DType floatType) {
         this.floatType = floatType;
@@ -72,6 +75,49 @@ public final class MetaBackend implements TensorBackend {
 
     public void resetPeak() {
         peak = live;
+    }
+
+    /**
+     * Weight bytes built in arenas nested inside another arena since {@link #resetBlocks()}: the blocks of a
+     * {@link dev.sprint.core.nn.BlockStack}, which a low-memory plan can stream one at a time.
+     */
+    public long nestedBytes() {
+        return nestedBytes;
+    }
+
+    /** The largest such block. */
+    public long largestNestedBytes() {
+        return largestNested;
+    }
+
+    public void resetBlocks() {
+        nestedBytes = 0;
+        largestNested = 0;
+    }
+
+    /** Arenas only measure: the bytes of weights built inside each, and which are nested (blocks of a model). */
+    @Override
+    public dev.sprint.core.tensor.Arena newArena() {
+        return new dev.sprint.core.tensor.Arena() {
+            @Override
+            public <T> T build(java.util.function.Supplier<T> f) {
+                long before = weightBytes;
+                arenaDepth++;
+                try {
+                    return f.get();
+                } finally {
+                    arenaDepth--;
+                    long d = weightBytes - before;
+                    if (arenaDepth >= 1) {
+                        nestedBytes += d;
+                        largestNested = Math.max(largestNested, d);
+                    }
+                }
+            }
+
+            @Override
+            public void close() {}
+        };
     }
 
     @Override

@@ -7,6 +7,8 @@ import dev.sprint.core.pipeline.DiffusionPipeline;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.pipeline.SizeRule;
 import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.image.TiledDecode;
+import dev.sprint.core.nn.Cancellation;
 
 /**
  * What the Sana pipelines share on top of {@link DiffusionPipeline}: the Gemma text encoder, the Sana
@@ -58,9 +60,14 @@ abstract class SanaBasePipeline<P> extends DiffusionPipeline<P> {
         return new long[] {r.batch(), configs.transformer().inChannels(), r.genHeight() / scale, r.genWidth() / scale};
     }
 
-    /** The decoder step: latents / scaling_factor → DC-AE → images. */
-    final Tensor decode(Tensor latents) {
+    /**
+     * The decoder step: latents / scaling_factor → DC-AE → images; tiled as diffusers' {@code enable_tiling()}
+     * (512-pixel tiles every 448) when the memory plan or {@code VaeTiling.ON} asks for it.
+     */
+    final Tensor decode(Tensor latents, boolean tiled) {
         AutoencoderDC dc = vae.get();
-        return dc.decode(latents.mul(1.0 / dc.config().scalingFactor()));
+        Tensor z = latents.mul(1.0 / dc.config().scalingFactor());
+        return tiled ? dc.decodeTiled(z, TiledDecode.autoencoderDc(dc.config().spatialCompression()), Cancellation::check)
+                : dc.decode(z);
     }
 }

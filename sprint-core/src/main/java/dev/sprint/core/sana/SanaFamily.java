@@ -90,7 +90,7 @@ public final class SanaFamily implements ModelFamily {
 
     /** Loads the shared parts into one {@link Components}, builds the pipeline; on failure releases what was loaded. */
     private static Pipeline load(ModelFolder folder, PipelineSettings settings, TensorBackend backend, Assembly assembly) {
-        Components components = new Components();
+        Components components = Components.of(settings, backend);
         try {
             Parts parts = new Parts(SanaLoader.textEncoder(components, folder, settings, backend),
                     SanaLoader.transformer(components, folder, backend), SanaLoader.vae(components, folder, settings, backend));

@@ -75,13 +75,13 @@ public final class SanaLoader {
                     + tok.root() + ")");
         }
         text.requireClass("text_encoder", Set.of("Gemma2Model", "Gemma2ForCausalLM"));
-        return parts.load("text_encoder", () -> SanaTextEncoder.load(text, backend));
+        return parts.load("text_encoder", be -> SanaTextEncoder.load(text, be));
     }
 
     /** {@code transformer/} of the model folder. */
     public static Component<SanaTransformer2DModel> transformer(Components parts, ModelFolder folder, TensorBackend backend) {
         folder.requireClass("transformer", Set.of("SanaTransformer2DModel"));
-        return parts.load("transformer", () -> SanaTransformer2DModel.load(folder.component("transformer"), backend));
+        return parts.load("transformer", "denoise", be -> SanaTransformer2DModel.load(folder.component("transformer"), be));
     }
 
     /** {@code vae/} (DC-AE). */
@@ -89,6 +89,6 @@ public final class SanaLoader {
                                                TensorBackend backend) {
         ModelFolder f = source(folder, settings, "vae");
         f.requireClass("vae", Set.of("AutoencoderDC"));
-        return parts.load("vae", () -> AutoencoderDC.load(f.component("vae"), backend));
+        return parts.load("vae", be -> AutoencoderDC.load(f.component("vae"), be));
     }
 }

@@ -130,7 +130,6 @@ public final class SanaPipeline extends SanaBasePipeline<SanaPipeline.Plan> {
     protected GenerationResult run(Plan p, GenerationRun run) {
         BaseRequest r = p.base();
         TensorBackend be = backend();
-        SanaTransformer2DModel model = transformer();
         int batch = r.batch();
         int rows = p.cfg() ? 2 * batch : batch;
         long[] latentShape = latentShape(r);
@@ -158,7 +157,8 @@ public final class SanaPipeline extends SanaBasePipeline<SanaPipeline.Plan> {
             Denoiser velocity = (x, t, i) -> {
                 List<Tensor> residuals = hook == null ? List.of()
                         : hook.residuals(new DenoiserHook.Step(i, sch.steps(), x, t, null, text.embeds(), text.mask()));
-                return model.forward(x, t, null, text.embeds(), text.mask(), residuals.isEmpty() ? null : residuals);
+                // components are fetched in their stage: in low-memory mode a get() may load one and release another
+                return transformer().forward(x, t, null, text.embeds(), text.mask(), residuals.isEmpty() ? null : residuals);
             };
             latents = FlowMatchEulerScheduler.sample(be, latents, sch, run.steps(Guidance.around(velocity, p.guidance())),
                     run.stepDone(sch.steps()));

@@ -104,7 +104,6 @@ public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipelin
     protected GenerationResult run(Plan p, GenerationRun run) {
         BaseRequest r = p.base();
         TensorBackend be = backend();
-        SanaTransformer2DModel model = transformer();
         int batch = r.batch();
         long[] latentShape = latentShape(r);
         BatchNoise noise = BatchNoise.of(r.seed(), r.seeds());
@@ -133,7 +132,7 @@ public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipelin
 
         int steps = ts.length - 1;
         Tensor finalLatents = scheduler.sample(be, latents, ts,
-                run.steps((x, tf, i) -> model.forward(x, tf, guidance, prompt.embeds(), prompt.mask(), null)),
+                run.steps((x, tf, i) -> transformer().forward(x, tf, guidance, prompt.embeds(), prompt.mask(), null)),
                 noise::randn, run.stepDone(steps));
         run.checkpoint();
         if (r.output() == OutputType.LATENT) return latents(r, finalLatents, run);

@@ -5,6 +5,12 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineOption;
+import dev.sprint.api.MemoryMode;
+import dev.sprint.api.VaeTiling;
+import dev.sprint.core.pipeline.DiffusionPipeline;
+import dev.sprint.core.plan.MemoryBudget;
+import dev.sprint.core.plan.MemoryPlan;
+import dev.sprint.core.plan.MetaBackend;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.UnsupportedModelException;
@@ -43,7 +49,8 @@ public final class CorePipelineFactory implements PipelineFactory {
             "SanaSprintImg2ImgPipeline", "dev.sprint:sprint-core");
 
     /** Options every pipeline reads (they configure the shared skeleton). */
-    private static final Set<Class<? extends PipelineOption>> COMMON = Set.of(RequestLimits.class, OutputCheck.class);
+    private static final Set<Class<? extends PipelineOption>> COMMON = Set.of(RequestLimits.class, OutputCheck.class,
+            MemoryMode.class, VaeTiling.class, MemoryPlan.class, MemoryBudget.class);
 
     @Override
     public Pipeline open(PipelineSettings settings) {
@@ -88,12 +95,47 @@ public final class CorePipelineFactory implements PipelineFactory {
 
     private static Pipeline open(ModelFamily family, ModelFolder folder, PipelineSettings settings, TensorBackend backend) {
         LOG.info("opening {} with family {} on {} ({})", folder.root(), family.name(), backend.name(), backend.device());
+        MemoryPlan plan = null;
         try {
-            return family.open(folder, settings, backend);
+            plan = plan(family, folder, settings, backend);
+            Pipeline p = family.open(folder, withPlan(settings, plan), backend);
+            if (p instanceof DiffusionPipeline<?> d && d.memoryPlan() == plan) plan = null; // owned by the pipeline now
+            return p;
         } catch (RuntimeException | Error e) {
             backend.close();
             throw e;
+        } finally {
+            if (plan != null) plan.close();
         }
+    }
+
+    /**
+     * The memory plan: the family opened on a {@link MetaBackend} (every component built from its headers, nothing
+     * computed) gives each component's bytes and, run on the default request, each stage's peak; with the process's
+     * budget that decides resident or low-memory mode.
+     */
+    private static MemoryPlan plan(ModelFamily family, ModelFolder folder, PipelineSettings settings, TensorBackend backend) {
+        MemoryMode asked = settings.option(MemoryMode.class).orElse(MemoryMode.AUTO);
+        VaeTiling tiling = settings.option(VaeTiling.class).orElse(VaeTiling.AUTO);
+        PipelineSettings twin = new PipelineSettings(settings.model(), settings.backend(), settings.backendOptions(),
+                settings.defaults(), settings.options().stream()
+                .filter(o -> !(o instanceof MemoryMode) && !(o instanceof MemoryPlan) && !(o instanceof VaeTiling)
+                        && !(o instanceof MemoryBudget)).toList());
+        long t = System.nanoTime();
+        MemoryPlan plan = MemoryPlan.open(meta -> family.open(folder, twin, meta),
+                p -> ((DiffusionPipeline<?>) p).components(), settings.option(MemoryBudget.class).orElseGet(MemoryBudget::detect), backend.weightsInDirectMemory(), backend.isEager(),
+                asked, tiling, settings.defaults(), backend.floatType());
+        LOG.debug("memory plan in {} ms: {} mode, weights {}", (System.nanoTime() - t) / 1_000_000, plan.mode(), plan.describeWeights());
+        return plan;
+    }
+
+    /** The settings the family opens with: the plan, and the mode it chose (RESIDENT or LOW) for its components. */
+    private static PipelineSettings withPlan(PipelineSettings s, MemoryPlan plan) {
+        List<PipelineOption> options = new ArrayList<>();
+        for (PipelineOption o : s.options()) if (!(o instanceof MemoryMode) && !(o instanceof MemoryPlan)) options.add(o);
+        options.add(plan.mode());
+        options.add(plan);
+        return new PipelineSettings(s.model(), s.backend(), s.backendOptions(), s.defaults(), options);
     }
 
     /** The family that opens the folder with these settings; every option set must be one it reads. */

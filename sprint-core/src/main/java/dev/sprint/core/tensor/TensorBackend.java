@@ -27,6 +27,22 @@ public interface TensorBackend extends Backend {
     Scope newScope();
 
     /**
+     * Whether operations run when they are called (DJL), so model code may free or stream weights between them; a
+     * tracing backend (ONNX) records a whole component pass and runs it later.
+     */
+    default boolean isEager() {
+        return true;
+    }
+
+    /**
+     * Whether weights live in Java direct buffers (then bounded by {@code -XX:MaxDirectMemorySize}) rather than in the
+     * backend's own allocator; the memory plan budgets accordingly.
+     */
+    default boolean weightsInDirectMemory() {
+        return false;
+    }
+
+    /**
      * A new arena for long-lived tensors (a component's weights), freed as a unit when it closes. The default
      * keeps them like any tensor made outside a scope (until the backend closes).
      */

@@ -1,6 +1,7 @@
 package dev.sprint.core.sana;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.tensor.HostTensor;
@@ -49,6 +50,18 @@ class SanaTextEncoderTest {
             k++;
         }
         Golden.assertClose(file, a, HostTensor.ofFloats(r, valid, h), 1e-4);
+        // padding is not computed: the transformer masks it out of cross-attention, so it is returned as zeros
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] != 0) continue;
+            for (int j = 0; j < h; j++) assertEquals(0f, all[i * h + j], "masked position " + i);
+        }
+        // the full forward (diffusers' computation, every position) agrees at the kept positions
+        SanaTextEncoder.Embeddings full = text.encodeFull(PROMPTS, 300, instruction, true);
+        float[] f = full.embeds().backend().toFloats(full.embeds());
+        for (int i = 0; i < mask.length; i++) {
+            if (mask[i] == 0) continue;
+            for (int j = 0; j < h; j++) assertEquals(f[i * h + j], all[i * h + j], 1e-5, "position " + i);
+        }
     }
 
     @Test

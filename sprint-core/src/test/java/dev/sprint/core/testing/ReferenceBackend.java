@@ -168,6 +168,39 @@ public class ReferenceBackend implements TensorBackend {
         return s;
     }
 
+    /**
+     * An arena is a scope of no parent that is the innermost one only while it builds: what it creates outlives
+     * every request scope and is released (use-after-free detected) when the arena closes.
+     */
+    @Override
+    public dev.sprint.core.tensor.Arena newArena() {
+        RefScope arena = new RefScope(null);
+        return new dev.sprint.core.tensor.Arena() {
+            @Override
+            public <T> T build(java.util.function.Supplier<T> f) {
+                ArrayDeque<RefScope> stack = scopes.get();
+                stack.push(arena);
+                try {
+                    return f.get();
+                } finally {
+                    stack.remove(arena);
+                }
+            }
+
+            @Override
+            public void close() {
+                for (RefTensor r : arena.owned) {
+                    if (r.scope == arena) {
+                        r.scope = null;
+                        r.close();
+                    }
+                }
+                arena.owned.clear();
+                arena.closed = true;
+            }
+        };
+    }
+
     /** Number of scopes open on the calling thread (for tests of scope discipline). */
     public int openScopes() {
         return scopes.get().size();

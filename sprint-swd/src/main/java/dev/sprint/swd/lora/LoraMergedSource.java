@@ -7,6 +7,7 @@ import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.TensorData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -135,6 +136,41 @@ public final class LoraMergedSource implements WeightSource {
         return t == null ? base.get(name) : merge(name, t);
     }
 
+    /**
+     * An adapted weight as data whose merge runs when it is first read: a dry build (the memory plan's) only asks for
+     * shapes and never pays for the merge.
+     */
+    @Override
+    public TensorData data(String name, long[] expectedShape) {
+        Target t = targets.get(name);
+        if (t == null) return base.data(name, expectedShape);
+        TensorData w = base.data(name, expectedShape);
+        return new TensorData() {
+            private HostTensor merged;
+
+            @Override
+            public DType dtype() {
+                return DType.F32;
+            }
+
+            @Override
+            public long[] shape() {
+                return w.shape();
+            }
+
+            @Override
+            public synchronized HostTensor host() {
+                if (merged == null) merged = merge(name, t);
+                return merged;
+            }
+
+            @Override
+            public void read(long offset, ByteBuffer dst) {
+                host().read(offset, dst);
+            }
+        };
+    }
+
     @Override
     public String origin(String name) {
         return targets.containsKey(name) ? base.origin(name) + " + LoRA " + adapterDir : base.origin(name);
@@ -254,7 +290,9 @@ public final class LoraMergedSource implements WeightSource {
         float[] bf = b.toFloats();
         float s = (float) t.scale();
         boolean transposed = fanInFanOut && ws.length == 2;
-        ByteBuffer buf = ByteBuffer.allocateDirect(wf.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        // on the heap: the backend copies it into its own memory, then it is ordinary garbage (a direct buffer
+        // would hold native memory until a collection happens to run)
+        ByteBuffer buf = ByteBuffer.allocate(wf.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         FloatBuffer f = buf.asFloatBuffer();
         IntStream.range(0, out).parallel().forEach(o -> {
             float[] row = new float[in];

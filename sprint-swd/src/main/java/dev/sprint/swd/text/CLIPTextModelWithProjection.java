@@ -3,6 +3,7 @@ package dev.sprint.swd.text;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.BlockStack;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.LayerNorm;
@@ -35,7 +36,7 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
 
     private final Embedding tokenEmbedding;
     private final Tensor positionEmbedding;
-    private final List<CLIPEncoderLayer> layers;
+    private final BlockStack<CLIPEncoderLayer> layers;
     private final LayerNorm finalLayerNorm;
     private final Linear textProjection;
 
@@ -44,8 +45,8 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
         Weights tm = w.sub("text_model");
         tokenEmbedding = new Embedding(tm.sub("embeddings").sub("token_embedding"), c.vocabSize(), c.hiddenSize());
         positionEmbedding = tm.sub("embeddings").sub("position_embedding").take("weight", c.maxPositionEmbeddings(), c.hiddenSize());
-        layers = new ArrayList<>();
-        for (int i = 0; i < c.numHiddenLayers(); i++) layers.add(new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i)));
+        layers = new BlockStack<>(w.backend(), c.numHiddenLayers(), i -> new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i)),
+                i -> new CLIPEncoderLayer(c, tm.sub("encoder").sub("layers").sub(i).on(new dev.sprint.core.plan.MetaBackend())));
         finalLayerNorm = new LayerNorm(tm.sub("final_layer_norm"), c.hiddenSize(), c.layerNormEps(), true, true);
         textProjection = new Linear(w.sub("text_projection"), c.hiddenSize(), c.projectionDim(), false);
     }
@@ -55,6 +56,12 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
         return ModelLoader.load(dir, backend, CLIPTextConfig::from, CLIPTextModelWithProjection::new);
     }
 
+
+    @Override
+    public void close() {
+        layers.close();
+        super.close();
+    }
 
     /** Runs the model on token ids {@code [B][L]} (L ≤ max positions). */
     public Output forward(long[][] ids) {
@@ -88,11 +95,11 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
         Tensor h = embeds.add(positionEmbedding.slice(0, 0, len));
         Tensor penultimate = h;
         for (int i = 0; i < layers.size(); i++) {
-            Cancellation.check();
-            if (i == layers.size() - 1) penultimate = h;
-            h = layers.get(i).forward(h, causalMask);
+            boolean last = i == layers.size() - 1;
+            if (last) penultimate = h; // an output: kept
+            h = layers.run(i, h, (layer, x) -> layer.forward(x, causalMask), i > 0 && !last);
         }
-        if (layers.isEmpty()) penultimate = h;
+        if (layers.size() == 0) penultimate = h;
         Tensor last = finalLayerNorm.forward(h);
         Tensor pooled = backend().indexSelect(last.reshape(b * len, config().hiddenSize()), 0, pooledIndex);
         return new Output(penultimate, last, textProjection.forward(pooled));

@@ -2,6 +2,7 @@ package dev.sprint.swd.text;
 
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.BlockStack;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Embedding;
 import dev.sprint.core.nn.Linear;
@@ -24,7 +25,7 @@ import java.util.List;
 public final class T5EncoderModel extends Model<T5Config> {
     private final Embedding shared;
     private final Tensor relativeAttentionBias; // (buckets, heads), of block 0
-    private final List<T5Block> block;
+    private final BlockStack<T5Block> block;
     private final RMSNorm finalLayerNorm;
 
     public T5EncoderModel(T5Config c, Weights w, WeightSource owned) {
@@ -32,12 +33,13 @@ public final class T5EncoderModel extends Model<T5Config> {
         // T5EncoderModel ties encoder.embed_tokens to shared; checkpoints hold one or both names
         Weights emb = w.has("shared.weight") ? w.sub("shared") : w.sub("encoder").sub("embed_tokens");
         shared = new Embedding(emb, c.vocabSize(), c.dModel());
-        if (w.has("shared.weight") && w.has("encoder.embed_tokens.weight")) w.sub("encoder").sub("embed_tokens").take("weight", c.vocabSize(), c.dModel());
+        // the tied copy is the same table: checked and marked, never uploaded
+        if (w.has("shared.weight") && w.has("encoder.embed_tokens.weight")) w.sub("encoder").sub("embed_tokens").data("weight", c.vocabSize(), c.dModel());
         Weights enc = w.sub("encoder");
         relativeAttentionBias = enc.sub("block").sub(0).sub("layer").sub(0).sub("SelfAttention").sub("relative_attention_bias")
                 .take("weight", c.numBuckets(), c.numHeads());
-        block = new ArrayList<>();
-        for (int i = 0; i < c.numLayers(); i++) block.add(new T5Block(c, enc.sub("block").sub(i)));
+        block = new BlockStack<>(w.backend(), c.numLayers(), i -> new T5Block(c, enc.sub("block").sub(i)),
+                i -> new T5Block(c, enc.sub("block").sub(i).on(new dev.sprint.core.plan.MetaBackend())));
         finalLayerNorm = new RMSNorm(enc.sub("final_layer_norm"), c.dModel(), c.layerNormEps(), true);
     }
 
@@ -67,11 +69,14 @@ public final class T5EncoderModel extends Model<T5Config> {
         // (L·L, H) → (1, H, L, L)
         Tensor bias = backend().indexSelect(relativeAttentionBias, 0, buckets)
                 .reshape(len, len, config().numHeads()).permute(2, 0, 1).reshape(1, config().numHeads(), len, len);
-        for (T5Block blk : block) {
-            Cancellation.check();
-            h = blk.forward(h, bias);
-        }
+        for (int i = 0; i < block.size(); i++) h = block.run(i, h, (blk, x) -> blk.forward(x, bias), i > 0);
         return finalLayerNorm.forward(h);
+    }
+
+    @Override
+    public void close() {
+        block.close();
+        super.close();
     }
 
     /**
