@@ -201,6 +201,9 @@ public final class JsonFuzzer {
                 slowest = Math.max(slowest, System.nanoTime() - start);
                 write(s.file(), originals.get(which));
             }
+            if ((i + 1) % 100_000 == 0) { // a long run says how far it is
+                System.out.printf("  %d inputs, %d accepted, %.0f s%n", i + 1, accepted, (System.nanoTime() - t0) / 1e9);
+            }
         }
         return new Report(iterations, accepted, rejected, bySeed, slowest, System.nanoTime() - t0);
     }
