@@ -106,11 +106,25 @@ public final class TextTokenizer implements AutoCloseable {
     public static String specialToken(Config c, String key) {
         if (!c.has(key)) return null;
         JsonElement e = c.json().get(key);
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) return e.getAsString();
-        if (e.isJsonObject()) return c.getObject(key).getString("content");
-        throw new ModelLoadException("key '" + key + "' in " + c.origin() + " should be a token string or an object with"
-                + " its \"content\"");
+        String token;
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            token = e.getAsString();
+        } else if (e.isJsonObject()) {
+            token = c.getObject(key).getString("content");
+        } else {
+            throw new ModelLoadException("key '" + key + "' in " + c.origin() + " should be a token string or an object with"
+                    + " its \"content\"");
+        }
+        // special tokens are a few characters; a huge one would be tokenized at load (seconds per megabyte)
+        if (token.length() > MAX_SPECIAL_TOKEN) {
+            throw new ModelLoadException("key '" + key + "' in " + c.origin() + " is a token of " + token.length()
+                    + " characters; a special token has at most " + MAX_SPECIAL_TOKEN);
+        }
+        return token;
     }
+
+    /** Longest special token accepted from a tokenizer config. */
+    static final int MAX_SPECIAL_TOKEN = 1024;
 
     private static long tokenId(HuggingFaceTokenizer t, String token, Path file) {
         long[] ids = t.encode(token, false, false).getIds();
