@@ -87,6 +87,7 @@ public final class SprintCli {
               --device D                auto, cpu, cuda, cuda:N (default auto)
               --precision P             auto, float32, float16 (CUDA only)
               --threads N               intra-op CPU threads
+              --backend-option K=V      a backend setting (repeatable), e.g. onnx.prepackWeights=false
               --memory M                auto (default: resident when everything fits, else low), resident, low
                                         (components loaded per stage and released; large text encoders stream
                                         layer by layer)
@@ -158,6 +159,11 @@ public final class SprintCli {
         if (swd != null) pb.with(swd);
         String components = a.get("components");
         if (components != null) pb.with(ComponentSource.of(components));
+        for (String kv : a.all("backend-option")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) throw new CliException("--backend-option takes KEY=VALUE, e.g. onnx.prepackWeights=false; got '" + kv + "'");
+            pb.backendOption(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
         String memory = a.get("memory");
         if (memory != null) pb.memory(choice(MemoryMode.class, memory, "--memory"));
         String tiling = a.get("vae-tiling");

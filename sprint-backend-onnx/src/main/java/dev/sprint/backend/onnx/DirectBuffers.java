@@ -31,7 +31,33 @@ final class DirectBuffers {
         INVOKE_CLEANER = clean;
     }
 
+    private static final long ADDRESS_OFFSET;
+
+    static {
+        long off = -1;
+        try {
+            if (UNSAFE != null) {
+                Method fieldOffset = UNSAFE.getClass().getMethod("objectFieldOffset", java.lang.reflect.Field.class);
+                off = (long) fieldOffset.invoke(UNSAFE, java.nio.Buffer.class.getDeclaredField("address"));
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("no direct-buffer addresses: {}", e.toString());
+        }
+        ADDRESS_OFFSET = off;
+    }
+
     private DirectBuffers() {}
+
+    /** The native address of a direct buffer's first element (at its position), or −1 when it cannot be read. */
+    static long address(ByteBuffer b) {
+        if (ADDRESS_OFFSET < 0 || !b.isDirect()) return -1;
+        try {
+            long base = (long) UNSAFE.getClass().getMethod("getLong", Object.class, long.class).invoke(UNSAFE, b, ADDRESS_OFFSET);
+            return base + b.position();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return -1;
+        }
+    }
 
     /** Frees {@code b} if it is a direct buffer this process allocated (not a slice, duplicate or mapping). */
     static void free(ByteBuffer b) {

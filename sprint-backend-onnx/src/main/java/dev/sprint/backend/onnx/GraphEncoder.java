@@ -210,12 +210,23 @@ final class GraphEncoder {
         return graph;
     }
 
-    /** The ModelProto bytes computing {@code outputs}. */
+    /** The ModelProto bytes computing {@code outputs}, weights as initializers. */
     byte[] encode(List<ONode> outputs, String graphName) {
+        return encode(outputs, graphName, false);
+    }
+
+    /**
+     * The ModelProto bytes computing {@code outputs}; with {@code weightsAsInputs} the weights are graph inputs the
+     * caller feeds on every run (ORT then uses their memory as is: no copy per session, no constant folding).
+     */
+    byte[] encode(List<ONode> outputs, String graphName, boolean weightsAsInputs) {
         Proto graph = nodes(names).string(2, graphName);
         // Weights are declared as external-data initializers; the session overrides each with the
         // checkpoint's own memory (addExternalInitializers), so no weight byte is in the protobuf.
-        for (ONode w : weightLeaves) graph.message(5, externalInitializer(names.get(w), w.dtype, w.shape));
+        for (ONode w : weightLeaves) {
+            if (weightsAsInputs) graph.message(11, valueInfo(names.get(w), w.dtype, w.shape));
+            else graph.message(5, externalInitializer(names.get(w), w.dtype, w.shape));
+        }
         for (ONode x : dataLeaves) graph.message(11, valueInfo(names.get(x), x.dtype, x.shape));
         Set<String> written = new HashSet<>();
         for (ONode o : outputs) {

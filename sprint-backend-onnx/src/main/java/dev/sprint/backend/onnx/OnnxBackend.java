@@ -66,9 +66,21 @@ public final class OnnxBackend implements TensorBackend {
      * @param half           compute in float16 (only honoured on CUDA)
      * @param prepack        let ORT pre-pack constant weights per session (faster GEMMs; one packed copy of
      *                       the weights per cached session)
+     * @param optimization   ORT's graph optimization level
+     * @param memoryArena    ORT's CPU memory arena (reuses activation memory across runs; never returns it to the OS)
+     * @param weightsAsInputs feed weights as graph inputs on every run instead of binding them as initializers: ORT
+     *                       1.29 copies every external initializer into each session (a weight used by two graphs is
+     *                       held three times), while fed inputs are used in place; the price is no constant folding
+     *                       or pre-packing of weights
      */
     record Settings(int threads, int interOpThreads, OrtSession.SessionOptions.ExecutionMode mode, int cacheSize,
-                    boolean half, boolean prepack) {
+                    boolean half, boolean prepack, OrtSession.SessionOptions.OptLevel optimization, boolean memoryArena,
+                    boolean weightsAsInputs) {
+        Settings(int threads, int interOpThreads, OrtSession.SessionOptions.ExecutionMode mode, int cacheSize,
+                 boolean half, boolean prepack) {
+            this(threads, interOpThreads, mode, cacheSize, half, prepack, OrtSession.SessionOptions.OptLevel.ALL_OPT, true, false);
+        }
+
         Settings {
             if (cacheSize < 1) throw new BackendUnavailableException("onnx.sessionCache must be >= 1, got " + cacheSize);
             if (threads < 0 || interOpThreads < 0) {
@@ -891,7 +903,7 @@ public final class OnnxBackend implements TensorBackend {
             if (requested.contains(x) || x.materialise()) outputs.add(x); // canonical order: the graph's own
         }
         largestEagerGraph = Math.max(largestEagerGraph, eager);
-        byte[] model = g.encode(outputs, what);
+        byte[] model = g.encode(outputs, what, settings.weightsAsInputs());
         long[] stats = callStats.computeIfAbsent(what, k -> new long[5]);
         stats[4] += System.nanoTime() - tEncode;
         try {
@@ -901,6 +913,9 @@ public final class OnnxBackend implements TensorBackend {
             try (OrtSession.RunOptions options = new OrtSession.RunOptions();
                  RunWatch watch = cancelled == null ? null : new RunWatch(options, cancelled)) {
                 for (ONode x : g.dataLeaves) feeds.put(g.names.get(x), toOrt(x.value()));
+                if (settings.weightsAsInputs()) { // wrappers over the weights' own memory, no copy
+                    for (ONode w : g.weightLeaves) feeds.put(g.names.get(w), toOrt(w.value()));
+                }
                 try (OrtSession.Result r = session.run(feeds, options)) {
                     for (ONode x : outputs) {
                         OnnxValue v = r.get(g.names.get(x)).orElseThrow();
@@ -1032,19 +1047,20 @@ public final class OnnxBackend implements TensorBackend {
         List<OnnxTensor> weights = new ArrayList<>(g.weightLeaves.size());
         OrtSession s;
         try {
-            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            opts.setOptimizationLevel(settings.optimization());
+            if (!settings.memoryArena()) opts.setCPUArenaAllocator(false);
             if (settings.threads() > 0) opts.setIntraOpNumThreads(settings.threads());
             opts.setExecutionMode(settings.mode());
             if (settings.interOpThreads() > 0) opts.setInterOpNumThreads(settings.interOpThreads());
             if (!settings.prepack()) opts.addConfigEntry("session.disable_prepacking", "1");
             if (cuda) opts.addCUDA(cudaDevice);
             Map<String, ai.onnxruntime.OnnxTensorLike> init = new HashMap<>();
-            for (ONode w : g.weightLeaves) {
+            for (ONode w : settings.weightsAsInputs() ? List.<ONode>of() : g.weightLeaves) {
                 OnnxTensor t = toOrt(w.value()); // a wrapper over the weight's direct memory, no copy
                 weights.add(t);
                 init.put(g.names.get(w), t);
             }
-            if (!init.isEmpty()) opts.addExternalInitializers(init);
+            if (!init.isEmpty()) opts.addExternalInitializers(init); // ORT 1.29 copies these into the session
             s = env.createSession(model, opts);
         } catch (OrtException | RuntimeException e) {
             opts.close();

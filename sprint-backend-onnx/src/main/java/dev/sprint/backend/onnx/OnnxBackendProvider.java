@@ -97,8 +97,22 @@ public final class OnnxBackendProvider implements BackendProvider {
         }
         OnnxBackend.Settings settings = new OnnxBackend.Settings(options.threads(),
                 intExtra(options, "onnx.interOpThreads", 0), executionMode(options),
-                intExtra(options, "onnx.sessionCache", 32), half, boolExtra(options, "onnx.prepackWeights", true));
+                intExtra(options, "onnx.sessionCache", 32), half, boolExtra(options, "onnx.prepackWeights", true),
+                optimization(options), boolExtra(options, "onnx.memoryArena", true),
+                !"initializers".equals(options.extra().getOrDefault("onnx.weights", "inputs").trim()));
         return new OnnxBackend(env, cuda ? "cuda:" + index : "cpu", cuda, index, settings);
+    }
+
+    private static OrtSession.SessionOptions.OptLevel optimization(BackendOptions options) {
+        String v = options.extra().getOrDefault("onnx.optimization", "all").trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "all" -> OrtSession.SessionOptions.OptLevel.ALL_OPT;
+            case "extended" -> OrtSession.SessionOptions.OptLevel.EXTENDED_OPT;
+            case "basic" -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
+            case "none", "disabled" -> OrtSession.SessionOptions.OptLevel.NO_OPT;
+            default -> throw new BackendUnavailableException("backend option onnx.optimization=" + v
+                    + " is not all, extended, basic or none");
+        };
     }
 
     private static int intExtra(BackendOptions options, String key, int dflt) {

@@ -51,6 +51,9 @@ public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupB
     public long nativeBytes(boolean direct) {
         if (fixed) return physicalBytes;
         long limit = physicalBytes > 0 ? physicalBytes : Long.MAX_VALUE;
+        // on a shared machine what other processes hold is not ours: what is available now plus what we hold
+        long avail = meminfo("MemAvailable:"); // now, not when the budget was read
+        if (avail > 0) limit = Math.min(limit, avail + selfResident());
         limit = Math.min(limit, cgroupBytes);
         if (limit == Long.MAX_VALUE) return direct ? directMaxBytes : Long.MAX_VALUE;
         Runtime rt = Runtime.getRuntime();
@@ -74,6 +77,18 @@ public record MemoryBudget(long physicalBytes, long availableBytes, long cgroupB
     /** Bytes as GB with one decimal. */
     public static String gb(long bytes) {
         return String.format(Locale.ROOT, "%.1f GB", bytes / 1e9);
+    }
+
+    /** This process's resident bytes ({@code VmRSS}), 0 if unknown. */
+    static long selfResident() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     private static long maxDirect(long heap) {
