@@ -6,6 +6,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
+import java.util.function.IntConsumer;
 
 /** Minimal GNU-style option parser: {@code --name value}, {@code --name=value}, repeatable options and flags. */
 final class Args {
@@ -95,6 +98,24 @@ final class Args {
             }
         }
         return out;
+    }
+
+    /** Passes the option's value to {@code set} when it was given. */
+    void ifGiven(String name, Consumer<String> set) {
+        String v = get(name);
+        if (v != null) set.accept(v);
+    }
+
+    /** Passes the option's integer value to {@code set} when it was given. */
+    void ifInt(String name, IntConsumer set) {
+        Integer v = getInt(name);
+        if (v != null) set.accept(v);
+    }
+
+    /** Passes the option's number to {@code set} when it was given. */
+    void ifDouble(String name, DoubleConsumer set) {
+        Double v = getDouble(name);
+        if (v != null) set.accept(v);
     }
 
     /** Fails on options nobody asked for (typos). */

@@ -1,5 +1,7 @@
 package dev.sprint.examples;
 
+import static dev.sprint.core.hub.DownloadProgress.formatBytes;
+
 import dev.sprint.core.hub.DownloadListener;
 import dev.sprint.core.hub.DownloadProgress;
 import dev.sprint.core.hub.HubSnapshot;
@@ -41,8 +43,8 @@ final class DownloadProgressPrinter implements DownloadListener {
         samples.clear();
         samples.add(new long[] {now, p.bytes()});
         lastPrint = now;
-        String cached = p.bytes() > 0 ? ", " + bytes(p.bytes()) + " already in the cache" : "";
-        err.println(p.repoId() + " @ " + p.commit() + ": " + files(p.files()) + ", " + bytes(p.totalBytes()) + cached);
+        String cached = p.bytes() > 0 ? ", " + formatBytes(p.bytes()) + " already in the cache" : "";
+        err.println(p.repoId() + " @ " + p.commit() + ": " + files(p.files()) + ", " + formatBytes(p.totalBytes()) + cached);
         if (terminal && p.bytes() < p.totalBytes()) draw(p, now);
     }
 
@@ -66,14 +68,14 @@ final class DownloadProgressPrinter implements DownloadListener {
             draw(p, now);
         } else {
             lastPrint = now;
-            err.println("  " + status(p, now) + "  done " + p.file() + " (" + bytes(p.fileSize()) + ")");
+            err.println("  " + status(p, now) + "  done " + p.file() + " (" + formatBytes(p.fileSize()) + ")");
         }
     }
 
     @Override
     public void onFinish(HubSnapshot s) {
         if (terminal && drawn) err.println();
-        err.println("downloaded " + bytes(s.downloadedBytes()) + "; " + files(s.files().size()) + " in " + s.folder());
+        err.println("downloaded " + formatBytes(s.downloadedBytes()) + "; " + files(s.files().size()) + " in " + s.folder());
     }
 
     /** Keeps the samples of the last few seconds (and at least two) for the rate. */
@@ -94,8 +96,8 @@ final class DownloadProgressPrinter implements DownloadListener {
     String status(DownloadProgress p, long now) {
         double rate = rate();
         String eta = rate > 0 ? "ETA " + duration((p.totalBytes() - p.bytes()) / rate) : "ETA --";
-        return String.format(Locale.ROOT, "%3.0f%%  %s/%s  %s/s  %s  (%d/%d files)", 100 * p.fraction(), bytes(p.bytes()),
-                bytes(p.totalBytes()), bytes((long) rate), eta, p.filesDone(), p.files());
+        return String.format(Locale.ROOT, "%3.0f%%  %s/%s  %s/s  %s  (%d/%d files)", 100 * p.fraction(), formatBytes(p.bytes()),
+                formatBytes(p.totalBytes()), formatBytes((long) rate), eta, p.filesDone(), p.files());
     }
 
     private void draw(DownloadProgress p, long now) {
@@ -125,19 +127,6 @@ final class DownloadProgressPrinter implements DownloadListener {
 
     private static String percent(long a, long b) {
         return b <= 0 ? "" : String.format(Locale.ROOT, "%.0f%%", 100.0 * a / b);
-    }
-
-    /** Decimal units, as huggingface_hub's progress bars. */
-    static String bytes(long n) {
-        if (n < 1000) return n + " B";
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
     }
 
     static String duration(double seconds) {

@@ -23,32 +23,20 @@ final class SparkJob {
     static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = new Args(argv, Set.of("no-binning", "overwrite"));
         SparkImageSettings.Builder s = SparkImageSettings.builder();
-        String model = a.get("model");
-        if (model != null) {
-            // executors do not share the launcher's working directory
-            s.model(Files.isDirectory(Path.of(model)) ? Path.of(model).toAbsolutePath().normalize().toString() : model);
-        }
-        String backend = a.get("backend");
-        if (backend != null) s.backend(backend);
-        String device = a.get("device");
-        if (device != null) s.device(device);
+        // executors do not share the launcher's working directory
+        a.ifGiven("model", m -> s.model(Files.isDirectory(Path.of(m)) ? Path.of(m).toAbsolutePath().normalize().toString() : m));
+        a.ifGiven("backend", s::backend);
+        a.ifGiven("device", s::device);
         Precision precision = SprintCli.precision(a);
         if (precision != null) s.precision(precision);
-        Integer threads = a.getInt("threads");
-        if (threads != null) s.threads(threads);
-        Integer steps = a.getInt("steps");
-        if (steps != null) s.steps(steps);
-        Integer w = a.getInt("width");
-        if (w != null) s.width(w);
-        Integer h = a.getInt("height");
-        if (h != null) s.height(h);
-        Double g = a.getDouble("guidance");
-        if (g != null) s.guidanceScale(g);
-        Integer maxLen = a.getInt("max-sequence-length");
-        if (maxLen != null) s.maxSequenceLength(maxLen);
+        a.ifInt("threads", s::threads);
+        a.ifInt("steps", s::steps);
+        a.ifInt("width", s::width);
+        a.ifInt("height", s::height);
+        a.ifDouble("guidance", s::guidanceScale);
+        a.ifInt("max-sequence-length", s::maxSequenceLength);
         if (a.flag("no-binning")) s.resolutionBinning(false);
-        Integer batch = a.getInt("batch-size");
-        if (batch != null) s.batchSize(batch);
+        a.ifInt("batch-size", s::batchSize);
         String input = a.require("input");
         String format = format(input, a.get("format"));
         String output = a.require("output");

@@ -99,7 +99,7 @@ class DownloadCommandTest {
                 && last.contains("big.safetensors") && last.startsWith("[============>"), last);
         assertEquals("1:05", DownloadProgressPrinter.duration(65));
         assertEquals("2:00:00", DownloadProgressPrinter.duration(7200));
-        assertEquals("3.21 GB", DownloadProgressPrinter.bytes(3_210_000_000L));
-        assertEquals("999 B", DownloadProgressPrinter.bytes(999));
+        assertEquals("3.21 GB", dev.sprint.core.hub.DownloadProgress.formatBytes(3_210_000_000L));
+        assertEquals("999 B", dev.sprint.core.hub.DownloadProgress.formatBytes(999));
     }
 }

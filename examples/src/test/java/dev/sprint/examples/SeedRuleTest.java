@@ -11,10 +11,8 @@ import dev.sprint.controlnet.ControlImage;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.testing.Golden;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -73,10 +71,6 @@ class SeedRuleTest {
     }
 
     private static String cli(String... args) {
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = SprintCli.run(args, new PrintStream(o, true, StandardCharsets.UTF_8), new PrintStream(e, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, e.toString(StandardCharsets.UTF_8));
-        return o.toString(StandardCharsets.UTF_8);
+        return CliRun.ok(List.of(), args);
     }
 }

@@ -11,8 +11,6 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.SprintException;
 import dev.sprint.core.testing.Golden;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,16 +32,9 @@ class SparkCommandTest {
     Path tmp;
 
     private String run(String... args) {
-        List<String> all = new ArrayList<>(List.of("spark", "--model", MODEL.toString(), "--master", "local[2]",
+        return CliRun.ok(List.of("spark", "--model", MODEL.toString(), "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1", "--backend", "djl",
-                "--steps", "2", "--width", "64", "--height", "64", "--no-binning"));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = SprintCli.run(all.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, e.toString(StandardCharsets.UTF_8));
-        return o.toString(StandardCharsets.UTF_8);
+                "--steps", "2", "--width", "64", "--height", "64", "--no-binning"), args);
     }
 
     private static List<JsonObject> manifest(Path dir) throws Exception {

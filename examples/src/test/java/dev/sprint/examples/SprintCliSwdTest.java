@@ -8,11 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.testing.Golden;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -27,14 +23,8 @@ class SprintCliSwdTest {
 
     private BufferedImage generate(String... extra) throws Exception {
         Path out = tmp.resolve("out.png");
-        List<String> args = new ArrayList<>(List.of("generate", "--model", MODEL.toString(), "--backend", "djl",
-                "--max-sequence-length", "16", "--output", out.toString()));
-        args.addAll(List.of(extra));
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        int code = SprintCli.run(args.toArray(String[]::new), new PrintStream(o, true, StandardCharsets.UTF_8),
-                new PrintStream(e, true, StandardCharsets.UTF_8));
-        assertEquals(0, code, e.toString(StandardCharsets.UTF_8));
+        CliRun.ok(List.of("generate", "--model", MODEL.toString(), "--backend", "djl", "--max-sequence-length", "16",
+                "--output", out.toString()), extra);
         return ImageIO.read(out.toFile());
     }
 

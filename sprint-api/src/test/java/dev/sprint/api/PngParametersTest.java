@@ -50,12 +50,16 @@ class PngParametersTest {
         return n.getAttributes().getNamedItem(name).getNodeValue();
     }
 
+    /** Provenance extras from key, value pairs, in order. */
+    private static Map<String, String> extras(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) m.put(keyValues[i], keyValues[i + 1]);
+        return m;
+    }
+
     @Test
     void sanaSprintImageCarriesA1111Parameters() throws IOException {
-        Map<String, String> extras = new LinkedHashMap<>();
-        extras.put("guidance", "4.5");
-        extras.put("timesteps", "[1.5708, 1.3, 0.0]");
-        extras.put("image_index", "0");
+        Map<String, String> extras = extras("guidance", "4.5", "timesteps", "[1.5708, 1.3, 0.0]", "image_index", "0");
         Provenance p = new Provenance("/models/Sana_Sprint_0.6B_1024px_diffusers/", "SanaSprintPipeline", "djl (cpu)",
                 "a red fox in the snow, watercolor", 42, 2, 1024, 768, extras);
         Map<String, String> text = textChunks(image(p).toPng());
@@ -70,11 +74,7 @@ class PngParametersTest {
 
     @Test
     void negativePromptLineQuotedValuesAndBatchIndex() throws IOException {
-        Map<String, String> extras = new LinkedHashMap<>();
-        extras.put("sampler", "swd");
-        extras.put("guidance", "1.5");
-        extras.put("negative_prompt", "blurry, low quality");
-        extras.put("image_index", "3");
+        Map<String, String> extras = extras("sampler", "swd", "guidance", "1.5", "negative_prompt", "blurry, low quality", "image_index", "3");
         Provenance p = new Provenance("stabilityai/stable-diffusion-3.5-medium", "StableDiffusion3Pipeline",
                 "onnx (cuda:0)", "a cat\nin a spacesuit", 7, 6, 512, 512, extras);
         assertEquals("a cat\nin a spacesuit\n"
@@ -86,11 +86,7 @@ class PngParametersTest {
 
     @Test
     void perImageSeedImg2ImgAndQuoting() {
-        Map<String, String> extras = new LinkedHashMap<>();
-        extras.put("guidance", "4.5");
-        extras.put("image_index", "1");
-        extras.put("image_seed", "1234");
-        extras.put("strength", "0.6");
+        Map<String, String> extras = extras("guidance", "4.5", "image_index", "1", "image_seed", "1234", "strength", "0.6");
         Provenance p = new Provenance("C:\\models\\my, \"odd\" model", "SanaSprintPipeline", null, "", 99, 1, 64, 32,
                 extras);
         // empty prompt: the text starts with the settings line, as the reference layout strips it

@@ -8,9 +8,9 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
-import dev.sprint.api.PipelineOption;
-import dev.sprint.api.Precision;
 import dev.sprint.api.Provenance;
+import dev.sprint.api.spi.IntegrationBuilder;
+import dev.sprint.api.spi.IntegrationModel;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -23,8 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 
 /**
@@ -53,7 +51,7 @@ import javax.imageio.ImageIO;
  * {@link dev.sprint.api.SprintException}s: {@link InvalidRequestException} for a bad prompt, size or image,
  * {@link dev.sprint.api.ModelLoadException} from {@link Builder#build()} for a model that cannot be read.
  */
-public final class SprintImageModel implements ImageModel, AutoCloseable {
+public final class SprintImageModel extends IntegrationModel implements ImageModel {
     /** Metadata key: seed of the generator that drew the call's noise ({@link Long}). */
     public static final String SEED = "seed";
     /** Metadata key: sampler steps run ({@link Integer}). */
@@ -70,15 +68,11 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
      */
     public static final String PROVENANCE = "provenance";
 
-    private final Pipeline pipeline;
-    private final boolean ownsPipeline;
     private final GenerationRequest template;
     private final Double strength;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SprintImageModel(Pipeline pipeline, boolean ownsPipeline, GenerationRequest template, Double strength) {
-        this.pipeline = pipeline;
-        this.ownsPipeline = ownsPipeline;
+        super(pipeline, ownsPipeline);
         this.template = template;
         this.strength = strength;
     }
@@ -137,13 +131,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
 
     /** The pipeline this model generates with (shared or owned). */
     public Pipeline pipeline() {
-        return pipeline;
-    }
-
-    /** Closes the pipeline if this model built it; a pipeline given to {@link Builder#pipeline} stays open. */
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true) && ownsPipeline) pipeline.close();
+        return sharedOrOwnedPipeline();
     }
 
     private GenerationRequest.Builder request(String prompt) {
@@ -152,8 +140,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
     }
 
     private GenerationResult run(GenerationRequest request) {
-        if (closed.get()) throw new InvalidRequestException("this SprintImageModel is closed");
-        return pipeline.generate(request);
+        return callPipeline().generate(request);
     }
 
     private static Image toImage(GeneratedImage img) {
@@ -232,75 +219,13 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
      * closes, or an existing {@link #pipeline(Pipeline)} to share. Generation settings ({@link #steps},
      * {@link #seed}, size, ...) apply to every call in both cases.
      */
-    public static final class Builder {
-        private Pipeline pipeline;
-        private final Pipeline.Builder pipelineBuilder = Pipeline.builder();
-        private boolean pipelineSettings;
+    public static final class Builder extends IntegrationBuilder<Builder> {
         private final GenerationRequest.Builder template = GenerationRequest.builder();
         private Integer width;
         private Integer height;
         private Double strength;
 
         private Builder() {}
-
-        /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing); default {@link Pipeline#DEFAULT_MODEL}. */
-        public Builder model(String pathOrRepoId) {
-            pipelineBuilder.model(pathOrRepoId);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Model folder (diffusers layout). */
-        public Builder model(Path folder) {
-            return model(Objects.requireNonNull(folder, "folder").toString());
-        }
-
-        /** Backend by name ("djl", "onnx"); default: the best one on the class path. */
-        public Builder backend(String name) {
-            pipelineBuilder.backend(name);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** "auto" (default), "cpu", "cuda" or "cuda:N". */
-        public Builder device(String device) {
-            pipelineBuilder.device(device);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Compute precision; CPU always computes float32. */
-        public Builder precision(Precision precision) {
-            pipelineBuilder.precision(precision);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Intra-op CPU threads; 0 = the backend's default. */
-        public Builder threads(int threads) {
-            pipelineBuilder.threads(threads);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /**
-         * A typed option of the model's family or a module, see {@link Pipeline.Builder#with}: e.g. scale-wise
-         * distillation for an SD3.5 folder ({@code SwdPreset.MEDIUM_6_STEPS}, needs dev.sprint:sprint-swd).
-         */
-        public Builder with(PipelineOption option) {
-            pipelineBuilder.with(option);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /**
-         * Shares an open pipeline instead of loading one; it is not closed by {@link SprintImageModel#close()}.
-         * Exclusive with the pipeline settings ({@link #model}, {@link #backend}, {@link #device}, ...).
-         */
-        public Builder pipeline(Pipeline existing) {
-            pipeline = Objects.requireNonNull(existing, "pipeline");
-            return this;
-        }
 
         /** Sampler steps (SANA-Sprint: 1..4). */
         public Builder steps(int steps) {
@@ -372,14 +297,8 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
                 throw new InvalidRequestException("strength must be in (0, 1], got " + strength);
             }
             GenerationRequest t = template.build();
-            if (pipeline != null) {
-                if (pipelineSettings) {
-                    throw new InvalidRequestException("pipeline(existing) shares an open pipeline; model, backend, device, "
-                            + "precision, threads and options belong to that pipeline's own builder");
-                }
-                return new SprintImageModel(pipeline, false, t, strength);
-            }
-            return new SprintImageModel(pipelineBuilder.build(), true, t, strength);
+            OpenedPipeline p = openPipeline();
+            return new SprintImageModel(p.pipeline(), p.owned(), t, strength);
         }
     }
 }

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.langchain4j.data.image.Image;
 import dev.langchain4j.model.image.ImageModel;
@@ -19,6 +18,8 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.Provenance;
 import dev.sprint.api.SprintException;
+import dev.sprint.core.image.ImageProcessing;
+import dev.sprint.core.testing.GoldenPipeline;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -29,9 +30,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,27 +42,8 @@ class SprintImageModelTest {
     private static final int W = 96;
     private static final int H = 64;
 
-    private static Path model;
-    private static Pipeline plain;
-
-    @BeforeAll
-    static void open() {
-        model = goldenModel();
-        plain = Pipeline.builder().model(model).backend("djl").device("cpu").build();
-    }
-
-    @AfterAll
-    static void close() {
-        if (plain != null) plain.close();
-    }
-
-    static Path goldenModel() {
-        String dir = System.getProperty("sprint.golden.dir");
-        Path p = dir != null ? Path.of(dir) : Path.of("../golden");
-        Path m = p.resolve("sana-sprint/model");
-        if (!Files.isRegularFile(m.resolve("model_index.json"))) fail("missing golden model " + m.toAbsolutePath());
-        return m;
-    }
+    @RegisterExtension
+    static final GoldenPipeline PLAIN = new GoldenPipeline("djl");
 
     /** The request the LangChain4j builder below stands for. */
     private static GenerationRequest.Builder same(String prompt) {
@@ -79,23 +60,13 @@ class SprintImageModelTest {
     }
 
     private static byte[] rgb(byte[] png) throws IOException {
-        BufferedImage img = ImageIO.read(new ByteArrayInputStream(png));
-        byte[] out = new byte[img.getWidth() * img.getHeight() * 3];
-        for (int y = 0, i = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int c = img.getRGB(x, y);
-                out[i++] = (byte) (c >> 16);
-                out[i++] = (byte) (c >> 8);
-                out[i++] = (byte) c;
-            }
-        }
-        return out;
+        return ImageProcessing.rgb8(ImageIO.read(new ByteArrayInputStream(png)));
     }
 
     @Test
     void generateEqualsThePlainPipelineAndReportsMetadata() throws IOException {
-        GeneratedImage expected = plain.generate(same("a red fox in the snow").build()).image();
-        try (SprintImageModel m = builder().model(model).backend("djl").device("cpu").build()) {
+        GeneratedImage expected = PLAIN.pipeline().generate(same("a red fox in the snow").build()).image();
+        try (SprintImageModel m = builder().model(PLAIN.model()).backend("djl").device("cpu").build()) {
             ImageModel lc = m; // used through LangChain4j's interface, as an application would
             Response<Image> r = lc.generate("a red fox in the snow");
             byte[] png = png(r.content());
@@ -116,8 +87,8 @@ class SprintImageModelTest {
 
     @Test
     void generateNEqualsImagesPerPrompt() throws IOException {
-        GenerationResult expected = plain.generate(same("a lighthouse at dusk").imagesPerPrompt(2).build());
-        SprintImageModel m = builder().pipeline(plain).build();
+        GenerationResult expected = PLAIN.pipeline().generate(same("a lighthouse at dusk").imagesPerPrompt(2).build());
+        SprintImageModel m = builder().pipeline(PLAIN.pipeline()).build();
         Response<List<Image>> r = m.generate("a lighthouse at dusk", 2);
         assertEquals(2, r.content().size());
         for (int i = 0; i < 2; i++) {
@@ -133,13 +104,13 @@ class SprintImageModelTest {
     @Test
     void editIsImg2ImgWithTheBuildersStrength() throws IOException {
         BufferedImage input = gradient(W, H);
-        GeneratedImage expected = plain.generate(same("a watercolor fox").image(input).strength(0.5).build()).image();
-        SprintImageModel m = builder().strength(0.5).pipeline(plain).build();
+        GeneratedImage expected = PLAIN.pipeline().generate(same("a watercolor fox").image(input).strength(0.5).build()).image();
+        SprintImageModel m = builder().strength(0.5).pipeline(PLAIN.pipeline()).build();
         Image in = Image.builder().base64Data(Base64.getEncoder().encodeToString(pngOf(input))).mimeType("image/png").build();
         Response<Image> r = m.edit(in, "a watercolor fox");
         assertArrayEquals(expected.rgb(), rgb(png(r.content())));
         assertEquals("0.5", ((Provenance) r.metadata().get(SprintImageModel.PROVENANCE)).extras().get("strength"));
-        GeneratedImage text2img = plain.generate(same("a watercolor fox").build()).image();
+        GeneratedImage text2img = PLAIN.pipeline().generate(same("a watercolor fox").build()).image();
         assertFalse(java.util.Arrays.equals(text2img.rgb(), expected.rgb()), "img2img must depend on the input image");
     }
 
@@ -148,9 +119,9 @@ class SprintImageModelTest {
         BufferedImage input = gradient(64, 96);
         Path file = tmp.resolve("in.png");
         Files.write(file, pngOf(input));
-        GeneratedImage expected = plain.generate(GenerationRequest.builder().prompt("a cat").steps(2).seed(7)
+        GeneratedImage expected = PLAIN.pipeline().generate(GenerationRequest.builder().prompt("a cat").steps(2).seed(7)
                 .size(64, 96).resolutionBinning(false).image(input).build()).image();
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain).steps(2).seed(7).resolutionBinning(false).build();
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline()).steps(2).seed(7).resolutionBinning(false).build();
         Response<Image> fromFile = m.edit(Image.builder().url(file.toUri()).build(), "a cat");
         assertArrayEquals(expected.rgb(), rgb(png(fromFile.content())));
         assertEquals(64, fromFile.metadata().get(SprintImageModel.WIDTH));
@@ -162,20 +133,20 @@ class SprintImageModelTest {
 
     @Test
     void withoutASeedEachCallDrawsOneAndReportsIt() throws IOException {
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain).steps(1).width(W).height(H)
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline()).steps(1).width(W).height(H)
                 .resolutionBinning(false).build();
         Response<Image> a = m.generate("a bowl of ramen");
         Response<Image> b = m.generate("a bowl of ramen");
         long seedA = (Long) a.metadata().get(SprintImageModel.SEED);
         assertNotEquals(seedA, b.metadata().get(SprintImageModel.SEED));
-        GeneratedImage again = plain.generate(GenerationRequest.builder().prompt("a bowl of ramen").steps(1).seed(seedA)
+        GeneratedImage again = PLAIN.pipeline().generate(GenerationRequest.builder().prompt("a bowl of ramen").steps(1).seed(seedA)
                 .size(W, H).resolutionBinning(false).build()).image();
         assertArrayEquals(again.rgb(), rgb(png(a.content())), "the reported seed reproduces the image");
     }
 
     @Test
     void maskedEditAndBadInputsAreClearErrors() {
-        SprintImageModel m = builder().pipeline(plain).build();
+        SprintImageModel m = builder().pipeline(PLAIN.pipeline()).build();
         Image some = Image.builder().base64Data(Base64.getEncoder().encodeToString(pngOf(gradient(W, H)))).build();
         InvalidRequestException masked = assertThrows(InvalidRequestException.class, () -> m.edit(some, some, "x"));
         assertTrue(masked.getMessage().contains("masked edit"), masked.getMessage());
@@ -188,24 +159,24 @@ class SprintImageModelTest {
                 () -> m.edit(Image.builder().base64Data(Base64.getEncoder().encodeToString(new byte[] {1, 2, 3})).build(), "x"));
         assertThrows(InvalidRequestException.class, () -> m.edit(Image.builder().mimeType("image/png").build(), "x"));
         // a bad size reaches the pipeline's own validation, which leaves it usable
-        SprintImageModel odd = SprintImageModel.builder().pipeline(plain).width(50).height(50).resolutionBinning(false)
+        SprintImageModel odd = SprintImageModel.builder().pipeline(PLAIN.pipeline()).width(50).height(50).resolutionBinning(false)
                 .build();
         assertThrows(InvalidRequestException.class, () -> odd.generate("x"));
         assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().width(64).build());
         assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().strength(1.5).build());
-        assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().pipeline(plain).model("x").build());
-        assertEquals(W, builder().pipeline(plain).build().generate("still usable").metadata().get(SprintImageModel.WIDTH));
+        assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().pipeline(PLAIN.pipeline()).model("x").build());
+        assertEquals(W, builder().pipeline(PLAIN.pipeline()).build().generate("still usable").metadata().get(SprintImageModel.WIDTH));
     }
 
     @Test
     void closeClosesOnlyAnOwnedPipeline(@TempDir Path tmp) {
-        SprintImageModel shared = builder().pipeline(plain).build();
+        SprintImageModel shared = builder().pipeline(PLAIN.pipeline()).build();
         shared.close();
         assertThrows(InvalidRequestException.class, () -> shared.generate("x"));
         // the shared pipeline is still open
-        assertEquals(W, plain.generate(same("x").build()).image().width());
+        assertEquals(W, PLAIN.pipeline().generate(same("x").build()).image().width());
 
-        SprintImageModel owned = builder().model(model).backend("djl").device("cpu").build();
+        SprintImageModel owned = builder().model(PLAIN.model()).backend("djl").device("cpu").build();
         Pipeline p = owned.pipeline();
         owned.close();
         owned.close(); // idempotent

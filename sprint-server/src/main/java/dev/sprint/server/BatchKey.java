@@ -2,6 +2,7 @@ package dev.sprint.server;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.RequestOption;
+import dev.sprint.api.SprintException;
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -46,7 +47,7 @@ record BatchKey(GenerationRequest shape, String image, List<Object> options) {
             }
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JDK", e);
+            throw new SprintException("the JDK lacks SHA-256 (every JDK has it)", e);
         }
     }
 }

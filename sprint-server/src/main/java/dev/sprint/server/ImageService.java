@@ -123,7 +123,7 @@ public final class ImageService implements AutoCloseable {
 
     /** A builder for a service over several pipelines of the same model, one per device, sharing one queue. */
     public static Builder builder(List<Pipeline> pipelines) {
-        if (pipelines.isEmpty()) throw new IllegalArgumentException("at least one pipeline");
+        if (pipelines.isEmpty()) throw new InvalidRequestException("at least one pipeline");
         return new Builder(pipelines);
     }
 
@@ -610,35 +610,35 @@ public final class ImageService implements AutoCloseable {
 
         /** Images per batched call at most (default 8); 1 turns batching off. */
         public Builder maxBatch(int images) {
-            if (images < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + images);
+            if (images < 1) throw new InvalidRequestException("maxBatch must be at least 1, got " + images);
             maxBatch = images;
             return this;
         }
 
         /** How long the oldest waiting request waits for compatible ones to arrive (default 20 ms; 0 = take what is queued). */
         public Builder batchWindow(Duration window) {
-            if (window.isNegative()) throw new IllegalArgumentException("batchWindow must not be negative");
+            if (window.isNegative()) throw new InvalidRequestException("batchWindow must not be negative");
             batchWindow = window;
             return this;
         }
 
         /** Requests that may wait (default 64); one more is rejected at once. */
         public Builder queueCapacity(int requests) {
-            if (requests < 1) throw new IllegalArgumentException("queueCapacity must be at least 1, got " + requests);
+            if (requests < 1) throw new InvalidRequestException("queueCapacity must be at least 1, got " + requests);
             queueCapacity = requests;
             return this;
         }
 
         /** Default deadline of a request from submit to result (default 5 minutes). */
         public Builder timeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new IllegalArgumentException("timeout must be positive");
+            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("timeout must be positive");
             timeout = t;
             return this;
         }
 
         /** How long {@link ImageService#close()} lets queued and running requests finish (default 30 s). */
         public Builder shutdownGrace(Duration grace) {
-            if (grace.isNegative()) throw new IllegalArgumentException("shutdownGrace must not be negative");
+            if (grace.isNegative()) throw new InvalidRequestException("shutdownGrace must not be negative");
             shutdownGrace = grace;
             return this;
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -225,36 +226,36 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             return p.isString() ? "a string" : p.isBoolean() ? "a boolean" : "a number";
         }
 
-        @Override
-        public String string(String name) {
+        /** The field as a primitive of the kind {@code ok} accepts (an error naming {@code what} otherwise), or null. */
+        private JsonPrimitive primitive(String name, Predicate<JsonPrimitive> ok, String what) {
             JsonElement e = get(name);
             if (e == null) return null;
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) throw type(name, "a string", kind(e));
-            return e.getAsString();
+            if (!e.isJsonPrimitive() || !ok.test(e.getAsJsonPrimitive())) throw type(name, what, kind(e));
+            return e.getAsJsonPrimitive();
+        }
+
+        @Override
+        public String string(String name) {
+            JsonPrimitive p = primitive(name, JsonPrimitive::isString, "a string");
+            return p == null ? null : p.getAsString();
         }
 
         @Override
         public Long integer(String name) {
-            JsonElement e = get(name);
-            if (e == null) return null;
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) throw type(name, "an integer", kind(e));
-            return integral(name, e.getAsString());
+            JsonPrimitive p = primitive(name, JsonPrimitive::isNumber, "an integer");
+            return p == null ? null : integral(name, p.getAsString());
         }
 
         @Override
         public Double number(String name) {
-            JsonElement e = get(name);
-            if (e == null) return null;
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) throw type(name, "a number", kind(e));
-            return finite(name, e.getAsDouble());
+            JsonPrimitive p = primitive(name, JsonPrimitive::isNumber, "a number");
+            return p == null ? null : finite(name, p.getAsDouble());
         }
 
         @Override
         public Boolean bool(String name) {
-            JsonElement e = get(name);
-            if (e == null) return null;
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) throw type(name, "a boolean", kind(e));
-            return e.getAsBoolean();
+            JsonPrimitive p = primitive(name, JsonPrimitive::isBoolean, "a boolean");
+            return p == null ? null : p.getAsBoolean();
         }
 
         @Override

@@ -13,6 +13,7 @@ import com.google.gson.stream.JsonToken;
 import dev.sprint.api.GeneratedImage;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
+import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.SprintException;
 import io.javalin.Javalin;
@@ -650,10 +651,10 @@ public final class SprintServer implements AutoCloseable {
 
     private static String resource(String name) {
         try (InputStream in = SprintServer.class.getResourceAsStream(name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
+            if (in == null) throw new SprintException("sprint-server is packaged without its resource " + name);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new SprintException("cannot read the resource " + name + " of sprint-server: " + e.getMessage(), e);
         }
     }
 
@@ -700,70 +701,70 @@ public final class SprintServer implements AutoCloseable {
 
         /** Port (default 8080; 0 picks a free one, see {@link SprintServer#port()}). */
         public Builder port(int p) {
-            if (p < 0 || p > 65535) throw new IllegalArgumentException("port must be 0..65535, got " + p);
+            if (p < 0 || p > 65535) throw new InvalidRequestException("port must be 0..65535, got " + p);
             port = p;
             return this;
         }
 
         /** Images per batched forward pass at most (default 8; 1 = batching off). */
         public Builder maxBatch(int n) {
-            if (n < 1) throw new IllegalArgumentException("maxBatch must be at least 1, got " + n);
+            if (n < 1) throw new InvalidRequestException("maxBatch must be at least 1, got " + n);
             maxBatch = n;
             return this;
         }
 
         /** How long the oldest waiting request waits for compatible ones (default 20 ms). */
         public Builder batchWindow(Duration w) {
-            if (w.isNegative()) throw new IllegalArgumentException("batchWindow must not be negative");
+            if (w.isNegative()) throw new InvalidRequestException("batchWindow must not be negative");
             batchWindow = w;
             return this;
         }
 
         /** Requests that may wait (default 64); beyond that 429. */
         public Builder queueCapacity(int n) {
-            if (n < 1) throw new IllegalArgumentException("queueCapacity must be at least 1, got " + n);
+            if (n < 1) throw new InvalidRequestException("queueCapacity must be at least 1, got " + n);
             queueCapacity = n;
             return this;
         }
 
         /** Deadline of each request, queued plus running (default 10 minutes); then 504. */
         public Builder requestTimeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new IllegalArgumentException("requestTimeout must be positive");
+            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("requestTimeout must be positive");
             requestTimeout = t;
             return this;
         }
 
         /** How long {@link SprintServer#close()} lets queued and running requests finish (default 30 s). */
         public Builder shutdownGrace(Duration g) {
-            if (g.isNegative()) throw new IllegalArgumentException("shutdownGrace must not be negative");
+            if (g.isNegative()) throw new InvalidRequestException("shutdownGrace must not be negative");
             shutdownGrace = g;
             return this;
         }
 
         /** Largest request body (default 20 MiB); larger is 413. */
         public Builder maxBodyBytes(long n) {
-            if (n < 1024) throw new IllegalArgumentException("maxBodyBytes must be at least 1024");
+            if (n < 1024) throw new InvalidRequestException("maxBodyBytes must be at least 1024");
             maxBodyBytes = n;
             return this;
         }
 
         /** Longest prompt in characters (default 32000, as gpt-image-1). */
         public Builder maxPromptChars(int n) {
-            if (n < 1) throw new IllegalArgumentException("maxPromptChars must be at least 1");
+            if (n < 1) throw new InvalidRequestException("maxPromptChars must be at least 1");
             maxPromptChars = n;
             return this;
         }
 
         /** Largest {@code n} (default 10, as OpenAI). */
         public Builder maxImages(int n) {
-            if (n < 1) throw new IllegalArgumentException("maxImages must be at least 1");
+            if (n < 1) throw new InvalidRequestException("maxImages must be at least 1");
             maxImages = n;
             return this;
         }
 
         /** Largest width × height of a requested or uploaded image (default 2048²). */
         public Builder maxPixels(long n) {
-            if (n < 1) throw new IllegalArgumentException("maxPixels must be at least 1");
+            if (n < 1) throw new InvalidRequestException("maxPixels must be at least 1");
             maxPixels = n;
             return this;
         }
@@ -776,7 +777,7 @@ public final class SprintServer implements AutoCloseable {
 
         /** Size of the warm-up image, rendered without binning (default: the model's default size). */
         public Builder warmupSize(int width, int height) {
-            if (width < 1 || height < 1) throw new IllegalArgumentException("warm-up size must be positive");
+            if (width < 1 || height < 1) throw new InvalidRequestException("warm-up size must be positive");
             warmupWidth = width;
             warmupHeight = height;
             return this;
@@ -784,7 +785,7 @@ public final class SprintServer implements AutoCloseable {
 
         /** Creates the server; {@link SprintServer#start()} opens the port. */
         public SprintServer build() {
-            if (pipeline == null) throw new IllegalStateException("set pipeline(...) to say how the model is loaded");
+            if (pipeline == null) throw new InvalidRequestException("set pipeline(...) to say how the model is loaded");
             return new SprintServer(this);
         }
     }

@@ -11,13 +11,13 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.SprintException;
+import dev.sprint.core.testing.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,18 +36,6 @@ class ImageServiceTest {
         return GenerationRequest.builder().prompt(prompt).size(width, 64).steps(2).seed(prompt.hashCode() & 0xFFFF).build();
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     private static Throwable cause(CompletableFuture<?> f) {
         ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
         return e.getCause();
@@ -57,7 +45,7 @@ class ImageServiceTest {
     void aFullQueueRejectsAtOnce() {
         service = ImageService.builder(fake).maxBatch(1).queueCapacity(2).build();
         ImageJob running = service.submit(req("a", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         ImageJob q1 = service.submit(req("b", 64));
         ImageJob q2 = service.submit(req("c", 64));
         QueueFullException full = assertTimeoutPreemptively(Duration.ofSeconds(5),
@@ -73,7 +61,7 @@ class ImageServiceTest {
     void aQueuedRequestPastItsDeadlineFailsAndNeverRuns() {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob running = service.submit(req("a", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         ImageJob late = service.submit(req("late", 64), Duration.ofMillis(150));
         assertInstanceOf(DeadlineExceededException.class, cause(late));
         assertEquals(JobStatus.State.FAILED, late.status().state());
@@ -88,7 +76,7 @@ class ImageServiceTest {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob job = service.submit(req("slow", 64), Duration.ofMillis(150));
         assertInstanceOf(DeadlineExceededException.class, cause(job));
-        await(() -> fake.cancelled.size() == 1, "the pipeline to see the cancellation");
+        Await.until(() -> fake.cancelled.size() == 1, "the pipeline to see the cancellation");
         fake.open();
         assertFalse(service.submit(req("next", 64)).join().images().isEmpty(), "the service goes on");
     }
@@ -97,7 +85,7 @@ class ImageServiceTest {
     void cancellingAQueuedRequestRemovesIt() {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob running = service.submit(req("a", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         ImageJob second = service.submit(req("b", 64));
         ImageJob third = service.submit(req("c", 64));
         assertEquals(1, second.status().queuePosition());
@@ -116,10 +104,10 @@ class ImageServiceTest {
     void cancellingARunningRequestStopsItsBatchAndTheServiceGoesOn() {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob job = service.submit(req("a", 64));
-        await(() -> job.status().state() == JobStatus.State.RUNNING, "the job to run");
+        Await.until(() -> job.status().state() == JobStatus.State.RUNNING, "the job to run");
         assertTrue(job.cancel(false));
         assertThrows(CancellationException.class, job::join);
-        await(() -> fake.cancelled.size() == 1, "the pipeline to stop at a step boundary");
+        Await.until(() -> fake.cancelled.size() == 1, "the pipeline to stop at a step boundary");
         fake.open();
         assertFalse(service.submit(req("b", 64)).join().images().isEmpty());
     }
@@ -129,7 +117,7 @@ class ImageServiceTest {
         service = ImageService.builder(fake).maxBatch(4).batchWindow(Duration.ofMillis(300)).build();
         ImageJob a = service.submit(req("a", 64));
         ImageJob b = service.submit(req("b", 64));
-        await(() -> a.status().state() == JobStatus.State.RUNNING, "the batch to run");
+        Await.until(() -> a.status().state() == JobStatus.State.RUNNING, "the batch to run");
         assertEquals(2, a.status().batchSize());
         assertTrue(a.cancel(false));
         fake.release(1);
@@ -142,7 +130,7 @@ class ImageServiceTest {
     void batchesStartInArrivalOrderAndNeverMixShapes() {
         service = ImageService.builder(fake).maxBatch(8).batchWindow(Duration.ZERO).build();
         ImageJob first = service.submit(req("first", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         ImageJob a1 = service.submit(req("a1", 64));
         ImageJob b1 = service.submit(req("b1", 32));
         ImageJob a2 = service.submit(req("a2", 64));
@@ -228,7 +216,7 @@ class ImageServiceTest {
     void statusReportsProgressOfTheRunningBatch() {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob j = service.submit(req("a", 64));
-        await(() -> j.status().step() == 2, "both steps");
+        Await.until(() -> j.status().step() == 2, "both steps");
         JobStatus s = j.status();
         assertEquals(JobStatus.State.RUNNING, s.state());
         assertEquals("step", s.stage());
@@ -244,9 +232,9 @@ class ImageServiceTest {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob running = service.submit(req("a", 64));
         ImageJob queued = service.submit(req("b", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(() -> service.shutdown(Duration.ofSeconds(10)));
-        await(service::isShuttingDown, "shutdown to begin");
+        Await.until(service::isShuttingDown, "shutdown to begin");
         assertThrows(ServiceClosedException.class, () -> service.submit(req("c", 64)));
         fake.open();
         stopping.get(10, TimeUnit.SECONDS);
@@ -259,7 +247,7 @@ class ImageServiceTest {
         service = ImageService.builder(fake).maxBatch(1).build();
         ImageJob running = service.submit(req("a", 64));
         ImageJob queued = service.submit(req("b", 64));
-        await(() -> fake.calls.size() == 1, "the first call");
+        Await.until(() -> fake.calls.size() == 1, "the first call");
         service.shutdown(Duration.ofMillis(100));
         assertInstanceOf(ServiceClosedException.class, cause(running));
         assertInstanceOf(ServiceClosedException.class, cause(queued));

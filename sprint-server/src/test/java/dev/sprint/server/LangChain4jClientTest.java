@@ -10,6 +10,7 @@ import dev.langchain4j.data.image.Image;
 import dev.langchain4j.exception.HttpException;
 import dev.langchain4j.model.openai.OpenAiImageModel;
 import dev.langchain4j.model.output.Response;
+import dev.sprint.core.image.ImageProcessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,26 +18,10 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** A real third-party client, LangChain4j's {@code OpenAiImageModel}, against the server on the tiny model. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LangChain4jClientTest {
-    private TinyServer tiny;
-
-    @BeforeAll
-    void start() {
-        tiny = new TinyServer(8);
-    }
-
-    @AfterAll
-    void stop() {
-        if (tiny != null) tiny.close();
-    }
-
+class LangChain4jClientTest extends OnTinyServer {
     private OpenAiImageModel.OpenAiImageModelBuilder client() {
         return OpenAiImageModel.builder().baseUrl(tiny.server.url() + "/v1").apiKey("not-needed").modelName(TinyServer.MODEL)
                 .size("64x64").timeout(Duration.ofMinutes(2)).maxRetries(0);
@@ -60,8 +45,8 @@ class LangChain4jClientTest {
 
         Response<List<Image>> two = model.generate("a bowl of ramen", 2);
         assertEquals(2, two.content().size());
-        assertFalse(java.util.Arrays.equals(TinyModelServerTest.rgb(decode(two.content().get(0))),
-                TinyModelServerTest.rgb(decode(two.content().get(1)))), "two images, two seeds");
+        assertFalse(java.util.Arrays.equals(ImageProcessing.rgb8(decode(two.content().get(0))),
+                ImageProcessing.rgb8(decode(two.content().get(1)))), "two images, two seeds");
     }
 
     @Test

@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.sprint.api.ModelLoadException;
+import dev.sprint.core.testing.Await;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,18 +40,6 @@ class SprintServerTest {
         server = b.build().start();
         server.awaitReady(Duration.ofSeconds(30));
         http = new Http(server.url());
-    }
-
-    private static void await(BooleanSupplier c, String what) {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!c.getAsBoolean()) {
-            if (System.nanoTime() > end) throw new AssertionError("timed out waiting for " + what);
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 
     /** An OpenAI error: exactly error.{message, type, param, code}; returns the error object. */
@@ -186,9 +174,9 @@ class SprintServerTest {
     void aFullQueueIs429WithRetryAfter() {
         start(builder().queueCapacity(1));
         CompletableFuture<Http.Response> running = http.postAsync("/v1/images/generations", body(""));
-        await(() -> fake.calls.size() == 1, "the first request to run");
+        Await.until(() -> fake.calls.size() == 1, "the first request to run");
         CompletableFuture<Http.Response> queued = http.postAsync("/v1/images/generations", body(""));
-        await(() -> server.service().queueDepth() == 1, "the second request to queue");
+        Await.until(() -> server.service().queueDepth() == 1, "the second request to queue");
         Http.Response full = http.post("/v1/images/generations", body(""));
         assertError(full, 429, "rate_limit_error", null, "queue_full");
         assertTrue(Long.parseLong(full.header("Retry-After")) >= 1, full.header("Retry-After"));
@@ -209,10 +197,10 @@ class SprintServerTest {
     void aRequestCanBeFollowedAndCancelledByItsJobId() {
         start(builder());
         CompletableFuture<Http.Response> first = http.postAsync("/v1/images/generations", body(""), SprintServer.JOB_HEADER, "first");
-        await(() -> fake.calls.size() == 1, "the first request to run");
+        Await.until(() -> fake.calls.size() == 1, "the first request to run");
         CompletableFuture<Http.Response> second = http.postAsync("/v1/images/generations", "{\"prompt\": \"the second\"}",
                 SprintServer.JOB_HEADER, "second");
-        await(() -> http.get("/v1/sprint/jobs/second").status() == 200, "the second request to be known");
+        Await.until(() -> http.get("/v1/sprint/jobs/second").status() == 200, "the second request to be known");
         JsonObject st = http.get("/v1/sprint/jobs/second").json();
         assertEquals("queued", st.get("status").getAsString());
         assertEquals(1, st.get("queue_position").getAsInt());
@@ -270,9 +258,9 @@ class SprintServerTest {
     void closeFinishesTheRequestInFlightAndRefusesNewOnes() throws Exception {
         start(builder());
         CompletableFuture<Http.Response> inFlight = http.postAsync("/v1/images/generations", body(""));
-        await(() -> fake.calls.size() == 1, "the request to run");
+        Await.until(() -> fake.calls.size() == 1, "the request to run");
         CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
-        await(() -> http.get("/health/ready").status() == 503, "readiness to drop");
+        Await.until(() -> http.get("/health/ready").status() == 503, "readiness to drop");
         assertError(http.post("/v1/images/generations", body("")), 503, "server_error", null, "shutting_down");
         fake.open();
         assertEquals(200, Http.join(inFlight).status(), "the request in flight completes");

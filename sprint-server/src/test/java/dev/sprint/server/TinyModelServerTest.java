@@ -9,6 +9,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.sprint.api.GeneratedImage;
 import dev.sprint.api.GenerationRequest;
+import dev.sprint.core.image.ImageProcessing;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,30 +23,14 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.w3c.dom.Node;
 
 /**
  * The HTTP API end to end on the tiny golden model: the raw response field by field, and the images it carries
  * are the library's images (same pixels as {@code Pipeline.generate} with the reported seed) with their provenance.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TinyModelServerTest {
-    private TinyServer tiny;
-
-    @BeforeAll
-    void start() {
-        tiny = new TinyServer(8);
-    }
-
-    @AfterAll
-    void stop() {
-        if (tiny != null) tiny.close();
-    }
-
+class TinyModelServerTest extends OnTinyServer {
     /** tEXt chunks of a PNG, or the COM text of a JPEG, via ImageIO metadata. */
     static Map<String, String> text(byte[] file) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
@@ -70,20 +55,6 @@ class TinyModelServerTest {
             }
         }
         for (Node c = n.getFirstChild(); c != null; c = c.getNextSibling()) collect(c, out);
-    }
-
-    static byte[] rgb(BufferedImage img) {
-        byte[] out = new byte[img.getWidth() * img.getHeight() * 3];
-        int i = 0;
-        for (int y = 0; y < img.getHeight(); y++) {
-            for (int x = 0; x < img.getWidth(); x++) {
-                int p = img.getRGB(x, y);
-                out[i++] = (byte) (p >> 16);
-                out[i++] = (byte) (p >> 8);
-                out[i++] = (byte) p;
-            }
-        }
-        return out;
     }
 
     private static int maxDiff(byte[] a, byte[] b) {
@@ -132,7 +103,7 @@ class TinyModelServerTest {
             // the same image as the library gives for this seed alone (batched kernels: within 2 levels)
             GeneratedImage alone = tiny.pipeline.generate(GenerationRequest.builder().prompt(prompt).seed(42 + i).size(64, 64)
                     .guidanceScale(4.5).timesteps(List.of(1.5708, 1.3, 0.0)).build()).image();
-            assertTrue(maxDiff(alone.rgb(), rgb(img)) <= 2, "image " + i + " differs from Pipeline.generate with seed " + (42 + i));
+            assertTrue(maxDiff(alone.rgb(), ImageProcessing.rgb8(img)) <= 2, "image " + i + " differs from Pipeline.generate with seed " + (42 + i));
         }
         JsonObject sprint = body.getAsJsonObject("sprint");
         assertEquals(jobId, sprint.get("job_id").getAsString());
@@ -173,7 +144,7 @@ class TinyModelServerTest {
         assertEquals("0.5", text.get("sprint:strength"));
         GeneratedImage alone = tiny.pipeline.generate(GenerationRequest.builder().prompt("a red fox").seed(3).size(96, 64)
                 .image(input.toBufferedImage()).strength(0.5).build()).image();
-        assertArrayEquals(alone.rgb(), rgb(ImageIO.read(new ByteArrayInputStream(png))), "the edit is Pipeline.generate with the image");
+        assertArrayEquals(alone.rgb(), ImageProcessing.rgb8(ImageIO.read(new ByteArrayInputStream(png))), "the edit is Pipeline.generate with the image");
 
         Http.Response bad = tiny.http.multipart("/v1/images/edits", Map.of("prompt", "a red fox", "strength", "1.5"),
                 Map.of("image", new Object[] {"in.png", "image/png", input.toPng()}));

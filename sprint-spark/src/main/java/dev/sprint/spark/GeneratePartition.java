@@ -25,19 +25,14 @@ import org.slf4j.LoggerFactory;
  * Generates one partition: reads its rows (prompts and seeds only, small), orders them ({@link Item#ORDER}), cuts
  * them into batches of compatible rows, and generates batch by batch as Spark pulls rows, so one batch of images
  * is in memory at a time. Each image draws its noise from its own generator seeded by its row.
+ *
+ * @param settings what every row is generated with
+ * @param columns  where the input rows hold their fields
  */
-final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
+record GeneratePartition(SparkImageSettings settings, InputColumns columns) implements MapPartitionsFunction<Row, Row> {
     private static final Logger LOG = LoggerFactory.getLogger(GeneratePartition.class);
     /** Provenance extras that describe the batch an image happened to be in, not the image. */
     private static final List<String> BATCH_EXTRAS = List.of("image_index", "image_seed");
-
-    private final SparkImageSettings settings;
-    private final InputColumns columns;
-
-    GeneratePartition(SparkImageSettings settings, InputColumns columns) {
-        this.settings = settings;
-        this.columns = columns;
-    }
 
     @Override
     public Iterator<Row> call(Iterator<Row> rows) {

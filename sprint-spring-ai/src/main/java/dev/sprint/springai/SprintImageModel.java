@@ -5,14 +5,13 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
-import dev.sprint.api.PipelineOption;
-import dev.sprint.api.Precision;
+import dev.sprint.api.spi.IntegrationBuilder;
+import dev.sprint.api.spi.IntegrationModel;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.ai.image.Image;
 import org.springframework.ai.image.ImageGeneration;
 import org.springframework.ai.image.ImageMessage;
@@ -50,21 +49,17 @@ import org.springframework.ai.image.ImageResponseMetadata;
  * response metadata holds {@code seed} and {@code timingsMs}. Errors are {@link dev.sprint.api.SprintException}s
  * ({@link InvalidRequestException} for a bad prompt or option; the model stays usable).
  */
-public final class SprintImageModel implements ImageModel, AutoCloseable {
+public final class SprintImageModel extends IntegrationModel implements ImageModel {
     /** Response metadata key: seed of the call ({@link Long}). */
     public static final String SEED = "seed";
     /** Response metadata key: milliseconds per stage ({@code Map<String, Double>}). */
     public static final String TIMINGS_MS = "timingsMs";
 
-    private final Pipeline pipeline;
-    private final boolean ownsPipeline;
     private final String modelName;
     private final SprintImageOptions defaultOptions;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SprintImageModel(Pipeline pipeline, boolean ownsPipeline, SprintImageOptions defaultOptions) {
-        this.pipeline = pipeline;
-        this.ownsPipeline = ownsPipeline;
+        super(pipeline, ownsPipeline);
         this.defaultOptions = defaultOptions;
         this.modelName = pipeline.describe().get("model");
     }
@@ -76,7 +71,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
 
     @Override
     public ImageResponse call(ImagePrompt prompt) {
-        if (closed.get()) throw new InvalidRequestException("this SprintImageModel is closed");
+        Pipeline pipeline = callPipeline();
         if (prompt == null) throw new InvalidRequestException("image prompt is null");
         SprintImageOptions options = mergeOptions(prompt.getOptions(), defaultOptions);
         GenerationResult result = pipeline.generate(request(prompt.getInstructions(), options));
@@ -98,13 +93,7 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
 
     /** The pipeline this model generates with (shared or owned). */
     public Pipeline getPipeline() {
-        return pipeline;
-    }
-
-    /** Closes the pipeline if this model built it; a pipeline given to {@link Builder#pipeline} stays open. */
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true) && ownsPipeline) pipeline.close();
+        return sharedOrOwnedPipeline();
     }
 
     /**
@@ -192,67 +181,10 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
      * which {@link #build()} loads a pipeline that {@link SprintImageModel#close()} closes, or an existing
      * {@link #pipeline(Pipeline)} to share; plus the {@link #defaultOptions} of every call.
      */
-    public static final class Builder {
-        private final Pipeline.Builder pipelineBuilder = Pipeline.builder();
-        private boolean pipelineSettings;
-        private Pipeline pipeline;
+    public static final class Builder extends IntegrationBuilder<Builder> {
         private SprintImageOptions defaultOptions = SprintImageOptions.builder().build();
 
         private Builder() {}
-
-        /** Model folder (diffusers layout) or Hugging Face repo id (from the Hugging Face cache, downloaded if missing); default {@link Pipeline#DEFAULT_MODEL}. */
-        public Builder model(String pathOrRepoId) {
-            pipelineBuilder.model(pathOrRepoId);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Backend by name ("djl", "onnx"); default: the best one on the class path. */
-        public Builder backend(String name) {
-            pipelineBuilder.backend(name);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** "auto" (default), "cpu", "cuda" or "cuda:N". */
-        public Builder device(String device) {
-            pipelineBuilder.device(device);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Compute precision; CPU always computes float32. */
-        public Builder precision(Precision precision) {
-            pipelineBuilder.precision(precision);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /** Intra-op CPU threads; 0 = the backend's default. */
-        public Builder threads(int threads) {
-            pipelineBuilder.threads(threads);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /**
-         * A typed option of the model's family or a module, see {@link Pipeline.Builder#with}: e.g. scale-wise
-         * distillation for an SD3.5 folder ({@code SwdPreset.MEDIUM_6_STEPS}, needs dev.sprint:sprint-swd).
-         */
-        public Builder with(PipelineOption option) {
-            pipelineBuilder.with(option);
-            pipelineSettings = true;
-            return this;
-        }
-
-        /**
-         * Shares an open pipeline instead of loading one; it is not closed by {@link SprintImageModel#close()}.
-         * Exclusive with the pipeline settings.
-         */
-        public Builder pipeline(Pipeline existing) {
-            pipeline = Objects.requireNonNull(existing, "pipeline");
-            return this;
-        }
 
         /** Options every call starts from; a request's own options are merged over them. */
         public Builder defaultOptions(SprintImageOptions options) {
@@ -267,14 +199,8 @@ public final class SprintImageModel implements ImageModel, AutoCloseable {
          * @throws dev.sprint.api.SprintException what {@link Pipeline.Builder#build()} throws for a model it cannot load
          */
         public SprintImageModel build() {
-            if (pipeline != null) {
-                if (pipelineSettings) {
-                    throw new InvalidRequestException("pipeline(existing) shares an open pipeline; model, backend, device, "
-                            + "precision, threads and options belong to that pipeline's own builder");
-                }
-                return new SprintImageModel(pipeline, false, defaultOptions);
-            }
-            return new SprintImageModel(pipelineBuilder.build(), true, defaultOptions);
+            OpenedPipeline p = openPipeline();
+            return new SprintImageModel(p.pipeline(), p.owned(), defaultOptions);
         }
     }
 }

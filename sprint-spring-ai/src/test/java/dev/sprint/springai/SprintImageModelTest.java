@@ -8,21 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sprint.api.GeneratedImage;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.sprint.core.testing.GoldenPipeline;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.ai.image.ImageGeneration;
 import org.springframework.ai.image.ImageMessage;
 import org.springframework.ai.image.ImageModel;
@@ -39,21 +36,8 @@ class SprintImageModelTest {
     private static final int W = 96;
     private static final int H = 64;
 
-    private static Path model;
-    private static Pipeline plain;
-
-    @BeforeAll
-    static void open() {
-        String dir = System.getProperty("sprint.golden.dir");
-        model = (dir != null ? Path.of(dir) : Path.of("../golden")).resolve("sana-sprint/model");
-        if (!Files.isRegularFile(model.resolve("model_index.json"))) fail("missing golden model " + model.toAbsolutePath());
-        plain = Pipeline.builder().model(model).backend("djl").device("cpu").build();
-    }
-
-    @AfterAll
-    static void close() {
-        if (plain != null) plain.close();
-    }
+    @RegisterExtension
+    static final GoldenPipeline PLAIN = new GoldenPipeline("djl");
 
     private static SprintImageOptions defaults() {
         return SprintImageOptions.builder().steps(2).seed(42L).width(W).height(H).resolutionBinning(false).build();
@@ -69,8 +53,8 @@ class SprintImageModelTest {
 
     @Test
     void callEqualsThePlainPipeline() {
-        GeneratedImage expected = plain.generate(same("a red fox in the snow").build()).image();
-        try (SprintImageModel m = SprintImageModel.builder().model(model.toString()).backend("djl").device("cpu")
+        GeneratedImage expected = PLAIN.pipeline().generate(same("a red fox in the snow").build()).image();
+        try (SprintImageModel m = SprintImageModel.builder().model(PLAIN.model().toString()).backend("djl").device("cpu")
                 .defaultOptions(defaults()).build()) {
             ImageModel spring = m; // through Spring AI's interface
             ImageResponse r = spring.call(new ImagePrompt("a red fox in the snow"));
@@ -92,14 +76,14 @@ class SprintImageModelTest {
 
     @Test
     void requestOptionsMergeOverDefaults() {
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain).defaultOptions(defaults()).build();
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline()).defaultOptions(defaults()).build();
         // Sprint options: seed and steps from the request, size and binning from the defaults
         ImageResponse r = m.call(new ImagePrompt("a lighthouse", SprintImageOptions.builder().seed(7L).steps(1).build()));
-        GeneratedImage expected = plain.generate(same("a lighthouse").seed(7).steps(1).build()).image();
+        GeneratedImage expected = PLAIN.pipeline().generate(same("a lighthouse").seed(7).steps(1).build()).image();
         assertArrayEquals(expected.toPng(), png(r.getResult()));
         // portable options of any ImageOptions: n and size; Sprint's values stay the defaults'
         ImageResponse two = m.call(new ImagePrompt("a lighthouse", portable(2, 64, 32, "b64_json")));
-        GenerationResult both = plain.generate(same("a lighthouse").size(64, 32).imagesPerPrompt(2).build());
+        GenerationResult both = PLAIN.pipeline().generate(same("a lighthouse").size(64, 32).imagesPerPrompt(2).build());
         assertEquals(2, two.getResults().size());
         for (int i = 0; i < 2; i++) assertArrayEquals(both.images().get(i).toPng(), png(two.getResults().get(i)));
         assertEquals(1, ((SprintImageGenerationMetadata) two.getResults().get(1).getMetadata()).getImageIndex());
@@ -126,10 +110,10 @@ class SprintImageModelTest {
 
     @Test
     void messagesJoinAndNegativeWeightIsTheNegativePrompt() {
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain).defaultOptions(defaults()).build();
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline()).defaultOptions(defaults()).build();
         ImageResponse r = m.call(new ImagePrompt(List.of(new ImageMessage("a cat"), new ImageMessage("in a spacesuit", 1f)),
                 null));
-        assertArrayEquals(plain.generate(same("a cat, in a spacesuit").build()).image().toPng(), png(r.getResult()));
+        assertArrayEquals(PLAIN.pipeline().generate(same("a cat, in a spacesuit").build()).image().toPng(), png(r.getResult()));
         // SANA-Sprint has no CFG: the pipeline rejects a negative prompt, with a message saying why
         InvalidRequestException neg = assertThrows(InvalidRequestException.class, () -> m.call(new ImagePrompt(
                 List.of(new ImageMessage("a cat"), new ImageMessage("blurry", -1f)), null)));
@@ -138,19 +122,19 @@ class SprintImageModelTest {
 
     @Test
     void withoutASeedEachCallDrawsOne() {
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain)
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline())
                 .defaultOptions(defaults().mutate().seed(null).steps(1).build()).build();
         ImageResponse a = m.call(new ImagePrompt("ramen"));
         ImageResponse b = m.call(new ImagePrompt("ramen"));
         long seed = ((SprintImageGenerationMetadata) a.getResult().getMetadata()).getSeed();
         assertNotEquals(seed, ((SprintImageGenerationMetadata) b.getResult().getMetadata()).getSeed());
-        assertArrayEquals(plain.generate(same("ramen").steps(1).seed(seed).build()).image().toPng(), png(a.getResult()),
+        assertArrayEquals(PLAIN.pipeline().generate(same("ramen").steps(1).seed(seed).build()).image().toPng(), png(a.getResult()),
                 "the reported seed reproduces the image");
     }
 
     @Test
     void unsupportedOptionsAndBadPromptsAreClearErrors() {
-        SprintImageModel m = SprintImageModel.builder().pipeline(plain).defaultOptions(defaults()).build();
+        SprintImageModel m = SprintImageModel.builder().pipeline(PLAIN.pipeline()).defaultOptions(defaults()).build();
         String url = assertThrows(InvalidRequestException.class, () -> m.call(new ImagePrompt("x",
                 ImageOptionsBuilder.builder().responseFormat("url").build()))).getMessage();
         assertTrue(url.contains("b64_json"), url);
@@ -163,7 +147,7 @@ class SprintImageModelTest {
         assertEquals(1, m.call(new ImagePrompt("x", ImageOptionsBuilder.builder().model("model").build())).getResults().size());
         assertThrows(InvalidRequestException.class, () -> m.call(new ImagePrompt(List.of())));
         assertThrows(InvalidRequestException.class, () -> m.call(new ImagePrompt(List.of(new ImageMessage("x", -1f)))));
-        SprintImageModel sizeless = SprintImageModel.builder().pipeline(plain)
+        SprintImageModel sizeless = SprintImageModel.builder().pipeline(PLAIN.pipeline())
                 .defaultOptions(defaults().mutate().width(null).height(null).build()).build();
         assertThrows(InvalidRequestException.class, () -> sizeless.call(new ImagePrompt("x",
                 ImageOptionsBuilder.builder().width(64).build())));
@@ -172,18 +156,18 @@ class SprintImageModelTest {
         assertThrows(InvalidRequestException.class, () -> m.call(new ImagePrompt("x",
                 SprintImageOptions.builder().n(0).build())));
         assertThrows(InvalidRequestException.class, () -> m.call(null));
-        assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().pipeline(plain).model("x").build());
+        assertThrows(InvalidRequestException.class, () -> SprintImageModel.builder().pipeline(PLAIN.pipeline()).model("x").build());
         // still usable
         assertEquals(1, m.call(new ImagePrompt("x")).getResults().size());
     }
 
     @Test
     void closeClosesOnlyAnOwnedPipeline() {
-        SprintImageModel shared = SprintImageModel.builder().pipeline(plain).defaultOptions(defaults()).build();
+        SprintImageModel shared = SprintImageModel.builder().pipeline(PLAIN.pipeline()).defaultOptions(defaults()).build();
         shared.close();
         assertThrows(InvalidRequestException.class, () -> shared.call(new ImagePrompt("x")));
-        assertEquals(W, plain.generate(same("x").build()).image().width());
-        SprintImageModel owned = SprintImageModel.builder().model(model.toString()).backend("djl").device("cpu").build();
+        assertEquals(W, PLAIN.pipeline().generate(same("x").build()).image().width());
+        SprintImageModel owned = SprintImageModel.builder().model(PLAIN.model().toString()).backend("djl").device("cpu").build();
         Pipeline p = owned.getPipeline();
         owned.close();
         RuntimeException closed = assertThrows(RuntimeException.class, () -> p.generate(same("x").build()));

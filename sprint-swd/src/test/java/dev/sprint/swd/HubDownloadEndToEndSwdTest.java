@@ -2,8 +2,6 @@ package dev.sprint.swd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
 import dev.sprint.core.hub.HubFixtures;
@@ -11,7 +9,6 @@ import dev.sprint.core.hub.HubSnapshot;
 import dev.sprint.core.hub.LoopbackHub;
 import dev.sprint.core.testing.Golden;
 import dev.sprint.swd.mmdit.SwdFixtures;
-import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,17 +41,8 @@ class HubDownloadEndToEndSwdTest {
                     || f.equals("sd3.5_medium.safetensors") || f.equals("README.md")), base.files().toString());
         }
         String name = "swd_2b_6step";
-        JsonObject p = SwdFixtures.params(name);
-        JsonArray sc = p.getAsJsonArray("tiny_scales");
-        JsonArray sg = p.getAsJsonArray("sigmas");
-        StringBuilder scales = new StringBuilder();
-        for (int i = 0; i < sc.size(); i++) scales.append(i == 0 ? "" : ",").append(sc.get(i).getAsInt());
-        StringBuilder sigmas = new StringBuilder();
-        for (int i = 0; i < sg.size(); i++) sigmas.append(i == 0 ? "" : ",").append(sg.get(i).getAsString());
-        SwdConfig swd = new SwdConfig(ADAPTER, ScaleSchedule.parse(scales.toString(), sigmas.toString()));
-        GenerationRequest.Builder req = GenerationRequest.builder().prompt(p.getAsJsonArray("prompts").get(0).getAsString())
-                .seed(p.get("seed").getAsLong()).maxSequenceLength(p.get("max_sequence_length").getAsInt())
-                .guidanceScale(p.get("guidance_scale").getAsDouble());
+        SwdConfig swd = new SwdConfig(ADAPTER, Sd3PipelineParityTest.goldenTable(name));
+        GenerationRequest.Builder req = Sd3PipelineParityTest.request(name);
         try (Pipeline pipe = Pipeline.builder().model(SD35).backend("djl").with(swd).build()) {
             SwdFixtures.assertImage(name + " image from the downloaded repos", pipe.generate(req.build()).images().get(0).rgb(),
                     Golden.get(SwdFixtures.load(name), "image_uint8"));

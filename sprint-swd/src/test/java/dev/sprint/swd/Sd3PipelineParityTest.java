@@ -68,6 +68,11 @@ public abstract class Sd3PipelineParityTest {
 
     /** The golden run's table with the adapter of the golden folder. */
     static SwdConfig goldenSwd(String name) {
+        return SwdConfig.of(MODEL.resolve("swd"), goldenTable(name));
+    }
+
+    /** The golden run's table: its tiny-model scales and sigmas. */
+    static ScaleSchedule goldenTable(String name) {
         JsonObject p = SwdFixtures.params(name);
         JsonArray sc = p.getAsJsonArray("tiny_scales");
         JsonArray sg = p.getAsJsonArray("sigmas");
@@ -75,7 +80,7 @@ public abstract class Sd3PipelineParityTest {
         for (int i = 0; i < sc.size(); i++) scales.append(i == 0 ? "" : ",").append(sc.get(i).getAsInt());
         StringBuilder sigmas = new StringBuilder();
         for (int i = 0; i < sg.size(); i++) sigmas.append(i == 0 ? "" : ",").append(sg.get(i).getAsString());
-        return SwdConfig.of(MODEL.resolve("swd"), ScaleSchedule.parse(scales.toString(), sigmas.toString()));
+        return ScaleSchedule.parse(scales.toString(), sigmas.toString());
     }
 
     static GenerationRequest.Builder request(String name) {

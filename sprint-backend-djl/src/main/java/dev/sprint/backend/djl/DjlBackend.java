@@ -605,10 +605,8 @@ public final class DjlBackend implements TensorBackend {
     @Override
     public Tensor slice(Tensor x, int axis, long start, long end) {
         int ax = axis(axis, x.rank());
-        long len = x.size(ax);
-        long s0 = Math.max(0, Math.min(start < 0 ? start + len : start, len));
-        long e0 = Math.max(s0, Math.min(end < 0 ? end + len : end, len));
-        NDIndex index = new NDIndex(prefix(ax) + s0 + ":" + e0);
+        long[] bounds = TensorBackend.sliceBounds(start, end, x.size(ax));
+        NDIndex index = new NDIndex(prefix(ax) + bounds[0] + ":" + bounds[1]);
         return op(() -> a(x).get(index), x);
     }
 

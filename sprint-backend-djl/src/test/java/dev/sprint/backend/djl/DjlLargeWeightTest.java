@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.core.io.LargeTensorFiles;
 import dev.sprint.core.io.SafetensorsFile;
 import dev.sprint.core.nn.Embedding;
@@ -12,26 +11,13 @@ import dev.sprint.core.nn.Weights;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Weights larger than one Java buffer (2 GiB) after conversion, streamed from a sparse checkpoint. */
-class DjlLargeWeightTest {
+class DjlLargeWeightTest extends DjlBackends.PerTest {
     @TempDir
     Path tmp;
-    private DjlBackend be;
-
-    @BeforeEach
-    void open() {
-        be = (DjlBackend) new DjlBackendProvider().open(new BackendOptions("cpu", true, null, 0, null));
-    }
-
-    @AfterEach
-    void close() {
-        be.close();
-    }
 
     private void checkEnds(Tensor w, long rows, long cols) {
         assertArrayEquals(new long[] {rows, cols}, w.shape());
@@ -46,12 +32,9 @@ class DjlLargeWeightTest {
         }
     }
 
-    @Test
-    void bf16WeightOverTwoGibAsFloat32() {
-        long cols = 1024;
-        long rows = (1L << 29) / cols + 1; // 2^29 + 1024 elements: 2 GiB + 4 KiB as float32
-        assertTrue(rows * cols * 4 > Integer.MAX_VALUE);
-        try (SafetensorsFile f = SafetensorsFile.open(LargeTensorFiles.write(tmp, "BF16", rows, cols))) {
+    /** A (rows, cols) weight of the dtype taken through {@link Weights}: its first, middle and last rows read back right. */
+    private void takeAndCheck(String dtype, long rows, long cols) {
+        try (SafetensorsFile f = SafetensorsFile.open(LargeTensorFiles.write(tmp, dtype, rows, cols))) {
             Tensor w = new Weights(f, be).take("big", rows, cols);
             checkEnds(w, rows, cols);
             w.close();
@@ -59,14 +42,17 @@ class DjlLargeWeightTest {
     }
 
     @Test
+    void bf16WeightOverTwoGibAsFloat32() {
+        long cols = 1024;
+        long rows = (1L << 29) / cols + 1; // 2^29 + 1024 elements: 2 GiB + 4 KiB as float32
+        assertTrue(rows * cols * 4 > Integer.MAX_VALUE);
+        takeAndCheck("BF16", rows, cols);
+    }
+
+    @Test
     void float32WeightOverTwoGibIsStreamedNotMapped() {
         long cols = 4096;
-        long rows = (1L << 29) / cols + 2;
-        try (SafetensorsFile f = SafetensorsFile.open(LargeTensorFiles.write(tmp, "F32", rows, cols))) {
-            Tensor w = new Weights(f, be).take("big", rows, cols);
-            checkEnds(w, rows, cols);
-            w.close();
-        }
+        takeAndCheck("F32", (1L << 29) / cols + 2, cols);
     }
 
     @Test

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprint.api.BackendException;
-import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Half;
 import dev.sprint.core.tensor.HostTensor;
@@ -16,8 +15,6 @@ import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,19 +22,7 @@ import org.junit.jupiter.api.Test;
  * NDManager (scopes free intermediates, weights never leak results into the root manager), uploads
  * copy or alias correctly, DJL-specific conversions, and hand-computed values for the composed activations.
  */
-class DjlMemoryAndDataTest {
-    private DjlBackend be;
-
-    @BeforeEach
-    void open() {
-        // a fresh backend per test so the array counts belong to this test alone
-        be = (DjlBackend) new DjlBackendProvider().open(new BackendOptions("cpu", true, null, 0, null));
-    }
-
-    @AfterEach
-    void close() {
-        be.close();
-    }
+class DjlMemoryAndDataTest extends DjlBackends.PerTest { // a fresh backend per test: the array counts are this test's alone
 
     @Test
     void scopeFreesIntermediatesOfOpsOnWeightsAndKeepsResults() {

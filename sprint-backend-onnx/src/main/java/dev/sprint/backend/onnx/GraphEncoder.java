@@ -159,19 +159,7 @@ final class GraphEncoder {
         Map<ONode, String> rename = new IdentityHashMap<>(names);
         for (int i = 0; i < inputs.size(); i++) rename.put(inputs.get(i), inputNames.get(i));
         for (int i = 0; i < outputs.size(); i++) rename.put(outputs.get(i), outputNames.get(i));
-        Proto graph = new Proto();
-        for (ONode n : order) {
-            Proto node = new Proto();
-            for (ONode in : n.inputs()) node.string(1, rename.get(in));
-            node.string(2, rename.get(n));
-            opType(node, n.op);
-            if (n.attrs != null) {
-                n.attrs.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                        .forEach(e -> node.message(5, attribute(e.getKey(), e.getValue())));
-            }
-            graph.message(1, node);
-        }
-        graph.string(2, "sprint");
+        Proto graph = nodes(rename).string(2, "sprint");
         for (int i = 0; i < weightLeaves.size(); i++) {
             ONode w = weightLeaves.get(i);
             long bytes = dev.sprint.core.tensor.HostTensor.numel(w.shape) * w.dtype.bytes();
@@ -191,6 +179,11 @@ final class GraphEncoder {
         }
         for (ONode x : inputs) graph.message(11, valueInfo(rename.get(x), x.dtype, x.shape));
         for (ONode o : outputs) graph.message(12, valueInfo(rename.get(o), o.dtype, o.shape));
+        return model(graph);
+    }
+
+    /** The ModelProto bytes of a graph (the default opset and Microsoft's contrib domain). */
+    private static byte[] model(Proto graph) {
         return new Proto()
                 .int64(1, IR_VERSION)
                 .string(2, "sprint")
@@ -200,16 +193,8 @@ final class GraphEncoder {
                 .toByteArray();
     }
 
-    /** The ModelProto bytes computing {@code outputs}, weights as initializers. */
-    byte[] encode(List<ONode> outputs, String graphName) {
-        return encode(outputs, graphName, false);
-    }
-
-    /**
-     * The ModelProto bytes computing {@code outputs}; with {@code weightsAsInputs} the weights are graph inputs the
-     * caller feeds on every run (ORT then uses their memory as is: no copy per session, no constant folding).
-     */
-    byte[] encode(List<ONode> outputs, String graphName, boolean weightsAsInputs) {
+    /** A GraphProto holding every node in order, values named by {@code names}. */
+    private Proto nodes(Map<ONode, String> names) {
         Proto graph = new Proto();
         for (ONode n : order) {
             Proto node = new Proto();
@@ -222,7 +207,20 @@ final class GraphEncoder {
             }
             graph.message(1, node);
         }
-        graph.string(2, graphName);
+        return graph;
+    }
+
+    /** The ModelProto bytes computing {@code outputs}, weights as initializers. */
+    byte[] encode(List<ONode> outputs, String graphName) {
+        return encode(outputs, graphName, false);
+    }
+
+    /**
+     * The ModelProto bytes computing {@code outputs}; with {@code weightsAsInputs} the weights are graph inputs the
+     * caller feeds on every run (ORT then uses their memory as is: no copy per session, no constant folding).
+     */
+    byte[] encode(List<ONode> outputs, String graphName, boolean weightsAsInputs) {
+        Proto graph = nodes(names).string(2, graphName);
         // Weights are declared as external-data initializers; the session overrides each with the
         // checkpoint's own memory (addExternalInitializers), so no weight byte is in the protobuf.
         for (ONode w : weightLeaves) {
@@ -235,12 +233,6 @@ final class GraphEncoder {
             String name = names.get(o);
             if (written.add(name)) graph.message(12, valueInfo(name, o.dtype, o.shape));
         }
-        return new Proto()
-                .int64(1, IR_VERSION)
-                .string(2, "sprint")
-                .message(7, graph)
-                .message(8, new Proto().string(1, "").int64(2, OPSET))
-                .message(8, new Proto().string(1, MS_DOMAIN).int64(2, 1))
-                .toByteArray();
+        return model(graph);
     }
 }

@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.sprint.api.BackendException;
+import dev.sprint.api.BackendUnavailableException;
 import dev.sprint.api.GenerationCancelledException;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
@@ -81,8 +82,10 @@ public final class OnnxBackend implements TensorBackend {
         }
 
         Settings {
-            if (cacheSize < 1) throw new IllegalArgumentException("onnx.sessionCache must be >= 1, got " + cacheSize);
-            if (threads < 0 || interOpThreads < 0) throw new IllegalArgumentException("thread counts must be >= 0");
+            if (cacheSize < 1) throw new BackendUnavailableException("onnx.sessionCache must be >= 1, got " + cacheSize);
+            if (threads < 0 || interOpThreads < 0) {
+                throw new BackendUnavailableException("ONNX thread counts must be >= 0, got " + threads + " and " + interOpThreads);
+            }
         }
     }
 
@@ -303,7 +306,7 @@ public final class OnnxBackend implements TensorBackend {
 
     private static ONode n(Tensor t) {
         if (t instanceof ONode o) return o;
-        throw new IllegalArgumentException("tensor " + t + " does not belong to the ONNX backend");
+        throw new BackendException("tensor " + t + " does not belong to the ONNX backend");
     }
 
     /** A constant: embedded in the graph inside a traced call, a fed input outside (so values may change). */
@@ -482,7 +485,7 @@ public final class OnnxBackend implements TensorBackend {
             long x = i < r - a.length ? 1 : a[i - (r - a.length)];
             long y = i < r - b.length ? 1 : b[i - (r - b.length)];
             if (x != y && x != 1 && y != 1) {
-                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
+                throw new BackendException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
             }
             out[i] = x == 1 ? y : x;
         }
@@ -565,7 +568,7 @@ public final class OnnxBackend implements TensorBackend {
 
     private static int axis(int axis, int rank) {
         int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) throw new IllegalArgumentException("axis " + axis + " out of range for rank " + rank);
+        if (a < 0 || a >= rank) throw new BackendException("axis " + axis + " out of range for rank " + rank);
         return a;
     }
 
@@ -606,12 +609,12 @@ public final class OnnxBackend implements TensorBackend {
     public Tensor matmul(Tensor a, Tensor b) {
         ONode x = n(a);
         ONode y = n(b);
-        if (x.shape.length < 2 || y.shape.length < 2) throw new IllegalArgumentException("matmul needs rank >= 2");
+        if (x.shape.length < 2 || y.shape.length < 2) throw new BackendException("matmul needs rank >= 2");
         long m = x.shape[x.shape.length - 2];
         long k = x.shape[x.shape.length - 1];
         long k2 = y.shape[y.shape.length - 2];
         long nn = y.shape[y.shape.length - 1];
-        if (k != k2) throw new IllegalArgumentException("matmul " + x.describe() + " x " + y.describe());
+        if (k != k2) throw new BackendException("matmul " + x.describe() + " x " + y.describe());
         long[] batch = broadcast(Arrays.copyOf(x.shape, x.shape.length - 2), Arrays.copyOf(y.shape, y.shape.length - 2));
         long[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
@@ -634,7 +637,7 @@ public final class OnnxBackend implements TensorBackend {
         }
         long in = x.shape[x.shape.length - 1];
         long out = w.shape[0];
-        if (in != w.shape[1]) throw new IllegalArgumentException("linear " + x.describe() + " with weight " + w.describe());
+        if (in != w.shape[1]) throw new BackendException("linear " + x.describe() + " with weight " + w.describe());
         long rows = x.numel() / Math.max(1, in);
         ONode x2 = x.shape.length == 2 ? x : n(reshape(x, rows, in));
         Map<String, Object> attrs = Map.of("transB", 1L);
@@ -716,7 +719,7 @@ public final class OnnxBackend implements TensorBackend {
         int infer = -1;
         for (int i = 0; i < s.length; i++) {
             if (s[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException("two -1 in reshape " + Arrays.toString(shape));
+                if (infer >= 0) throw new BackendException("two -1 in reshape " + Arrays.toString(shape));
                 infer = i;
             } else {
                 known *= s[i];
@@ -725,7 +728,7 @@ public final class OnnxBackend implements TensorBackend {
         long numel = x.numel();
         if (infer >= 0) s[infer] = known == 0 ? 0 : numel / known;
         if (HostTensor.numel(s) != numel) {
-            throw new IllegalArgumentException("cannot reshape " + x.describe() + " to " + Arrays.toString(shape));
+            throw new BackendException("cannot reshape " + x.describe() + " to " + Arrays.toString(shape));
         }
         return op("Reshape", s, x.dtype, null, x, shapeConst(s));
     }
@@ -762,10 +765,9 @@ public final class OnnxBackend implements TensorBackend {
         ONode x = n(a);
         int ax = axis(axis, x.shape.length);
         long len = x.shape[ax];
-        long s0 = start < 0 ? start + len : start;
-        long e0 = end < 0 ? end + len : end;
-        s0 = Math.max(0, Math.min(s0, len));
-        e0 = Math.max(s0, Math.min(e0, len));
+        long[] bounds = TensorBackend.sliceBounds(start, end, len);
+        long s0 = bounds[0];
+        long e0 = bounds[1];
         long[] s = x.shape.clone();
         s[ax] = e0 - s0;
         if (s0 == 0 && e0 == len) return x;
@@ -788,7 +790,7 @@ public final class OnnxBackend implements TensorBackend {
         ONode x = n(a);
         long[] s = broadcast(x.shape, shape);
         if (!Arrays.equals(s, shape)) {
-            throw new IllegalArgumentException("cannot broadcast " + x.describe() + " to " + Arrays.toString(shape));
+            throw new BackendException("cannot broadcast " + x.describe() + " to " + Arrays.toString(shape));
         }
         return op("Expand", shape.clone(), x.dtype, null, x, shapeConst(shape));
     }
@@ -810,6 +812,14 @@ public final class OnnxBackend implements TensorBackend {
         List<ONode> in = new ArrayList<>(inputs.size());
         for (Tensor t : inputs) in.add(n(t));
         evaluate(in, name + ":inputs");
+        List<ONode> outs = trace(in, fn);
+        evaluate(outs, name);
+        return new ArrayList<>(outs);
+    }
+
+    /** Records {@code fn} on {@code in} inside a traced call: its operations stay pending, nothing runs. */
+    private List<ONode> trace(List<ONode> in, Function<List<Tensor>, List<Tensor>> fn) {
+        int[] depth = tracing.get();
         List<Tensor> out;
         depth[0]++;
         try {
@@ -819,8 +829,7 @@ public final class OnnxBackend implements TensorBackend {
         }
         List<ONode> outs = new ArrayList<>(out.size());
         for (Tensor t : out) outs.add(n(t));
-        evaluate(outs, name);
-        return new ArrayList<>(outs);
+        return outs;
     }
 
     /**
@@ -835,18 +844,9 @@ public final class OnnxBackend implements TensorBackend {
                                      java.nio.file.Path dir) {
         List<ONode> in = new ArrayList<>();
         for (HostTensor h : sampleInputs) in.add(leaf(h, false));
-        int[] depth = tracing.get();
-        List<Tensor> out;
-        depth[0]++;
-        try {
-            out = fn.apply(new ArrayList<>(in));
-        } finally {
-            depth[0]--;
-        }
-        List<ONode> outs = new ArrayList<>();
-        for (Tensor t : out) outs.add(n(t));
+        List<ONode> outs = trace(in, fn);
         if (outs.size() != outputNames.size() || in.size() != inputNames.size()) {
-            throw new IllegalArgumentException("names do not match the inputs/outputs of " + name);
+            throw new BackendException("names do not match the inputs/outputs of " + name);
         }
         GraphEncoder g = new GraphEncoder(outs);
         long[] offsets = new long[g.weightLeaves.size()];
@@ -884,7 +884,7 @@ public final class OnnxBackend implements TensorBackend {
      * one: the same graph, hence the same session, at every step.
      */
     synchronized void evaluate(List<ONode> nodes, String what) {
-        if (closed) throw new IllegalStateException("ONNX backend is closed");
+        if (closed) throw new BackendException("ONNX backend is closed");
         List<ONode> pending = new ArrayList<>();
         for (ONode x : nodes) if (x.value() == null && !pending.contains(x)) pending.add(x);
         if (pending.isEmpty()) return;
@@ -969,7 +969,7 @@ public final class OnnxBackend implements TensorBackend {
             public void close() {
                 if (closed) return;
                 if (Thread.currentThread() != owner || cancelChecks.get() != check) {
-                    throw new IllegalStateException("a cancellation registration must be closed on its thread, innermost first");
+                    throw new BackendException("a cancellation registration must be closed on its thread, innermost first");
                 }
                 closed = true;
                 if (outer == null) cancelChecks.remove(); else cancelChecks.set(outer);

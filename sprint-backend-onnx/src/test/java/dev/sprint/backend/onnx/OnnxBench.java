@@ -4,6 +4,7 @@ import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.testing.Golden;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,15 +121,6 @@ public final class OnnxBench {
         System.out.printf("%-22s first call %8.1f ms   steady median %7.1f ms (min %.1f)%n", name, first, ms[runs / 2], ms[0]);
     }
 
-    private static long[][] rows(HostTensor t) {
-        long[] flat = t.toLongs();
-        int b = (int) t.shape()[0];
-        int l = (int) t.shape()[1];
-        long[][] out = new long[b][l];
-        for (int i = 0; i < b; i++) System.arraycopy(flat, i * l, out[i], 0, l);
-        return out;
-    }
-
     private static void time(String what, int runs, java.util.function.Supplier<float[]> f) {
         long t0 = System.nanoTime();
         f.get();
@@ -148,15 +140,15 @@ public final class OnnxBench {
         java.nio.file.Path sana = dev.sprint.core.testing.Golden.sana();
         var g = dev.sprint.core.testing.Golden.load(sana.resolve("cases/encode_prompt_chi.safetensors"));
         try (var gemma = dev.sprint.core.gemma.Gemma2Model.load(sana.resolve("model/text_encoder"), be)) {
-            long[][] ids = rows(g.get("input_ids_full"));
-            long[][] mask = rows(g.get("attention_mask_full"));
+            long[][] ids = Golden.rows(g.get("input_ids_full"));
+            long[][] mask = Golden.rows(g.get("attention_mask_full"));
             time("gemma2 encode_prompt_chi L=" + ids[0].length, runs, () -> be.toFloats(gemma.forward(ids, mask)));
         }
         var t = dev.sprint.core.testing.Golden.load(sana.resolve("cases/transformer_b1_sampler_t0.safetensors"));
         try (var tf = dev.sprint.core.sana.SanaTransformer2DModel.load(sana.resolve("model/transformer"), be)) {
             time("sana transformer b1 step", runs, () -> be.toFloats(tf.forward(be.upload(t.get("hidden_states"), be.floatType()),
                     t.get("timestep").toFloats(), t.get("guidance").toFloats(),
-                    be.upload(t.get("encoder_hidden_states"), be.floatType()), rows(t.get("encoder_attention_mask")), null)));
+                    be.upload(t.get("encoder_hidden_states"), be.floatType()), Golden.rows(t.get("encoder_attention_mask")), null)));
         }
         var v = dev.sprint.core.testing.Golden.load(sana.resolve("cases/vae_decode_a.safetensors"));
         try (var vae = dev.sprint.core.dcae.AutoencoderDC.load(sana.resolve("model/vae"), be)) {

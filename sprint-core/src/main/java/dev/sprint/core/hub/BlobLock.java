@@ -23,22 +23,16 @@ import org.slf4j.LoggerFactory;
  * <p>Java's file lock is a POSIX record lock; Python's filelock uses {@code flock}. On Linux the two do
  * not see each other, so this serializes Sprint processes among themselves; a concurrent Python writer
  * of the same blob is still caught by the checksum check before anything is moved into place.
+ *
+ * @param local    the in-process lock, held
+ * @param channel  the open lock file
+ * @param fileLock the OS lock on it, or null where the file system has none
  */
-final class BlobLock implements AutoCloseable {
+record BlobLock(ReentrantLock local, FileChannel channel, FileLock fileLock) implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlobLock.class);
     /** Process-wide, like the cache folder it guards; one entry per blob ever locked (a few hundred at most). */
     private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
-
-    private final ReentrantLock local;
-    private final FileChannel channel;
-    private final FileLock fileLock;
-
-    private BlobLock(ReentrantLock local, FileChannel channel, FileLock fileLock) {
-        this.local = local;
-        this.channel = channel;
-        this.fileLock = fileLock;
-    }
 
     static BlobLock acquire(Path lockFile, DownloadJob job) {
         Path key = lockFile.toAbsolutePath().normalize();

@@ -1,5 +1,6 @@
 package dev.sprint.core.hub;
 
+import dev.sprint.api.SprintException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,7 +32,7 @@ final class Checksum {
                 case NONE -> null;
             };
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK lacks " + kind, e); // every JDK has SHA-1 and SHA-256
+            throw new SprintException("the JDK lacks " + kind, e); // every JDK has SHA-1 and SHA-256
         }
         reset();
     }

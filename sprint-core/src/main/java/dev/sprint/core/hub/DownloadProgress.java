@@ -1,5 +1,7 @@
 package dev.sprint.core.hub;
 
+import java.util.Locale;
+
 /**
  * Where one repo download stands. Byte counts include what was already in the cache (whole blobs, and
  * the part of an interrupted transfer that is resumed), so {@code bytes / totalBytes} is the fraction done.
@@ -20,5 +22,18 @@ public record DownloadProgress(String repoId, String commit, String file, long f
     /** The fraction done over all files, 0..1 (1 for an empty download). */
     public double fraction() {
         return totalBytes <= 0 ? 1.0 : Math.min(1.0, (double) bytes / totalBytes);
+    }
+
+    /** A byte count in decimal units, as huggingface_hub's progress bars show it: {@code 999 B}, {@code 3.21 GB}. */
+    public static String formatBytes(long n) {
+        if (n < 1000) return n + " B";
+        String[] units = {"kB", "MB", "GB", "TB", "PB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
     }
 }

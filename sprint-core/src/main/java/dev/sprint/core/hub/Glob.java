@@ -1,5 +1,6 @@
 package dev.sprint.core.hub;
 
+import dev.sprint.api.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -21,7 +22,7 @@ final class Glob {
     }
 
     static Glob of(String pattern) {
-        if (pattern == null || pattern.isEmpty()) throw new IllegalArgumentException("empty file pattern");
+        if (pattern == null || pattern.isEmpty()) throw new InvalidRequestException("an empty file pattern matches nothing");
         return new Glob(pattern);
     }
 

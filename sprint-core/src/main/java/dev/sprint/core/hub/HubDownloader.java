@@ -1,8 +1,9 @@
 package dev.sprint.core.hub;
 
 import dev.sprint.api.CancellationToken;
-import dev.sprint.api.ModelDownloadException;
+import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.ModelDownloadException.Reason;
+import dev.sprint.api.ModelDownloadException;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.api.SprintException;
 import java.io.IOException;
@@ -450,35 +451,35 @@ public final class HubDownloader {
 
         /** Files transferred at once (default 4, like a handful of Python's workers). */
         public Builder parallelDownloads(int n) {
-            if (n < 1 || n > 64) throw new IllegalArgumentException("parallelDownloads must be in 1..64, got " + n);
+            if (n < 1 || n > 64) throw new InvalidRequestException("parallelDownloads must be in 1..64, got " + n);
             parallelism = n;
             return this;
         }
 
         /** Retries of a failing request or an interrupted transfer without progress (default 5). */
         public Builder retries(int n) {
-            if (n < 0 || n > 100) throw new IllegalArgumentException("retries must be in 0..100, got " + n);
+            if (n < 0 || n > 100) throw new InvalidRequestException("retries must be in 0..100, got " + n);
             retries = n;
             return this;
         }
 
         /** First wait between retries; it doubles up to 8 s (default 1 s). */
         public Builder retryBackoff(Duration d) {
-            if (d.isNegative()) throw new IllegalArgumentException("negative backoff");
+            if (d.isNegative()) throw new InvalidRequestException("negative backoff");
             backoff = d;
             return this;
         }
 
         /** Connect and metadata-request timeout (default HF_HUB_ETAG_TIMEOUT, 10 s). */
         public Builder timeout(Duration d) {
-            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("timeout must be positive");
+            if (d.isNegative() || d.isZero()) throw new InvalidRequestException("timeout must be positive");
             timeout = d;
             return this;
         }
 
         /** A transfer that receives nothing this long is cut and resumed (default HF_HUB_DOWNLOAD_TIMEOUT, 10 s). */
         public Builder stallTimeout(Duration d) {
-            if (d.isNegative() || d.isZero()) throw new IllegalArgumentException("stall timeout must be positive");
+            if (d.isNegative() || d.isZero()) throw new InvalidRequestException("stall timeout must be positive");
             stallTimeout = d;
             return this;
         }
@@ -490,7 +491,7 @@ public final class HubDownloader {
          */
         public Builder httpClient(HttpClient c) {
             if (c.followRedirects() != HttpClient.Redirect.NEVER) {
-                throw new IllegalArgumentException("the HttpClient must use Redirect.NEVER");
+                throw new InvalidRequestException("the HttpClient must use Redirect.NEVER");
             }
             client = c;
             return this;

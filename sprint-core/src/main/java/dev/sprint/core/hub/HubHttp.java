@@ -3,8 +3,8 @@ package dev.sprint.core.hub;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.sprint.api.ModelDownloadException;
 import dev.sprint.api.ModelDownloadException.Reason;
+import dev.sprint.api.ModelDownloadException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -229,14 +229,17 @@ final class HubHttp {
     }
 
     private static JsonObject parseObject(byte[] body, URI from, Subject who) {
+        JsonElement e;
         try {
-            JsonElement e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) throw new IllegalStateException("not a JSON object");
-            return e.getAsJsonObject();
-        } catch (RuntimeException e) {
+            e = JsonParser.parseString(new String(body, StandardCharsets.UTF_8));
+        } catch (RuntimeException ex) {
             throw new ModelDownloadException(Reason.PROTOCOL, from + " (info of " + who.repoId() + ") did not answer a JSON"
-                    + " object: " + e.getMessage(), e);
+                    + " object: " + ex.getMessage(), ex);
         }
+        if (!e.isJsonObject()) {
+            throw new ModelDownloadException(Reason.PROTOCOL, from + " (info of " + who.repoId() + ") did not answer a JSON object");
+        }
+        return e.getAsJsonObject();
     }
 
     // ---- file metadata -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ final class LoggingListener implements DownloadListener {
         startBytes = p.bytes();
         if (p.bytes() < p.totalBytes()) {
             LOG.info("downloading {} (commit {}): {} files, {}{}", p.repoId(), shortCommit(p.commit()), p.files(),
-                    bytes(p.totalBytes()), p.bytes() > 0 ? " (" + bytes(p.bytes()) + " already in the cache)" : "");
+                    DownloadProgress.formatBytes(p.totalBytes()), p.bytes() > 0 ? " (" + DownloadProgress.formatBytes(p.bytes()) + " already in the cache)" : "");
         }
     }
 
@@ -39,33 +39,20 @@ final class LoggingListener implements DownloadListener {
         double secs = (now - startNanos) / 1e9;
         double rate = secs > 0 ? (p.bytes() - startBytes) / secs : 0;
         String eta = rate > 0 ? ", about " + duration((p.totalBytes() - p.bytes()) / rate) + " left" : "";
-        return String.format(Locale.ROOT, "%.0f%% of %s, %d/%d files, %s/s%s", 100 * p.fraction(), bytes(p.totalBytes()),
-                p.filesDone(), p.files(), bytes((long) rate), eta);
+        return String.format(Locale.ROOT, "%.0f%% of %s, %d/%d files, %s/s%s", 100 * p.fraction(), DownloadProgress.formatBytes(p.totalBytes()),
+                p.filesDone(), p.files(), DownloadProgress.formatBytes((long) rate), eta);
     }
 
     @Override
     public void onFinish(HubSnapshot s) {
         if (s.downloadedBytes() > 0) {
-            LOG.info("downloaded {}@{} ({} in {}) to {}", s.repoId(), s.revision(), bytes(s.downloadedBytes()),
+            LOG.info("downloaded {}@{} ({} in {}) to {}", s.repoId(), s.revision(), DownloadProgress.formatBytes(s.downloadedBytes()),
                     duration((System.nanoTime() - startNanos) / 1e9), s.folder());
         }
     }
 
     static String shortCommit(String c) {
         return c == null ? "?" : c.substring(0, Math.min(10, c.length()));
-    }
-
-    /** Decimal units, as tqdm shows bytes in huggingface_hub. */
-    static String bytes(long n) {
-        if (n < 1000) return n + " B";
-        String[] units = {"kB", "MB", "GB", "TB", "PB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1000 && u < units.length - 1) {
-            v /= 1000;
-            u++;
-        }
-        return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : v >= 10 ? "%.1f %s" : "%.2f %s", v, units[u]);
     }
 
     static String duration(double seconds) {

@@ -121,16 +121,19 @@ final class RepoLayout {
 
     private void pipeline() {
         selected.add("model_index.json");
-        JsonObject idx;
+        JsonElement parsed;
         try {
-            JsonElement e = JsonParser.parseString(reader.apply("model_index.json"));
-            if (!e.isJsonObject()) throw new IllegalStateException("not a JSON object");
-            idx = e.getAsJsonObject();
+            parsed = JsonParser.parseString(reader.apply("model_index.json"));
         } catch (RuntimeException e) {
             if (e instanceof dev.sprint.api.SprintException se) throw se;
             problems.add("model_index.json is not valid JSON: " + e.getMessage());
             return;
         }
+        if (!parsed.isJsonObject()) {
+            problems.add("model_index.json is not a JSON object");
+            return;
+        }
+        JsonObject idx = parsed.getAsJsonObject();
         for (Map.Entry<String, JsonElement> en : idx.entrySet()) {
             String name = en.getKey();
             JsonElement v = en.getValue();
@@ -217,16 +220,20 @@ final class RepoLayout {
         String prefix = dir.isEmpty() ? "" : dir + "/";
         List<String> out = new ArrayList<>();
         out.add(index);
-        JsonObject map;
+        JsonElement parsed;
         try {
-            JsonElement e = JsonParser.parseString(reader.apply(prefix + index));
-            map = e.getAsJsonObject().getAsJsonObject("weight_map");
-            if (map == null) throw new IllegalStateException("no weight_map");
+            parsed = JsonParser.parseString(reader.apply(prefix + index));
         } catch (RuntimeException e) {
             if (e instanceof dev.sprint.api.SprintException se) throw se;
             problems.add(prefix + index + " is not a safetensors index (" + e.getMessage() + ")");
             return out;
         }
+        JsonElement weightMap = parsed.isJsonObject() ? parsed.getAsJsonObject().get("weight_map") : null;
+        if (weightMap == null || !weightMap.isJsonObject()) {
+            problems.add(prefix + index + " is not a safetensors index (no weight_map object)");
+            return out;
+        }
+        JsonObject map = weightMap.getAsJsonObject();
         Set<String> shards = new TreeSet<>();
         for (Map.Entry<String, JsonElement> en : map.entrySet()) {
             if (en.getValue().isJsonPrimitive()) shards.add(en.getValue().getAsString());

@@ -28,8 +28,11 @@ import java.util.List;
  * outside the bounds a model accepts is a {@link ModelLoadException} naming the key and the file. Error
  * messages never print more than a short prefix of a value. Model families turn a config into their own
  * immutable, validated records before anything is allocated.
+ *
+ * @param json   the parsed object
+ * @param origin what it was read from (a file path, or {@code file#key} for a nested object), named in errors
  */
-public final class Config {
+public record Config(JsonObject json, String origin) {
     /** Largest config file read (real configs are a few kB; tokenizer configs well under 1 MB). */
     public static final long MAX_BYTES = 16L << 20;
     /** Deepest nesting of arrays and objects accepted. */
@@ -38,14 +41,6 @@ public final class Config {
     public static final int MAX_ARRAY = 4096;
 
     private static final Gson GSON = new Gson();
-
-    private final JsonObject json;
-    private final String origin;
-
-    public Config(JsonObject json, String origin) {
-        this.json = json;
-        this.origin = origin;
-    }
 
     /** Reads and parses a JSON object file (strict, bounded in size and depth). */
     public static Config read(Path file) {
@@ -101,12 +96,10 @@ public final class Config {
         }
     }
 
-    public JsonObject json() {
-        return json;
-    }
-
-    public String origin() {
-        return origin;
+    /** Names the origin only: a config may be megabytes, and messages never print unbounded input. */
+    @Override
+    public String toString() {
+        return "Config[" + origin + "]";
     }
 
     public boolean has(String key) {

@@ -71,6 +71,10 @@ public final class ModelFolder {
             throw new ModelLoadException("model_index.json of " + root + " lists '" + name + "' as [null, null] (no such"
                     + " component), but this pipeline needs it");
         }
+        if (!isComponentName(name)) {
+            throw new ModelLoadException("'" + (name.length() > 40 ? name.substring(0, 40) + "…" : name) + "' is not a component"
+                    + " folder name of " + root);
+        }
         Path p = root.resolve(name);
         if (!Files.isDirectory(p)) {
             throw new ModelLoadException("missing component folder '" + name + "' in " + root);
@@ -92,7 +96,17 @@ public final class ModelFolder {
 
     /** Whether the folder has the component's sub-folder (a component may come from another folder). */
     public boolean hasFolder(String name) {
-        return Files.isDirectory(root.resolve(name));
+        return isComponentName(name) && Files.isDirectory(root.resolve(name));
+    }
+
+    /**
+     * Whether a name (a key of model_index.json, a pipeline attribute in diffusers) can be a component folder:
+     * one plain path segment. Anything else (separators, {@code ..}, characters a file system cannot hold) is
+     * never resolved against the folder.
+     */
+    static boolean isComponentName(String name) {
+        return !name.isEmpty() && name.length() <= 255 && !name.equals(".") && !name.equals("..")
+                && name.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '_' || c == '-' || c == '.'));
     }
 
     /** {@code <component>/config.json} (or {@code scheduler_config.json} for schedulers). */

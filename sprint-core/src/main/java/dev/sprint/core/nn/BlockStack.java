@@ -66,14 +66,7 @@ public final class BlockStack<B> implements AutoCloseable {
 
     /** Builds the models {@code load} makes with their block stacks streamed (on eager backends). */
     public static <T> T streaming(boolean stream, Supplier<T> load) {
-        Boolean outer = STREAM.get();
-        STREAM.set(stream);
-        try {
-            return load.get();
-        } finally {
-            if (outer == null) STREAM.remove();
-            else STREAM.set(outer);
-        }
+        return Cancellation.withValue(STREAM, stream, load);
     }
 
     public int size() {

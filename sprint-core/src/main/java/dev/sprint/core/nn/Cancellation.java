@@ -25,13 +25,18 @@ public final class Cancellation {
 
     /** Runs {@code work} with {@code check} installed on this thread (nesting restores the outer one). */
     public static <T> T during(Runnable check, Supplier<T> work) {
-        Runnable outer = CHECK.get();
-        CHECK.set(check);
+        return withValue(CHECK, check, work);
+    }
+
+    /** Runs {@code work} with {@code local} set to {@code value} on this thread, then restores the outer value. */
+    static <V, T> T withValue(ThreadLocal<V> local, V value, Supplier<T> work) {
+        V outer = local.get();
+        local.set(value);
         try {
             return work.get();
         } finally {
-            if (outer == null) CHECK.remove();
-            else CHECK.set(outer);
+            if (outer == null) local.remove();
+            else local.set(outer);
         }
     }
 }

@@ -41,6 +41,15 @@ public final class PatchEmbed {
         return t.reshape(t.size(0), dim, t.size(2) * t.size(3)).transpose(1, 2);
     }
 
+    /**
+     * The inverse for the transformer's output: row-major patch tokens (B, hp·wp, p·p·C) → (B, C, hp·p, wp·p),
+     * diffusers' unpatchify {@code "nhwpqc -> nchpwq"}.
+     */
+    public static Tensor unpatchify(Tensor tokens, long hp, long wp, int p, long channels) {
+        long b = tokens.size(0);
+        return tokens.reshape(b, hp, wp, p, p, channels).permute(0, 5, 1, 3, 2, 4).reshape(b, channels, hp * p, wp * p);
+    }
+
     /** Tokens plus the (1, N, D) positional crop of {@link #cropped}. */
     public Tensor forward(Tensor x, Tensor pos) {
         return forward(x).add(pos);

@@ -144,10 +144,7 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
         }
         List<Tensor> ss = be.chunk(scaleShiftTable.reshape(1, 2, d).add(time.embedded().reshape(b, 1, d)), 2, 1);
         Tensor out = normOut.forward(tokens).mul(ss.get(1).add(1.0)).add(ss.get(0));   // (shift, scale)
-        out = projOut.forward(out);                                                   // (B, N, p·p·C)
-        long c = config().outChannels();
-        out = out.reshape(b, h, w, p, p, c).permute(0, 5, 1, 3, 2, 4);
-        return out.reshape(b, c, h * p, w * p);
+        return PatchEmbed.unpatchify(projOut.forward(out), h, w, p, config().outChannels()); // (B, N, p·p·C) → image
     }
 
 

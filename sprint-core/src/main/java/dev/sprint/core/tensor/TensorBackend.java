@@ -135,6 +135,18 @@ public interface TensorBackend extends Backend {
     /** Elements {@code start} (inclusive) to {@code end} (exclusive) along {@code axis}; negative values count from the end. */
     Tensor slice(Tensor a, int axis, long start, long end);
 
+    /**
+     * The bounds {@link #slice} takes of an axis of length {@code len}, as Python's {@code x[start:end]}: negative
+     * values count from the end, then both are clamped to [0, len] with {@code end ≥ start}.
+     *
+     * @return {start, end}
+     */
+    static long[] sliceBounds(long start, long end, long len) {
+        long s = Math.max(0, Math.min(start < 0 ? start + len : start, len));
+        long e = Math.max(s, Math.min(end < 0 ? end + len : end, len));
+        return new long[] {s, e};
+    }
+
     /** {@code torch.index_select}: indices is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor a, int axis, Tensor indices);
 

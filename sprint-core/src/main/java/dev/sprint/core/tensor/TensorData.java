@@ -1,5 +1,6 @@
 package dev.sprint.core.tensor;
 
+import dev.sprint.api.ModelLoadException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -64,7 +65,7 @@ public interface TensorData {
             return;
         }
         if (!src.isFloating() || !(target == DType.F32 || target == DType.F16)) {
-            throw new IllegalArgumentException("cannot convert " + src + " to " + target);
+            throw new ModelLoadException("tensor data of dtype " + src + " cannot be read as " + target);
         }
         int n = count * src.bytes();
         ByteBuffer raw = scratch == null || scratch.capacity() < n ? ByteBuffer.allocate(n) : scratch.clear().limit(n);
@@ -88,7 +89,7 @@ public interface TensorData {
                     case F16 -> { for (int i = 0; i < count; i++) out.putFloat(op + 4 * i, Half.toFloat(in.getShort(ip + 2 * i))); }
                     case F64 -> { for (int i = 0; i < count; i++) out.putFloat(op + 4 * i, (float) in.getDouble(ip + 8 * i)); }
                     case F32 -> { for (int i = 0; i < count; i++) out.putInt(op + 4 * i, in.getInt(ip + 4 * i)); }
-                    default -> throw new IllegalArgumentException("cannot convert " + from + " to F32");
+                    default -> throw new ModelLoadException("tensor data of dtype " + from + " cannot be read as F32");
                 }
                 out.position(op + 4 * count);
             } else if (to == DType.F16) {
@@ -97,11 +98,11 @@ public interface TensorData {
                     case BF16 -> { for (int i = 0; i < count; i++) out.putShort(op + 2 * i, Half.fromFloat(Half.bf16ToFloat(in.getShort(ip + 2 * i)))); }
                     case F32 -> { for (int i = 0; i < count; i++) out.putShort(op + 2 * i, Half.fromFloat(in.getFloat(ip + 4 * i))); }
                     case F64 -> { for (int i = 0; i < count; i++) out.putShort(op + 2 * i, Half.fromFloat((float) in.getDouble(ip + 8 * i))); }
-                    default -> throw new IllegalArgumentException("cannot convert " + from + " to F16");
+                    default -> throw new ModelLoadException("tensor data of dtype " + from + " cannot be read as F16");
                 }
                 out.position(op + 2 * count);
             } else {
-                throw new IllegalArgumentException("cannot convert " + from + " to " + to);
+                throw new ModelLoadException("tensor data of dtype " + from + " cannot be read as " + to);
             }
             in.position(ip + count * from.bytes());
         }

@@ -92,15 +92,39 @@ public final class TextTokenizer implements AutoCloseable {
         for (String name : List.of("tokenizer_config.json", "special_tokens_map.json")) {
             Path p = dir.resolve(name);
             if (!Files.isRegularFile(p)) continue;
-            Config c = Config.read(p);
-            if (!c.has("pad_token")) continue;
-            JsonElement e = c.json().get("pad_token");
-            if (e.isJsonPrimitive()) return e.getAsString();
-            if (e.isJsonObject() && e.getAsJsonObject().has("content")) return e.getAsJsonObject().get("content").getAsString();
-            throw new ModelLoadException("pad_token in " + p + " should be a string or an object with content");
+            String pad = specialToken(Config.read(p), "pad_token");
+            if (pad != null) return pad;
         }
         return null;
     }
+
+    /**
+     * A special token of a {@code tokenizer_config.json} / {@code special_tokens_map.json}: a string, or an
+     * AddedToken object ({@code {"content": "<pad>", ...}}) as transformers writes it; null when the key is
+     * absent or null. Anything else is a {@link ModelLoadException} naming the key and the file.
+     */
+    public static String specialToken(Config c, String key) {
+        if (!c.has(key)) return null;
+        JsonElement e = c.json().get(key);
+        String token;
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+            token = e.getAsString();
+        } else if (e.isJsonObject()) {
+            token = c.getObject(key).getString("content");
+        } else {
+            throw new ModelLoadException("key '" + key + "' in " + c.origin() + " should be a token string or an object with"
+                    + " its \"content\"");
+        }
+        // special tokens are a few characters; a huge one would be tokenized at load (seconds per megabyte)
+        if (token.length() > MAX_SPECIAL_TOKEN) {
+            throw new ModelLoadException("key '" + key + "' in " + c.origin() + " is a token of " + token.length()
+                    + " characters; a special token has at most " + MAX_SPECIAL_TOKEN);
+        }
+        return token;
+    }
+
+    /** Longest special token accepted from a tokenizer config. */
+    static final int MAX_SPECIAL_TOKEN = 1024;
 
     private static long tokenId(HuggingFaceTokenizer t, String token, Path file) {
         long[] ids = t.encode(token, false, false).getIds();

@@ -41,27 +41,26 @@ class CheckpointsTest {
         return Files.createDirectories(tmp.resolve(name));
     }
 
+    /** Writes {@code file} holding the tensor {@code name}; then the folder must serve exactly that tensor from that file. */
+    private static void addAndOpen(Path d, String file, String name) throws Exception {
+        SafetensorsBytes.write(d, file, shard(name));
+        try (WeightSource w = Checkpoints.open(d)) {
+            assertEquals(Set.of(name), w.names());
+            assertTrue(w.origin(name).endsWith(file), w.origin(name));
+        }
+    }
+
     @Test
     void singleFilesInPreferenceOrder() throws Exception {
         Path d = dir("single");
-        SafetensorsBytes.write(d, "model.safetensors", shard("m"));
-        try (WeightSource w = Checkpoints.open(d)) {
-            assertEquals(Set.of("m"), w.names());
-        }
-        SafetensorsBytes.write(d, "diffusion_pytorch_model.safetensors", shard("d"));
-        try (WeightSource w = Checkpoints.open(d)) {
-            assertEquals(Set.of("d"), w.names());
-            assertTrue(w.origin("d").endsWith("diffusion_pytorch_model.safetensors"));
-        }
+        addAndOpen(d, "model.safetensors", "m");
+        addAndOpen(d, "diffusion_pytorch_model.safetensors", "d"); // preferred over model.safetensors
     }
 
     @Test
     void variantFileIsTheFallbackWhenAlone() throws Exception {
         Path d = dir("variant");
-        SafetensorsBytes.write(d, "diffusion_pytorch_model.fp16.safetensors", shard("v"));
-        try (WeightSource w = Checkpoints.open(d)) {
-            assertEquals(Set.of("v"), w.names());
-        }
+        addAndOpen(d, "diffusion_pytorch_model.fp16.safetensors", "v");
         SafetensorsBytes.write(d, "other.safetensors", shard("o"));
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> Checkpoints.open(d));
         assertTrue(e.getMessage().contains(d.toString()) && e.getMessage().contains("other.safetensors"), e.getMessage());

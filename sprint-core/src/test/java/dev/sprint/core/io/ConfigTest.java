@@ -102,6 +102,11 @@ class ConfigTest {
         }
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> m.component("nope"));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
+        // found by ConfigFuzzTest: a model_index key with a lone surrogate reached Path.resolve (InvalidPathException)
+        for (String name : List.of("sche\uD800Aduler", "a\u0000b", "../vae", "vae/..", "/etc", "..", "", "transformer ")) {
+            assertFalse(m.hasFolder(name), name);
+            assertThrows(ModelLoadException.class, () -> m.component(name), name);
+        }
         assertArrayEquals(new int[] {8, 8, 16, 16, 32, 32}, m.config("vae").getIntArray("decoder_block_out_channels"));
     }
 }

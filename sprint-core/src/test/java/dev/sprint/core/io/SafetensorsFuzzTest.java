@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sprint.api.SprintException;
 import dev.sprint.core.tensor.TensorData;
 import dev.sprint.core.testing.Golden;
+import dev.sprint.core.testing.JsonFuzzer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -127,14 +128,14 @@ class SafetensorsFuzzTest {
                         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, v);
                     }
                 }
-                case 3 -> b = splice(b, pos, SPLICES[r.nextInt(SPLICES.length)].getBytes(StandardCharsets.UTF_8), r.nextInt(3));
+                case 3 -> b = JsonFuzzer.splice(b, pos, SPLICES[r.nextInt(SPLICES.length)].getBytes(StandardCharsets.UTF_8), r.nextInt(3));
                 case 4 -> b = java.util.Arrays.copyOf(b, r.nextInt(b.length + 1)); // truncate
                 case 5 -> { // append
                     byte[] tail = new byte[1 + r.nextInt(64)];
                     for (int i = 0; i < tail.length; i++) tail[i] = (byte) r.nextInt(256);
-                    b = splice(b, b.length, tail, 0);
+                    b = JsonFuzzer.splice(b, b.length, tail, 0);
                 }
-                case 6 -> b = splice(b, pos, "[".repeat(1 + r.nextInt(20000)).getBytes(StandardCharsets.UTF_8), 0); // nesting bomb
+                case 6 -> b = JsonFuzzer.splice(b, pos, "[".repeat(1 + r.nextInt(20000)).getBytes(StandardCharsets.UTF_8), 0); // nesting bomb
                 case 7 -> { // swap two header bytes
                     if (headerEnd > 9) {
                         int i = 8 + r.nextInt(headerEnd - 8);
@@ -146,21 +147,10 @@ class SafetensorsFuzzTest {
                 }
                 default -> { // a digit run becomes a huge or negative number
                     byte[] num = (r.nextBoolean() ? "-" : "") .concat(Long.toString(Math.abs(r.nextLong()))).getBytes(StandardCharsets.UTF_8);
-                    b = splice(b, pos, num, r.nextInt(4));
+                    b = JsonFuzzer.splice(b, pos, num, r.nextInt(4));
                 }
             }
         }
         return b;
-    }
-
-    /** Replaces {@code remove} bytes at {@code pos} with {@code insert}. */
-    private static byte[] splice(byte[] b, int pos, byte[] insert, int remove) {
-        pos = Math.max(0, Math.min(pos, b.length));
-        remove = Math.min(remove, b.length - pos);
-        byte[] out = new byte[b.length - remove + insert.length];
-        System.arraycopy(b, 0, out, 0, pos);
-        System.arraycopy(insert, 0, out, pos, insert.length);
-        System.arraycopy(b, pos + remove, out, pos + insert.length, b.length - pos - remove);
-        return out;
     }
 }

@@ -19,6 +19,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,20 +130,14 @@ class TorchGeneratorTest {
         LOG.info("{}: {} randn + {} rand tensors, {} values, all bit-exact", label, randnTensors, randTensors, values);
     }
 
-    @Test
-    void defaultKernelEntriesAreBitExact() throws IOException {
-        Case c = load("rng_default");
-        assertEquals("default", JsonParser.parseString(c.json()).getAsJsonObject().get("aten_cpu_capability")
+    /** Each golden case was recorded on a CPU with the named ATen kernel; every entry must match it bit for bit. */
+    @ParameterizedTest
+    @CsvSource({"rng_default, default, DEFAULT", "rng_avx2, avx2, AVX2"})
+    void kernelEntriesAreBitExact(String name, String recordedCapability, CpuCapability capability) throws IOException {
+        Case c = load(name);
+        assertEquals(recordedCapability, JsonParser.parseString(c.json()).getAsJsonObject().get("aten_cpu_capability")
                 .getAsString());
-        checkEntries(c, CpuCapability.DEFAULT, "rng_default");
-    }
-
-    @Test
-    void avx2KernelEntriesAreBitExact() throws IOException {
-        Case c = load("rng_avx2");
-        assertEquals("avx2", JsonParser.parseString(c.json()).getAsJsonObject().get("aten_cpu_capability")
-                .getAsString());
-        checkEntries(c, CpuCapability.AVX2, "rng_avx2");
+        checkEntries(c, capability, name);
     }
 
     /** rng_avx2 stores no rand tensors: rand does not depend on the kernel, so AVX2 mode must give rng_default's. */

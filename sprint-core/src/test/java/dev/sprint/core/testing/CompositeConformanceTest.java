@@ -2,7 +2,6 @@ package dev.sprint.core.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.ResizeMode;
@@ -273,12 +272,7 @@ public abstract class CompositeConformanceTest {
                 worst = i;
             }
         }
-        double rel = maxErr / Math.max(1.0, maxRef);
-        if (!(rel <= tol)) {
-            fail(String.format("%s: max|a-b| = %.3g at %d (got %s, want %s), max|ref| = %.3g, rel %.3g > %.3g",
-                    what, maxErr, worst, a[worst], e[worst], maxRef, rel, tol));
-        }
-        return rel;
+        return Golden.relativeError(what, maxErr, maxRef, tol, worst, i -> a[i], i -> e[i]);
     }
 
     private static Nd ndOrNull(Pair p) {
@@ -390,49 +384,53 @@ public abstract class CompositeConformanceTest {
 
     @Test
     public void attentionWithMask() {
-        int b = 2, h = 2, lq = 5, lk = 6, d = 8;
-        Pair q = rand(b, h, lq, d);
-        Pair k = rand(b, h, lk, d);
-        Pair v = rand(b, h, lk, d);
+        Qkv a = qkv();
         // key padding mask (B, 1, 1, Lk): the last keys of batch 1 masked with a large negative value
-        float[] pad = new float[b * lk];
-        for (int j = 4; j < lk; j++) pad[lk + j] = -1e4f;
-        Pair m1 = pair(pad, b, 1, 1, lk);
+        float[] pad = new float[Qkv.B * Qkv.LK];
+        for (int j = 4; j < Qkv.LK; j++) pad[Qkv.LK + j] = -1e4f;
+        Pair m1 = pair(pad, Qkv.B, 1, 1, Qkv.LK);
         // a full random additive bias (Lq, Lk), broadcast over batch and heads
-        Pair m2 = randIn(-2, 2, lq, lk);
-        // a causal mask with -inf above the diagonal (every row keeps at least one key)
-        float[] causal = new float[lq * lk];
-        for (int i = 0; i < lq; i++) for (int j = 0; j < lk; j++) if (j > i) causal[i * lk + j] = Float.NEGATIVE_INFINITY;
-        Pair m3 = pair(causal, 1, 1, lq, lk);
-        double scale = 1 / Math.sqrt(d);
-        for (Pair m : List.of(m1, m2, m3)) {
-            Tensor y = be.attention(q.t(), k.t(), v.t(), m.t(), scale);
+        Pair m2 = randIn(-2, 2, Qkv.LQ, Qkv.LK);
+        for (Pair m : List.of(m1, m2, causalMask())) {
+            Tensor y = be.attention(a.q().t(), a.k().t(), a.v().t(), m.t(), Qkv.SCALE);
             assertClose("attention mask " + Arrays.toString(m.nd().shape()), y,
-                    oracle().attention(q.nd(), k.nd(), v.nd(), m.nd(), scale), attentionTolerance(d, lk));
+                    oracle().attention(a.q().nd(), a.k().nd(), a.v().nd(), m.nd(), Qkv.SCALE), attentionTolerance(Qkv.D, Qkv.LK));
         }
     }
 
     @Test
     public void attentionInQueryChunksEqualsTheWholeComputation() {
-        int b = 2, h = 2, lq = 5, lk = 6, d = 8;
-        Pair q = rand(b, h, lq, d);
-        Pair k = rand(b, h, lk, d);
-        Pair v = rand(b, h, lk, d);
-        float[] causal = new float[lq * lk];
-        for (int i = 0; i < lq; i++) for (int j = 0; j < lk; j++) if (j > i) causal[i * lk + j] = Float.NEGATIVE_INFINITY;
+        Qkv a = qkv();
         List<Pair> masks = new ArrayList<>();
         masks.add(null);
-        masks.add(pair(causal, 1, 1, lq, lk));      // rows follow the query chunks
-        masks.add(randIn(-2, 2, b, 1, 1, lk));      // one row broadcast to every query
-        double scale = 1 / Math.sqrt(d);
-        long rowBytes = (long) b * h * lk * 4;
+        masks.add(causalMask());                               // rows follow the query chunks
+        masks.add(randIn(-2, 2, Qkv.B, 1, 1, Qkv.LK));         // one row broadcast to every query
+        long rowBytes = (long) Qkv.B * Qkv.H * Qkv.LK * 4;
         for (long bound : new long[] {1, rowBytes * 2, rowBytes * 3}) {  // 1, 2 and 3 query rows per chunk
             for (Pair m : masks) {
-                Tensor y = be.attention(q.t(), k.t(), v.t(), m == null ? null : m.t(), scale, bound);
+                Tensor y = be.attention(a.q().t(), a.k().t(), a.v().t(), m == null ? null : m.t(), Qkv.SCALE, bound);
                 assertClose("chunked attention (" + bound + " B) mask " + (m == null ? "none" : Arrays.toString(m.nd().shape())),
-                        y, oracle().attention(q.nd(), k.nd(), v.nd(), m == null ? null : m.nd(), scale), attentionTolerance(d, lk));
+                        y, oracle().attention(a.q().nd(), a.k().nd(), a.v().nd(), m == null ? null : m.nd(), Qkv.SCALE),
+                        attentionTolerance(Qkv.D, Qkv.LK));
             }
         }
+    }
+
+    /** Random queries (B, H, Lq, D), keys and values (B, H, Lk, D) of the masked attention tests. */
+    private record Qkv(Pair q, Pair k, Pair v) {
+        static final int B = 2, H = 2, LQ = 5, LK = 6, D = 8;
+        static final double SCALE = 1 / Math.sqrt(D);
+    }
+
+    private Qkv qkv() {
+        return new Qkv(rand(Qkv.B, Qkv.H, Qkv.LQ, Qkv.D), rand(Qkv.B, Qkv.H, Qkv.LK, Qkv.D), rand(Qkv.B, Qkv.H, Qkv.LK, Qkv.D));
+    }
+
+    /** (1, 1, Lq, Lk) with −∞ above the diagonal: every query row keeps at least one key. */
+    private Pair causalMask() {
+        float[] causal = new float[Qkv.LQ * Qkv.LK];
+        for (int i = 0; i < Qkv.LQ; i++) for (int j = 0; j < Qkv.LK; j++) if (j > i) causal[i * Qkv.LK + j] = Float.NEGATIVE_INFINITY;
+        return pair(causal, 1, 1, Qkv.LQ, Qkv.LK);
     }
 
     /** Scores reduce D products; the output reduces Lk probabilities times values. */

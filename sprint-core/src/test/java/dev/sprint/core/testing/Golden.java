@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * Access to the vendored golden data ({@code golden/} at the repository root) and the parity
@@ -94,10 +95,19 @@ public final class Golden {
                 worst = i;
             }
         }
+        return relativeError(what, maxErr, maxRef, tol, worst, i -> actual[i], i -> ref[i]);
+    }
+
+    /**
+     * max|a−b| / max(1, max|ref|), failing above {@code tol} with the worst element ({@code worst}, read through
+     * {@code got} / {@code want}) in the message.
+     */
+    public static double relativeError(String what, double maxErr, double maxRef, double tol, int worst,
+                                       IntToDoubleFunction got, IntToDoubleFunction want) {
         double rel = maxErr / Math.max(1.0, maxRef);
         if (!(rel <= tol)) {
-            fail(String.format("%s: max|a-b| = %.3g at %d (got %s, want %s), max|ref| = %.3g, rel %.3g > %.1g",
-                    what, maxErr, worst, actual[worst], ref[worst], maxRef, rel, tol));
+            fail(String.format("%s: max|a-b| = %.3g at %d (got %s, want %s), max|ref| = %.3g, rel %.3g > %.3g",
+                    what, maxErr, worst, got.applyAsDouble(worst), want.applyAsDouble(worst), maxRef, rel, tol));
         }
         return rel;
     }

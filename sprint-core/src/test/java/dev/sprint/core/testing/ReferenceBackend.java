@@ -478,18 +478,32 @@ public class ReferenceBackend implements TensorBackend {
         double reduce(double[] v, int off, int len, int stride);
     }
 
+    /** The 1-d lanes along one axis: {@code outer × inner} lanes of {@code len} values, {@code inner} apart. */
+    private record Lanes(int outer, int len, int inner) {
+        static Lanes along(long[] s, int ax) {
+            return new Lanes((int) prod(s, 0, ax), (int) s[ax], (int) prod(s, ax + 1, s.length));
+        }
+
+        interface Lane {
+            /** One lane: its index {@code o·inner + i} and the offset of its first value. */
+            void at(int index, int offset);
+        }
+
+        void forEach(Lane lane) {
+            for (int o = 0; o < outer; o++) {
+                for (int i = 0; i < inner; i++) lane.at(o * inner + i, o * len * inner + i);
+            }
+        }
+    }
+
     private Tensor reduce(Tensor a, int axis, boolean keepDim, Reducer f, DType dtype) {
         RefTensor x = ref(a);
         int ax = axis(axis, x.shape.length);
         long[] s = x.shape;
-        int outer = (int) prod(s, 0, ax);
-        int len = (int) s[ax];
-        int inner = (int) prod(s, ax + 1, s.length);
+        Lanes lanes = Lanes.along(s, ax);
         double[] v = x.values();
-        double[] r = new double[outer * inner];
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) r[o * inner + i] = f.reduce(v, o * len * inner + i, len, inner);
-        }
+        double[] r = new double[lanes.outer() * lanes.inner()];
+        lanes.forEach((index, off) -> r[index] = f.reduce(v, off, lanes.len(), lanes.inner()));
         long[] out;
         if (keepDim) {
             out = s.clone();
@@ -532,27 +546,23 @@ public class ReferenceBackend implements TensorBackend {
     @Override
     public Tensor softmax(Tensor a, int axis) {
         RefTensor x = ref(a);
-        int ax = axis(axis, x.shape.length);
         long[] s = x.shape;
-        int outer = (int) prod(s, 0, ax);
-        int len = (int) s[ax];
-        int inner = (int) prod(s, ax + 1, s.length);
+        Lanes lanes = Lanes.along(s, axis(axis, s.length));
+        int len = lanes.len();
+        int inner = lanes.inner();
         double[] v = x.values();
         double[] r = new double[v.length];
-        for (int o = 0; o < outer; o++) {
-            for (int i = 0; i < inner; i++) {
-                int off = o * len * inner + i;
-                double m = Double.NEGATIVE_INFINITY;
-                for (int k = 0; k < len; k++) m = Math.max(m, v[off + k * inner]);
-                double z = 0;
-                for (int k = 0; k < len; k++) {
-                    double e = Math.exp(v[off + k * inner] - m); // all -inf → NaN, as torch
-                    r[off + k * inner] = e;
-                    z += e;
-                }
-                for (int k = 0; k < len; k++) r[off + k * inner] /= z;
+        lanes.forEach((index, off) -> {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < len; k++) m = Math.max(m, v[off + k * inner]);
+            double z = 0;
+            for (int k = 0; k < len; k++) {
+                double e = Math.exp(v[off + k * inner] - m); // all -inf → NaN, as torch
+                r[off + k * inner] = e;
+                z += e;
             }
-        }
+            for (int k = 0; k < len; k++) r[off + k * inner] /= z;
+        });
         return make(s, floatResult(x.dtype), r);
     }
 
@@ -750,12 +760,9 @@ public class ReferenceBackend implements TensorBackend {
     public Tensor slice(Tensor a, int axis, long start, long end) {
         RefTensor x = ref(a);
         int ax = axis(axis, x.shape.length);
-        long len = x.shape[ax];
-        // Python slice semantics: negative counts from the end, then clamp to [0, len]
-        long s = start < 0 ? start + len : start;
-        long e = end < 0 ? end + len : end;
-        s = Math.min(Math.max(s, 0), len);
-        e = Math.min(Math.max(e, s), len);
+        long[] bounds = TensorBackend.sliceBounds(start, end, x.shape[ax]);
+        long s = bounds[0];
+        long e = bounds[1];
         long[] out = x.shape.clone();
         out[ax] = e - s;
         long[] st = strides(x.shape);

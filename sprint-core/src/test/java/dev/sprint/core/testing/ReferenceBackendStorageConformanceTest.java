@@ -32,9 +32,13 @@ class ReferenceBackendStorageConformanceTest {
         }
     }
 
-    @Nested
-    class Float32 extends BackendConformanceTest {
-        private final TensorBackend backend = new Float32Storage();
+    /** The suite on one of these backends. */
+    abstract class On extends BackendConformanceTest {
+        private final TensorBackend backend;
+
+        On(TensorBackend backend) {
+            this.backend = backend;
+        }
 
         @Override
         protected TensorBackend backend() {
@@ -43,12 +47,16 @@ class ReferenceBackendStorageConformanceTest {
     }
 
     @Nested
-    class Float16 extends BackendConformanceTest {
-        private final TensorBackend backend = new HalfCompute();
+    class Float32 extends On {
+        Float32() {
+            super(new Float32Storage());
+        }
+    }
 
-        @Override
-        protected TensorBackend backend() {
-            return backend;
+    @Nested
+    class Float16 extends On {
+        Float16() {
+            super(new HalfCompute());
         }
     }
 }

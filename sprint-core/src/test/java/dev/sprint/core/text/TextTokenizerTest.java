@@ -112,6 +112,24 @@ class TextTokenizerTest extends GemmaCases {
     }
 
     @Test
+    void hostilePadTokensAreModelLoadErrorsAtOnce() throws Exception {
+        // found by the long ConfigFuzzTest run: a megabyte pad_token was tokenized at load (2.6 s per million characters)
+        Path d = Files.createDirectories(tmp.resolve("hostile-pad"));
+        Files.copy(Golden.sana().resolve("model/tokenizer/tokenizer.json"), d.resolve("tokenizer.json"));
+        String[][] cases = {
+            {"{\"pad_token\": \"" + "x".repeat(1 << 20) + "\"}", "1048576 characters"},
+            {"{\"pad_token\": {\"content\": \"" + "x".repeat(2000) + "\"}}", "2000 characters"},
+            {"{\"pad_token\": {\"content\": [1]}}", "content"},
+            {"{\"pad_token\": 3}", "pad_token"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(d.resolve("tokenizer_config.json"), c[0]);
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> TextTokenizer.open(d));
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+    }
+
+    @Test
     void missingFileIsAModelLoadException() {
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> TextTokenizer.open(tmp.resolve("none/tokenizer.json")));
         assertTrue(e.getMessage().contains("none"), e.getMessage());

@@ -12,12 +12,15 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +62,12 @@ public final class LoraMergedSource implements WeightSource {
         if (!type.equals("LORA")) throw new UnsupportedModelException("PEFT adapter type " + type + " is not supported: " + adapterDir);
         if (cfg.getBoolean("use_dora", false)) throw new UnsupportedModelException("DoRA adapters are not supported: " + adapterDir);
         if (cfg.getBoolean("lora_bias", false)) throw new UnsupportedModelException("LoRA adapters with lora_bias are not supported: " + adapterDir);
-        int r = cfg.getInt("r");
+        int r = cfg.getInt("r", 1, MAX_RANK);
         double alpha = cfg.getDouble("lora_alpha", r);
         boolean rslora = cfg.getBoolean("use_rslora", false);
         fanInFanOut = cfg.getBoolean("fan_in_fan_out", false);
-        Map<String, Double> rankPattern = patterns(cfg, "rank_pattern");
-        Map<String, Double> alphaPattern = patterns(cfg, "alpha_pattern");
+        List<Rule> rankPattern = patterns(cfg, "rank_pattern", true);
+        List<Rule> alphaPattern = patterns(cfg, "alpha_pattern", false);
         for (String name : adapter.names()) {
             if (name.endsWith(B_SUFFIX)) continue;
             if (!name.startsWith(PREFIX) || !name.endsWith(A_SUFFIX)) {
@@ -79,7 +82,7 @@ public final class LoraMergedSource implements WeightSource {
                 throw new ModelLoadException("LoRA adapter " + adapterDir + " targets '" + module
                         + "', which the base model does not have: the adapter is for another base model");
             }
-            int rank = (int) (double) match(rankPattern, module, r);
+            int rank = (int) match(rankPattern, module, r);
             double a = match(alphaPattern, module, alpha);
             checkShapes(target, base.get(target).shape(), adapter.get(name).shape(), adapter.get(bName).shape(), rank);
             targets.put(target, new Target(name, bName, rslora ? a / Math.sqrt(rank) : a / rank));
@@ -179,20 +182,78 @@ public final class LoraMergedSource implements WeightSource {
         base.close();
     }
 
-    private static Map<String, Double> patterns(Config cfg, String key) {
-        Map<String, Double> out = new LinkedHashMap<>();
+    /** Largest LoRA rank accepted (released adapters use 4..256). */
+    private static final int MAX_RANK = 1 << 16;
+    /** Longest pattern key accepted, and the most characters one match may look at (a hostile regex cannot hang the load). */
+    private static final int MAX_PATTERN = 1024;
+    private static final long MATCH_BUDGET = 1_000_000;
+
+    /** One entry of rank_pattern / alpha_pattern: PEFT's regex key, compiled once, and its value. */
+    private record Rule(String key, Pattern pattern, double value) {}
+
+    /** rank_pattern (whole ranks in 1..MAX_RANK) or alpha_pattern (finite numbers), keys compiled as PEFT does. */
+    private static List<Rule> patterns(Config cfg, String key, boolean ranks) {
+        List<Rule> out = new ArrayList<>();
         if (!cfg.has(key)) return out;
         Config p = cfg.getObject(key);
-        for (String k : p.json().keySet()) out.put(k, p.getDouble(k));
+        for (String k : p.json().keySet()) {
+            String shown = k.length() > 60 ? k.substring(0, 60) + "…" : k;
+            if (k.length() > MAX_PATTERN) {
+                throw new ModelLoadException(key + " key '" + shown + "' in " + cfg.origin() + " is longer than " + MAX_PATTERN);
+            }
+            Pattern compiled;
+            try {
+                compiled = Pattern.compile("(.*\\.)?(" + k + ")$");
+            } catch (PatternSyntaxException e) {
+                throw new ModelLoadException(key + " key '" + shown + "' in " + cfg.origin() + " is not a valid regular expression", e);
+            }
+            out.add(new Rule(shown, compiled, ranks ? p.getInt(k, 1, MAX_RANK) : p.getDouble(k)));
+        }
         return out;
     }
 
     /** PEFT's pattern lookup: the first key that matches the module name as a dotted suffix (regex). */
-    private static double match(Map<String, Double> patterns, String module, double dflt) {
-        for (Map.Entry<String, Double> e : patterns.entrySet()) {
-            if (Pattern.compile("(.*\\.)?(" + e.getKey() + ")$").matcher(module).matches()) return e.getValue();
+    private double match(List<Rule> rules, String module, double dflt) {
+        for (Rule rule : rules) {
+            if (rule.pattern().matcher(new Budgeted(module, rule.key())).matches()) return rule.value();
         }
         return dflt;
+    }
+
+    /** A module name that stops a match which looks at it more than {@link #MATCH_BUDGET} times (catastrophic backtracking). */
+    private final class Budgeted implements CharSequence {
+        private final String s;
+        private final String rule;
+        private long reads;
+
+        Budgeted(String s, String rule) {
+            this.s = s;
+            this.rule = rule;
+        }
+
+        @Override
+        public char charAt(int i) {
+            if (++reads > MATCH_BUDGET) {
+                throw new ModelLoadException("pattern '" + rule + "' of " + adapterDir + " takes too long to match module names"
+                        + " (catastrophic backtracking)");
+            }
+            return s.charAt(i);
+        }
+
+        @Override
+        public int length() {
+            return s.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return s.substring(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return s;
+        }
     }
 
     private void checkShapes(String target, long[] w, long[] a, long[] b, int rank) {

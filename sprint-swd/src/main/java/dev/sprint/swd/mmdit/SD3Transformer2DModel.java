@@ -121,11 +121,9 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
     }
 
     private Tensor run(Tensor latent, Tensor text, Tensor pooled, Tensor tProj, Tensor pos) {
-        long b = latent.size(0);
         int p = config().patchSize();
         long hp = latent.size(2) / p;
         long wp = latent.size(3) / p;
-        int d = config().innerDim();
         Tensor x = posEmbed.forward(latent, pos);                  // (B, N, D)
         Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
         Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
@@ -140,10 +138,7 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
             }
         }
         x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
-        long co = config().outChannels();
-        // unpatchify: "nhwpqc -> nchpwq"
-        x = x.reshape(b, hp, wp, p, p, co).permute(0, 5, 1, 3, 2, 4);
-        return x.reshape(b, co, hp * p, wp * p);
+        return PatchEmbed.unpatchify(x, hp, wp, p, config().outChannels());
     }
 
 

@@ -1,11 +1,9 @@
 package dev.sprint.swd.text;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.sprint.api.ModelLoadException;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.text.PythonText;
+import dev.sprint.core.text.TextTokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,12 +75,8 @@ public final class ClipTokenizer {
             if (!Files.isRegularFile(p)) throw new ModelLoadException("CLIP tokenizer folder " + dir + " has no " + p.getFileName());
         }
         Map<String, Integer> encoder = new HashMap<>();
-        try {
-            JsonObject v = JsonParser.parseString(Files.readString(vocabFile, StandardCharsets.UTF_8)).getAsJsonObject();
-            for (Map.Entry<String, JsonElement> e : v.entrySet()) encoder.put(e.getKey(), e.getValue().getAsInt());
-        } catch (IOException | RuntimeException e) {
-            throw new ModelLoadException("cannot read CLIP vocabulary " + vocabFile + ": " + e.getMessage(), e);
-        }
+        Config vocab = Config.read(vocabFile);
+        for (String token : vocab.json().keySet()) encoder.put(token, vocab.getInt(token, 0, Integer.MAX_VALUE));
         Map<String, Integer> ranks = new HashMap<>();
         try {
             String[] lines = Files.readString(mergesFile, StandardCharsets.UTF_8).strip().split("\n");
@@ -98,8 +92,9 @@ public final class ClipTokenizer {
         Config map = Files.isRegularFile(dir.resolve("special_tokens_map.json")) ? Config.read(dir.resolve("special_tokens_map.json")) : null;
         Map<String, Integer> added = new HashMap<>();
         if (cfg != null && cfg.has("added_tokens_decoder")) {
-            for (Map.Entry<String, JsonElement> e : cfg.json().getAsJsonObject("added_tokens_decoder").entrySet()) {
-                added.put(e.getValue().getAsJsonObject().get("content").getAsString(), Integer.parseInt(e.getKey()));
+            Config decoder = cfg.getObject("added_tokens_decoder");
+            for (String id : decoder.json().keySet()) {
+                added.put(decoder.getObject(id).getString("content"), tokenId(id, cfg));
             }
         }
         String bosTok = special(cfg, map, "bos_token", "<|startoftext|>");
@@ -112,20 +107,31 @@ public final class ClipTokenizer {
             if (id == null) throw new ModelLoadException("special token '" + t + "' of " + dir + " is not in the vocabulary");
             added.putIfAbsent(t, id);
         }
-        int max = cfg != null ? cfg.getInt("model_max_length", 77) : 77;
-        if (max > 77 || max < 2) max = 77; // CLIP has 77 positions; configs sometimes hold a huge sentinel
+        // CLIP has 77 positions; configs sometimes hold a huge sentinel (1e30) for "no limit"
+        double maxLength = cfg != null ? cfg.getDouble("model_max_length", 77) : 77;
+        int max = maxLength >= 2 && maxLength <= 77 && maxLength == Math.rint(maxLength) ? (int) maxLength : 77;
         return new ClipTokenizer(encoder, ranks, added, added.get(bosTok), added.get(eosTok), added.get(padTok),
                 added.get(unkTok), max);
     }
 
     private static String special(Config cfg, Config map, String key, String dflt) {
         for (Config c : Arrays.asList(cfg, map)) {
-            if (c == null || !c.has(key)) continue;
-            JsonElement e = c.json().get(key);
-            if (e.isJsonPrimitive()) return e.getAsString();
-            if (e.isJsonObject() && e.getAsJsonObject().has("content")) return e.getAsJsonObject().get("content").getAsString();
+            String token = c == null ? null : TextTokenizer.specialToken(c, key);
+            if (token != null) return token;
         }
         return dflt;
+    }
+
+    /** A key of {@code added_tokens_decoder}: a token id written as a decimal string. */
+    private static int tokenId(String id, Config cfg) {
+        try {
+            int v = Integer.parseInt(id);
+            if (v >= 0) return v;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ModelLoadException("added_tokens_decoder in " + cfg.origin() + " has the key '"
+                + (id.length() > 40 ? id.substring(0, 40) + "…" : id) + "', which is not a token id");
     }
 
     /** Sequence length after padding (77). */

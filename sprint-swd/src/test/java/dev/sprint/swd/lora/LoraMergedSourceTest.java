@@ -119,6 +119,28 @@ class LoraMergedSourceTest {
         assertThrows(UnsupportedModelException.class, () -> LoraMergedSource.open(Checkpoints.open(BASE), dir));
     }
 
+    @Test
+    void hostilePatternsAndRanksAreModelLoadErrors(@TempDir Path dir) throws IOException {
+        // found by Sd3ConfigFuzzTest: a pattern key is a regex (PEFT compiles it), so a broken one escaped as
+        // PatternSyntaxException; a backtracking one could hang the load; ranks were not bounded
+        Files.copy(SWD.resolve("adapter_model.safetensors"), dir.resolve("adapter_model.safetensors"));
+        String[][] cases = {
+            {"{\"r\": 4, \"lora_alpha\": 8, \"alpha_pattern\": {\"to_q(\": 2}}", "not a valid regular expression"},
+            {"{\"r\": 4, \"lora_alpha\": 8, \"rank_pattern\": {\"[\": 4}}", "not a valid regular expression"},
+            {"{\"r\": 4, \"lora_alpha\": 8, \"alpha_pattern\": {\"((.*)*)*x\": 2}}", "catastrophic backtracking"},
+            {"{\"r\": 4, \"lora_alpha\": 8, \"rank_pattern\": {\"to_q\": 2.5}}", "rank_pattern"},
+            {"{\"r\": 0, \"lora_alpha\": 8}", "'r'"},
+            {"{\"r\": -4, \"lora_alpha\": 8}", "'r'"},
+            {"{\"r\": 4, \"alpha_pattern\": [1]}", "alpha_pattern"},
+        };
+        for (String[] c : cases) {
+            Files.writeString(dir.resolve("adapter_config.json"), c[0]);
+            long t0 = System.nanoTime();
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> LoraMergedSource.open(Checkpoints.open(BASE), dir), c[0]);
+            assertTrue(e.getMessage().contains(c[1]), c[0] + " -> " + e.getMessage());
+        }
+    }
+
     /** Writes adapter_config.json and a float32 adapter_model.safetensors ({shape, values} per tensor). */
     static void writeAdapter(Path dir, String config, Map<String, float[][]> tensors) throws IOException {
         Files.writeString(dir.resolve("adapter_config.json"), config);

@@ -81,6 +81,40 @@ class Sd3TokenizersTest {
     }
 
     @Test
+    void hostileTokenizerConfigsAreModelLoadErrors() throws IOException {
+        // found by Sd3ConfigFuzzTest: the token configs were read with Gson casts (IllegalStateException,
+        // NumberFormatException) and the vocabulary with a lenient parser
+        Path dir = realLayout("tokenizer");
+        String config = Files.readString(dir.resolve("tokenizer_config.json"));
+        String vocab = Files.readString(dir.resolve("vocab.json"));
+        String[][] cases = {
+            {"tokenizer_config.json", config.replaceFirst("\"added_tokens_decoder\": \\{", "\"added_tokens_decoder\": -208, \"x\": {"),
+                "added_tokens_decoder"},
+            {"tokenizer_config.json", config.replace("\"672\"", "\"six\""), "not a token id"},
+            {"tokenizer_config.json", config.replace("\"content\": \"<|startoftext|>\"", "\"content\": [1]"), "content"},
+            {"tokenizer_config.json", config.replace("\"pad_token\": \"<|endoftext|>\"", "\"pad_token\": {\"content\": {}}"),
+                "content"},
+            {"tokenizer_config.json", config.replace("\"bos_token\": \"<|startoftext|>\"", "\"bos_token\": 7"), "bos_token"},
+            {"tokenizer_config.json", config.replace("\"model_max_length\": 77", "\"model_max_length\": [77]"), "model_max_length"},
+            {"vocab.json", vocab.replaceFirst("\"", ""), "vocab.json"},
+            {"vocab.json", vocab.replaceFirst(": 0", ": -1"), "vocab.json"},
+            {"vocab.json", vocab.replaceFirst(": 0", ": \"0\""), "vocab.json"},
+        };
+        for (String[] c : cases) {
+            Path f = dir.resolve(c[0]);
+            String original = Files.readString(f);
+            Files.writeString(f, c[1]);
+            ModelLoadException e = assertThrows(ModelLoadException.class, () -> ClipTokenizer.open(dir), c[1]);
+            assert e.getMessage().contains(c[2]) : c[2] + " not in " + e.getMessage();
+            Files.writeString(f, original);
+        }
+        // the "no limit" sentinel transformers writes is not an error: CLIP's 77 positions apply
+        Files.writeString(dir.resolve("tokenizer_config.json"), config.replace("\"model_max_length\": 77",
+                "\"model_max_length\": 1000000000000000019884624838656"));
+        assertEquals(77, ClipTokenizer.open(dir).encode("a cat").length);
+    }
+
+    @Test
     void t5IdsMatchTransformers() {
         Map<String, HostTensor> c = SwdFixtures.load("text_encoders");
         try (TextTokenizer t5 = TextTokenizer.open(Golden.swd().resolve("model/tokenizer_3"))) {
