@@ -84,7 +84,7 @@ class DjlMemoryPlanTest {
         GenerationRequest twoSteps = wordy.toBuilder().steps(2).build();
         GeneratedImage[] resident = new GeneratedImage[2];
         long textNeed;
-        try (Pipeline p = open(Pipeline.builder().memory(MemoryMode.LOW))) {
+        try (Pipeline p = open(Pipeline.builder().memory(MemoryMode.RESIDENT))) {
             resident[0] = p.generate(wordy).image();
             resident[1] = p.generate(twoSteps).image();
             var needs = plan(p).stageNeeds(wordy);
@@ -93,12 +93,18 @@ class DjlMemoryPlanTest {
             assertTrue(textNeed > others, "the text stage is the largest: " + needs);
             assertFalse(plan(p).streams("text_encoder"));
         }
-        // one byte short of holding the text encoder whole next to its stage: its layers stream
-        try (Pipeline p = open(Pipeline.builder().memory(MemoryMode.LOW).with(MemoryBudget.of(textNeed - 1)))) {
-            assertTrue(plan(p).streams("text_encoder"), "the text encoder streams its layers");
+        // asked for LOW: block stacks always stream
+        try (Pipeline p = open(Pipeline.builder().memory(MemoryMode.LOW))) {
+            assertTrue(plan(p).streams("text_encoder"), "LOW streams the text encoder's layers");
             assertTrue(plan(p).residentBytes("text_encoder") < plan(p).weights().get("text_encoder"));
             assertArrayEquals(resident[0].rgb(), p.generate(wordy).image().rgb(), "1 step");
             assertArrayEquals(resident[1].rgb(), p.generate(twoSteps).image().rgb(), "2 steps");
+        }
+        // AUTO falls back to LOW and streams only what cannot be held whole next to its stage
+        try (Pipeline p = open(Pipeline.builder().with(MemoryBudget.of(textNeed - 1)))) {
+            assertEquals(MemoryMode.LOW, plan(p).mode());
+            assertTrue(plan(p).streams("text_encoder"), "one byte short of holding it whole: its layers stream");
+            assertArrayEquals(resident[0].rgb(), p.generate(wordy).image().rgb(), "1 step");
         }
     }
 

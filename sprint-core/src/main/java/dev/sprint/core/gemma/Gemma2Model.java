@@ -41,6 +41,11 @@ public final class Gemma2Model extends Model<Gemma2Config> {
         norm = RMSNorm.gemma(root.sub("norm"), config().hiddenSize(), config().rmsNormEps());
     }
 
+    /** Whether the decoder layers are built per pass, one at a time (a low-memory plan), instead of held. */
+    public boolean streamed() {
+        return layers.streamed();
+    }
+
     /** Loads {@code text_encoder/} (config.json + safetensors, single or sharded). */
     public static Gemma2Model load(Path dir, TensorBackend backend) {
         return ModelLoader.load(dir, backend, Gemma2Config::from, Gemma2Model::new);

@@ -104,11 +104,13 @@ public final class MemoryPlan implements AutoCloseable, dev.sprint.api.PipelineO
         }
         this.mode = m;
         if (m == MemoryMode.LOW && eager) {
-            // a group too large to hold whole next to its stage streams its block stacks
+            // asked for LOW: every block stack streams (LOW reloads a component per request anyway, so building it a
+            // block at a time converts the same bytes and holds one block); AUTO's LOW streams only a group too large
+            // to hold whole next to its stage
             for (String stage : e.peaks().keySet()) {
                 String group = groupOf(stage);
                 long whole = groupWeights(group) + (long) (stagePeak(e, stage, tile) * KERNEL_SLACK);
-                if (whole > available()) {
+                if (asked == MemoryMode.LOW || whole > available()) {
                     for (Map.Entry<String, String> g : groups.entrySet()) {
                         if (g.getValue().equals(group) && streamable.get(g.getKey()) > 0) streamed.add(g.getKey());
                     }

@@ -90,7 +90,8 @@ public final class SanaTextEncoder implements AutoCloseable {
         TensorBackend be = gemma.backend();
         int full = t.fullLength();
         int prefix = instruction == null || instruction.isEmpty() ? 0 : tokenizer.count(String.join("\n", instruction)) - 1;
-        Gemma2Model.PrefixCache cache = prefix > 1 ? prefixCache(t.inputIds()[0], prefix) : null;
+        // a streamed Gemma (low memory) rebuilds its layers per pass: one pass over prefix + prompt beats two
+        Gemma2Model.PrefixCache cache = prefix > 1 && !gemma.streamed() ? prefixCache(t.inputIds()[0], prefix) : null;
         List<Tensor> rows = new ArrayList<>();
         long hidden = gemma.config().hiddenSize();
         for (int b = 0; b < t.inputIds().length; b++) {
