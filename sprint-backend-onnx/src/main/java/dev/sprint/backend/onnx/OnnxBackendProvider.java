@@ -98,7 +98,9 @@ public final class OnnxBackendProvider implements BackendProvider {
         OnnxBackend.Settings settings = new OnnxBackend.Settings(options.threads(),
                 intExtra(options, "onnx.interOpThreads", 0), executionMode(options),
                 intExtra(options, "onnx.sessionCache", 32), half, boolExtra(options, "onnx.prepackWeights", true),
-                optimization(options), boolExtra(options, "onnx.memoryArena", true),
+                // ORT's CPU arena keeps each session's activation peak for good: 18.7 GB peak instead of 14.8 GB for
+                // full-size SANA-Sprint 0.6B at 1024², for the same speed (57.1 vs 59.0 s, within run-to-run noise)
+                optimization(options), boolExtra(options, "onnx.memoryArena", false),
                 !"initializers".equals(options.extra().getOrDefault("onnx.weights", "inputs").trim()));
         return new OnnxBackend(env, cuda ? "cuda:" + index : "cpu", cuda, index, settings);
     }
