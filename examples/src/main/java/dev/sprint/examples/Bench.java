@@ -38,7 +38,7 @@ final class Bench {
                           transformer with random weights: each latent size timed once, totals per sampler, speedups;
                           --loops also runs every sampler loop end to end
               --model     pipeline folder: the real pipeline end to end (load, per-stage and total ms, peak RSS);
-                          default steps 1,2 at the model's default size with binning. Without --model: the tiny
+                          default steps 1,2 at the model's default size and binning. Without --model: the tiny
                           bundled golden model golden/sana-sprint/model, 160x96, 1 step, no binning
               --steps     one count or a list (each is benchmarked in turn on the loaded pipeline)
                           the matmul rate of this machine (float32 4096^3 on the chosen backend) is measured first;
@@ -76,7 +76,8 @@ final class Bench {
             width = 160;
             height = 96;
         }
-        boolean binning = !a.flag("no-binning") && !tiny;
+        // null: the model's own default (SANA bins to its aspect-ratio table, SD3.5 has none)
+        Boolean binning = a.flag("no-binning") || tiny ? Boolean.FALSE : null;
         int runs = opt(a.getInt("runs"), tiny ? 3 : 1);
         Integer threads = a.getInt("threads");
         String prompt = a.get("prompt");
@@ -101,7 +102,8 @@ final class Bench {
             }
             for (int steps : swd ? List.of(-1) : stepCounts) {
                 GenerationRequest.Builder rb = GenerationRequest.builder()
-                        .prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt).seed(42).resolutionBinning(binning);
+                        .prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt).seed(42);
+                if (binning != null) rb.resolutionBinning(binning);
                 if (width != null || height != null) {
                     if (width == null || height == null) throw new CliException("give --width and --height together");
                     rb.size(width, height);
@@ -109,7 +111,7 @@ final class Bench {
                 if (steps > 0) rb.steps(steps); // an SwD table fixes the steps
                 if (maxLen != null) rb.maxSequenceLength(maxLen);
                 GenerationRequest req = rb.build();
-                String what = (width == null ? "model default size" : width + "x" + height) + (binning ? " (binning)" : "")
+                String what = (width == null ? "model default size" : width + "x" + height) + (binning == null ? " (default binning)" : "")
                         + ", " + (steps > 0 ? steps + " step(s)" : "SwD table") + ", " + runs + " run(s)";
                 out.println("== " + what);
                 long t0 = System.nanoTime();
