@@ -115,21 +115,6 @@ public record Provenance(String model, String pipeline, String backend, String p
     /** As the AUTOMATIC1111 layout quotes values: JSON string when it holds a comma, colon or line break. */
     private static String quote(String v) {
         if (v.indexOf(',') < 0 && v.indexOf(':') < 0 && v.indexOf('\n') < 0) return v;
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < v.length(); i++) {
-            char c = v.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-        return b.append('"').toString();
+        return dev.sprint.api.spi.JsonText.appendQuoted(new StringBuilder(), v).toString();
     }
 }

@@ -144,7 +144,7 @@ final class GraphEncoder {
         } else if (v instanceof HostTensor t) {
             a.message(5, tensorProto(null, t)).int64(20, 4);
         } else {
-            throw new IllegalArgumentException("attribute " + name + " of type " + v.getClass());
+            throw new dev.sprint.api.BackendException("ONNX attribute " + name + " has no encoding for " + v.getClass().getName());
         }
         return a;
     }
