@@ -478,24 +478,11 @@ public final class OnnxBackend implements TensorBackend {
 
     // ---- elementwise ---------------------------------------------------------------------------------
 
-    static long[] broadcast(long[] a, long[] b) {
-        int r = Math.max(a.length, b.length);
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long x = i < r - a.length ? 1 : a[i - (r - a.length)];
-            long y = i < r - b.length ? 1 : b[i - (r - b.length)];
-            if (x != y && x != 1 && y != 1) {
-                throw new BackendException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            out[i] = x == 1 ? y : x;
-        }
-        return out;
-    }
 
     private Tensor binary(String op, Tensor a, Tensor b) {
         ONode x = n(a);
         ONode y = n(b);
-        return op(op, broadcast(x.shape, y.shape), x.dtype, null, x, y);
+        return op(op, TensorBackend.broadcastShapes(x.shape, y.shape), x.dtype, null, x, y);
     }
 
     @Override public Tensor add(Tensor a, Tensor b) { return binary("Add", a, b); }
@@ -615,7 +602,7 @@ public final class OnnxBackend implements TensorBackend {
         long k2 = y.shape[y.shape.length - 2];
         long nn = y.shape[y.shape.length - 1];
         if (k != k2) throw new BackendException("matmul " + x.describe() + " x " + y.describe());
-        long[] batch = broadcast(Arrays.copyOf(x.shape, x.shape.length - 2), Arrays.copyOf(y.shape, y.shape.length - 2));
+        long[] batch = TensorBackend.broadcastShapes(Arrays.copyOf(x.shape, x.shape.length - 2), Arrays.copyOf(y.shape, y.shape.length - 2));
         long[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
         out[batch.length + 1] = nn;
@@ -788,7 +775,7 @@ public final class OnnxBackend implements TensorBackend {
     @Override
     public Tensor broadcastTo(Tensor a, long... shape) {
         ONode x = n(a);
-        long[] s = broadcast(x.shape, shape);
+        long[] s = TensorBackend.broadcastShapes(x.shape, shape);
         if (!Arrays.equals(s, shape)) {
             throw new BackendException("cannot broadcast " + x.describe() + " to " + Arrays.toString(shape));
         }

@@ -268,22 +268,9 @@ public final class MetaBackend implements TensorBackend {
     private Tensor binary(Tensor a, Tensor b) {
         Meta x = m(a);
         Meta y = m(b);
-        return alloc(broadcast(x.shape, y.shape), x.dtype);
+        return alloc(TensorBackend.broadcastShapes(x.shape, y.shape), x.dtype);
     }
 
-    static long[] broadcast(long[] a, long[] b) {
-        int r = Math.max(a.length, b.length);
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long da = i < r - a.length ? 1 : a[i - (r - a.length)];
-            long db = i < r - b.length ? 1 : b[i - (r - b.length)];
-            if (da != db && da != 1 && db != 1) {
-                throw new BackendException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
-    }
 
     @Override public Tensor add(Tensor a, Tensor b) { return binary(a, b); }
     @Override public Tensor sub(Tensor a, Tensor b) { return binary(a, b); }
@@ -347,7 +334,7 @@ public final class MetaBackend implements TensorBackend {
         long k = x.shape[ra - 1];
         long mm = y.shape[rb - 1];
         if (y.shape[rb - 2] != k) throw new BackendException("matmul " + x.describe() + " · " + y.describe());
-        long[] batch = broadcast(Arrays.copyOf(x.shape, ra - 2), Arrays.copyOf(y.shape, rb - 2));
+        long[] batch = TensorBackend.broadcastShapes(Arrays.copyOf(x.shape, ra - 2), Arrays.copyOf(y.shape, rb - 2));
         long[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = n;
         out[batch.length + 1] = mm;
@@ -439,7 +426,7 @@ public final class MetaBackend implements TensorBackend {
     @Override
     public Tensor broadcastTo(Tensor a, long... shape) {
         Meta x = m(a);
-        long[] s = broadcast(x.shape, shape);
+        long[] s = TensorBackend.broadcastShapes(x.shape, shape);
         return view(x, s, Arrays.equals(s, x.shape) && x.contiguous);
     }
 }

@@ -147,6 +147,26 @@ public interface TensorBackend extends Backend {
         return new long[] {s, e};
     }
 
+    /**
+     * PyTorch broadcasting of two shapes: aligned at the right, a size-1 dimension stretches.
+     *
+     * @throws dev.sprint.api.BackendException when they do not broadcast
+     */
+    static long[] broadcastShapes(long[] a, long[] b) {
+        int r = Math.max(a.length, b.length);
+        long[] out = new long[r];
+        for (int i = 0; i < r; i++) {
+            long da = i < r - a.length ? 1 : a[i - (r - a.length)];
+            long db = i < r - b.length ? 1 : b[i - (r - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new dev.sprint.api.BackendException("shapes " + java.util.Arrays.toString(a) + " and "
+                        + java.util.Arrays.toString(b) + " do not broadcast");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
     /** {@code torch.index_select}: indices is a 1-D I64 tensor. */
     Tensor indexSelect(Tensor a, int axis, Tensor indices);
 

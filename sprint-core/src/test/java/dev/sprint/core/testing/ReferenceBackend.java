@@ -335,7 +335,7 @@ public class ReferenceBackend implements TensorBackend {
     private Tensor binary(Tensor a, Tensor b, BinOp op, boolean trueDivision) {
         RefTensor x = ref(a);
         RefTensor y = ref(b);
-        long[] out = broadcastShapes(x.shape, y.shape);
+        long[] out = TensorBackend.broadcastShapes(x.shape, y.shape);
         double[] xv = expand(x.values(), x.shape, out);
         double[] yv = expand(y.values(), y.shape, out);
         double[] r = new double[xv.length];
@@ -588,7 +588,7 @@ public class ReferenceBackend implements TensorBackend {
         }
         long[] xb = Arrays.copyOf(xs, xs.length - 2);
         long[] yb = Arrays.copyOf(ys, ys.length - 2);
-        long[] batch = broadcastShapes(xb, yb);
+        long[] batch = TensorBackend.broadcastShapes(xb, yb);
         int nb = (int) HostTensor.numel(batch);
         // which source matrix each output batch reads (broadcast of the batch index grids)
         double[] xi = expand(iota((int) HostTensor.numel(xb)), xb, batch);
@@ -863,20 +863,6 @@ public class ReferenceBackend implements TensorBackend {
         return r;
     }
 
-    /** PyTorch broadcasting of two shapes (aligned at the right; size-1 dims stretch). */
-    static long[] broadcastShapes(long[] a, long[] b) {
-        int r = Math.max(a.length, b.length);
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long da = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
-            long db = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
-            if (da != db && da != 1 && db != 1) {
-                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            out[i] = da == 1 ? db : da;
-        }
-        return out;
-    }
 
     /** Materializes {@code v} of shape {@code from} broadcast to {@code to}. */
     static double[] expand(double[] v, long[] from, long[] to) {
