@@ -194,6 +194,10 @@ public final class DjlBackendProvider implements BackendProvider {
             // read by DJL when the engine starts; set afterwards below if the engine is already running
             System.setProperty(THREADS_PROPERTY, Integer.toString(options.threads()));
         }
+        if (options.precision() == Precision.BFLOAT16) { // before libtorch loads: DJL's JNI terminates the JVM on bf16
+            throw dev.sprint.core.spi.CpuFeatures.bf16Unsupported("djl", "DJL 0.36's PyTorch JNI has no bfloat16 type;"
+                    + " any bf16 array terminates the JVM");
+        }
         Engine engine = engine();
         if (options.threads() > 0 && JniUtils.getNumThreads() != options.threads()) {
             LOG.info("setting libtorch intra-op threads to {} (process-wide)", options.threads());
