@@ -7,6 +7,7 @@ import dev.sprint.api.spi.Backend;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.api.spi.BackendProvider;
 import dev.sprint.core.spi.CpuFeatures;
+import dev.sprint.core.spi.LibtorchProcess;
 import dev.sprint.core.tensor.DType;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ public final class LibtorchBackendProvider implements BackendProvider {
             } catch (ClassNotFoundException | LinkageError e) {
                 return Availability.unusable("org.bytedeco:pytorch is not on the class path");
             }
+            if (!LibtorchProcess.available("libtorch")) return Availability.unusable(LibtorchProcess.refusal("libtorch"));
             String platform = LibtorchNatives.platform();
             if (!LibtorchNatives.present(cl, platform)) {
                 return Availability.unusable("no libtorch natives for " + platform + " on the class path; add "
@@ -135,6 +137,10 @@ public final class LibtorchBackendProvider implements BackendProvider {
                 ? " (on the class path)" : " (MISSING: add it for this platform)"));
         m.put("JavaCPP cache", LibtorchNatives.cacheDir());
         m.put("cpu bf16", CpuFeatures.current().describeBf16());
+        if (!LibtorchProcess.available("libtorch")) {
+            m.put("libtorch", "not loaded: " + LibtorchProcess.refusal("libtorch"));
+            return m;
+        }
         try {
             LibtorchNatives.load();
             int gpus = LibtorchNatives.cudaDevices();

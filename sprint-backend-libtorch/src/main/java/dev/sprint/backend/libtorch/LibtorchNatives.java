@@ -33,18 +33,34 @@ final class LibtorchNatives {
         return d != null ? d : Path.of(System.getProperty("user.home"), ".javacpp", "cache").toString();
     }
 
+    /** The JavaCPP packages whose natives libtorch's JNI library links against, in load order. */
+    private static final String[] NATIVE_PACKAGES = {"javacpp", "openblas", "pytorch"};
+
     /**
      * Loads libtorch. JavaCPP's own limits are lifted first (unless the user set them): by default it throws
      * OutOfMemoryError once the process's resident size exceeds twice the Java heap, which a model's weights in
      * native memory do by design.
+     *
+     * <p>Every native file is extracted into JavaCPP's cache before the first is loaded. JavaCPP otherwise extracts
+     * and loads libraries one at a time, so on a machine's first run {@code libtorch.so} is loaded while
+     * {@code libtorch_cpu.so} is not yet next to it: the dynamic linker then resolves that name on the system path,
+     * and where a system libtorch exists (Debian's {@code python3-torch} installs 1.13 in /usr/lib) two libtorch
+     * versions meet in one process and the JVM dies (SIGSEGV in pthread_mutex_lock). From the second run on the cache
+     * is complete and $ORIGIN finds the right files, which is why only first runs crashed.
      */
     static synchronized void load() {
         if (loaded) return;
+        dev.sprint.core.spi.LibtorchProcess.claim("libtorch");
         for (String k : new String[] {"org.bytedeco.javacpp.maxBytes", "org.bytedeco.javacpp.maxPhysicalBytes"}) {
             if (System.getProperty(k) == null) System.setProperty(k, "0");
         }
         try {
+            String platform = platform();
+            for (String pkg : NATIVE_PACKAGES) Loader.cacheResources("/org/bytedeco/" + pkg + "/" + platform + "/");
             Loader.load(torch.class);
+        } catch (java.io.IOException e) {
+            throw new BackendUnavailableException("cannot extract libtorch's natives into JavaCPP's cache " + cacheDir()
+                    + ": " + e.getMessage() + " (set -Dorg.bytedeco.javacpp.cachedir to a writable folder)", e);
         } catch (RuntimeException | LinkageError e) {
             throw new BackendUnavailableException("libtorch (org.bytedeco:pytorch " + VERSION + ") could not load on "
                     + platform() + ": " + e.getMessage() + " (are the natives for this platform on the class path?)", e);
