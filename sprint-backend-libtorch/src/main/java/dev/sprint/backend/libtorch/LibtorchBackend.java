@@ -59,9 +59,12 @@ public final class LibtorchBackend implements TensorBackend {
     private final ThreadLocal<ByteBuffer> chunk = ThreadLocal.withInitial(
             () -> ByteBuffer.allocateDirect(TensorData.CHUNK_ELEMENTS * 8).order(ByteOrder.LITTLE_ENDIAN));
     private final ThreadLocal<long[]> kernelNanos = ThreadLocal.withInitial(() -> new long[1]);
+    /** bf16 convolutions in channels-last layout (oneDNN's native one: no reorder of every activation per call). */
+    private final boolean channelsLast;
     private volatile boolean closed;
 
-    LibtorchBackend(Device device, String deviceName, DType floatType, String precisionReason) {
+    LibtorchBackend(Device device, String deviceName, DType floatType, String precisionReason, boolean channelsLast) {
+        this.channelsLast = channelsLast && floatType == DType.BF16;
         this.device = device;
         this.deviceName = deviceName;
         this.cuda = deviceName.startsWith("cuda");
@@ -335,7 +338,8 @@ public final class LibtorchBackend implements TensorBackend {
     public Tensor weight(TensorData data) {
         checkOpen();
         DType target = data.dtype().isFloating() ? floatType : data.dtype();
-        if (data.dtype() == target && !cuda && data.byteLength() <= Integer.MAX_VALUE) {
+        boolean convWeight = channelsLast && data.shape().length == 4 && target.isFloating();
+        if (data.dtype() == target && !cuda && !convWeight && data.byteLength() <= Integer.MAX_VALUE) {
             HostTensor h = data.host();
             ByteBuffer b = h.data();
             if (b.isDirect() && b.isReadOnly() && (b.remaining() == 0 || b.alignmentOffset(b.position(), target.bytes()) == 0)) {
@@ -365,7 +369,8 @@ public final class LibtorchBackend implements TensorBackend {
                     flat.narrow(0, s, c).copy_(piece);
                 }
             }
-            return flat.view(data.shape());
+            org.bytedeco.pytorch.Tensor shaped = flat.view(data.shape());
+            return channelsLast && data.shape().length == 4 && target.isFloating() ? shaped.contiguous(torch.MemoryFormat.ChannelsLast) : shaped;
         });
     }
 
@@ -576,8 +581,16 @@ public final class LibtorchBackend implements TensorBackend {
         long[] st = {stride[0], stride[1]};
         long[] pd = {padding[0], padding[1]};
         long[] dl = {dilation[0], dilation[1]};
-        return op(() -> torch.conv2d(as(x, d), as(w, d), bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)),
-                st, pd, dl, groups));
+        boolean cl = channelsLast && d == DType.BF16;
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor in = as(x, d);
+            org.bytedeco.pytorch.Tensor wt = as(w, d);
+            if (cl) {
+                in = in.contiguous(torch.MemoryFormat.ChannelsLast);
+                wt = wt.contiguous(torch.MemoryFormat.ChannelsLast);
+            }
+            return torch.conv2d(in, wt, bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)), st, pd, dl, groups);
+        });
     }
 
     /** libtorch's fused layer norm (statistics in float32 for reduced types). */

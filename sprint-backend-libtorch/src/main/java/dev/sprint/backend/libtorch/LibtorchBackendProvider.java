@@ -122,7 +122,12 @@ public final class LibtorchBackendProvider implements BackendProvider {
                     + " would be ({})", CpuFeatures.current().describeBf16());
         }
         LOG.info("libtorch backend on {}: {}", cuda ? "cuda:" + index : "cpu", c.reason());
-        return new LibtorchBackend(LibtorchNatives.device(index), cuda ? "cuda:" + index : "cpu", c.type(), c.reason());
+        String cl = options.extra().getOrDefault("libtorch.channelsLast", "true").trim();
+        if (!cl.equals("true") && !cl.equals("false")) {
+            throw new BackendUnavailableException("libtorch.channelsLast must be true or false, got '" + cl + "'");
+        }
+        return new LibtorchBackend(LibtorchNatives.device(index), cuda ? "cuda:" + index : "cpu", c.type(), c.reason(),
+                Boolean.parseBoolean(cl));
     }
 
     /**
