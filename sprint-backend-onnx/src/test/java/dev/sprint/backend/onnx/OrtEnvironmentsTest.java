@@ -45,6 +45,25 @@ class OrtEnvironmentsTest {
         assertTrue(text.contains("result 3.0 6.0 argument " + length), text);
     }
 
+    /** Every ONNX Runtime start goes through {@link OrtEnvironments}: no other main class creates the environment. */
+    @Test
+    void onlyOrtEnvironmentsCreatesTheEnvironment() throws Exception {
+        Path main = Path.of("src/main/java");
+        assertTrue(java.nio.file.Files.isDirectory(main), "run from the module folder (Maven does): " + main.toAbsolutePath());
+        List<String> offenders;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(main)) {
+            offenders = s.filter(p -> p.toString().endsWith(".java") && !p.endsWith("OrtEnvironments.java"))
+                    .filter(p -> {
+                        try {
+                            return java.nio.file.Files.readString(p).contains("OrtEnvironment.getEnvironment(");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).map(Path::toString).toList();
+        }
+        assertEquals(List.of(), offenders, "call OrtEnvironments.get() instead");
+    }
+
     @Test
     void theCreatingThreadsStackCoversTheCommandLine() {
         assertTrue(OrtEnvironments.commandLineBytes() > 0, "this test runs on Linux, which has /proc/self/cmdline");
