@@ -3,11 +3,11 @@ package dev.sprint.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sprint.core.testing.ChildJvm;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code ./sprint diagnostics} on the build's class path: the CPU builds of both runtimes, and how to get CUDA. */
@@ -20,18 +20,13 @@ class DiagnosticsTest {
      */
     @Test
     void runsAsItsOwnProcessAndExitsZero() throws Exception {
-        String cp = System.getProperty("java.class.path");
-        assertTrue(cp.length() > 4096, "the class path is long, like the launcher's (" + cp.length() + " chars)");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xss1m", "-Xmx512m", "-Dai.djl.offline=true", "-cp", cp,
-                SprintCli.class.getName(), "diagnostics");
-        pb.environment().remove("ORT_DISABLE_TELEMETRY"); // the path that crashed must be the one taken
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(180, TimeUnit.SECONDS), "diagnostics did not finish");
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "exit code (139 = SIGSEGV); output:\n" + text);
+        int cp = System.getProperty("java.class.path").length();
+        assertTrue(cp > 4096, "the class path is long, like the launcher's (" + cp + " chars)");
+        // ORT_DISABLE_TELEMETRY unset: the path that crashed must be the one taken
+        ChildJvm.Result r = ChildJvm.run(List.of("-Xss1m", "-Xmx512m", "-Dai.djl.offline=true"), SprintCli.class.getName(),
+                List.of("diagnostics"), List.of("ORT_DISABLE_TELEMETRY"), 180);
+        String text = r.output();
+        assertEquals(0, r.exitCode(), "exit code (139 = SIGSEGV); output:\n" + text);
         assertTrue(text.contains("execution providers (compiled in): [CPU"), text);
         assertTrue(text.contains("selected by default: "), text);
     }

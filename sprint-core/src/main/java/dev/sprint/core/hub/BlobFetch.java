@@ -334,7 +334,7 @@ final class BlobFetch {
                 LOG.info("{} answered HTTP {} to Range bytes={}- for {}; starting the file over", a.url.getHost(), s, offset, path);
                 ch.truncate(0);
                 a.position = 0;
-                if (offset == 0) throw new ModelDownloadException(Reason.PROTOCOL, a.url + " answered HTTP " + s + " to a plain GET");
+                if (offset == 0) throw new ModelDownloadException(Reason.PROTOCOL, HubHttp.shown(a.url) + " answered HTTP " + s + " to a plain GET");
                 a.status = 416;
                 return 0;
             }

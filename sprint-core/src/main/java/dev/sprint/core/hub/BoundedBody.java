@@ -27,7 +27,8 @@ final class BoundedBody implements BodySubscriber<byte[]> {
     private final URI from; // null: truncate instead of failing
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private final CompletableFuture<byte[]> body = new CompletableFuture<>();
-    private Flow.Subscription subscription;
+    // Flow signals come one at a time (Reactive Streams rule 1.3), each seeing the previous one's writes
+    private volatile Flow.Subscription subscription;
 
     private BoundedBody(int limit, URI from) {
         this.limit = limit;
@@ -45,49 +46,45 @@ final class BoundedBody implements BodySubscriber<byte[]> {
     }
 
     @Override
-    public synchronized void onSubscribe(Flow.Subscription s) {
+    public void onSubscribe(Flow.Subscription s) {
         subscription = s;
         s.request(1);
     }
 
     @Override
     public void onNext(List<ByteBuffer> items) {
-        Flow.Subscription s;
-        synchronized (this) {
-            s = subscription;
-            if (body.isDone()) return;
-            for (ByteBuffer b : items) {
-                int room = limit - bytes.size();
-                if (b.remaining() > room) {
-                    take(b, room);
-                    s.cancel();
-                    if (from == null) {
-                        body.complete(bytes.toByteArray());
-                    } else {
-                        body.completeExceptionally(new ModelDownloadException(Reason.PROTOCOL, from + " answered more than "
-                                + limit + " bytes, more than any Hub answer has; refusing to read it"));
-                    }
-                    return;
-                }
-                take(b, b.remaining());
-            }
-        }
-        s.request(1);
+        if (keep(items)) subscription.request(1);
     }
 
-    private void take(ByteBuffer b, int n) {
-        byte[] chunk = new byte[n];
-        b.get(chunk);
-        bytes.write(chunk, 0, n);
+    /** Keeps the items' bytes; past the limit, cancels the transfer, ends the body and returns false. */
+    private boolean keep(List<ByteBuffer> items) {
+        if (body.isDone()) return false;
+        for (ByteBuffer b : items) {
+            int n = Math.min(b.remaining(), limit - bytes.size());
+            byte[] chunk = new byte[n];
+            b.get(chunk);
+            bytes.write(chunk, 0, n);
+            if (b.hasRemaining()) {
+                subscription.cancel();
+                if (from == null) {
+                    body.complete(bytes.toByteArray());
+                } else {
+                    body.completeExceptionally(new ModelDownloadException(Reason.PROTOCOL, HubHttp.shown(from)
+                            + " answered more than " + limit + " bytes, more than any Hub answer has; refusing to read it"));
+                }
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
-    public synchronized void onError(Throwable t) {
+    public void onError(Throwable t) {
         body.completeExceptionally(t);
     }
 
     @Override
-    public synchronized void onComplete() {
+    public void onComplete() {
         body.complete(bytes.toByteArray());
     }
 

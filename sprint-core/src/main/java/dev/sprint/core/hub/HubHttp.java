@@ -135,6 +135,18 @@ final class HubHttp {
         return b.toString();
     }
 
+    /**
+     * A URL for messages and logs: without its query, which on a CDN is a signature that grants access for a while,
+     * and without user info.
+     */
+    static String shown(URI u) {
+        if (u == null) return "null";
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        String head = u.getScheme() == null || u.getHost() == null ? "" : u.getScheme() + "://" + u.getHost()
+                + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+        return head + path + (u.getRawQuery() != null ? "?..." : "");
+    }
+
     /** Same scheme, host and port: the test of {@link #onEndpoint}, where the token may go. */
     static boolean sameAuthority(URI a, URI b) {
         return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
@@ -299,7 +311,7 @@ final class HubHttp {
             URI location = url;
             if (isRedirect(s)) {
                 String loc = r.headers().firstValue("Location").orElseThrow(() -> new ModelDownloadException(Reason.PROTOCOL,
-                        "redirect without Location from " + r.uri()));
+                        "redirect without Location from " + shown(r.uri())));
                 URI target = parseLocation(loc, r.uri());
                 if (target.getHost() == null) { // relative: the repo was renamed; follow it
                     url = url.resolve(target);
@@ -353,12 +365,12 @@ final class HubHttp {
     /** Where a redirect leads, resolved against {@code from}; never from https to anything else. */
     static URI redirectTarget(HttpResponse<?> r, URI from, Subject who) {
         String loc = r.headers().firstValue("Location").orElseThrow(() -> new ModelDownloadException(Reason.PROTOCOL,
-                "redirect without Location from " + r.uri() + " (" + who.repoId() + ")"));
+                "redirect without Location from " + shown(r.uri()) + " (" + who.repoId() + ")"));
         URI target = parseLocation(loc, r.uri());
         try {
             return checkedHop(from, from.resolve(target));
         } catch (IllegalArgumentException e) {
-            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location '" + loc + "' from " + r.uri(), e);
+            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location from " + shown(r.uri()), e);
         }
     }
 
@@ -366,7 +378,7 @@ final class HubHttp {
         try {
             return URI.create(loc.trim());
         } catch (IllegalArgumentException e) {
-            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location '" + loc + "' from " + from, e);
+            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location from " + shown(from), e);
         }
     }
 
@@ -374,7 +386,7 @@ final class HubHttp {
     static URI checkedHop(URI from, URI to) {
         String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("https") && !scheme.equals("http") || to.getHost() == null) {
-            throw new ModelDownloadException(Reason.PROTOCOL, from + " redirected to '" + to + "', which is not an http(s) URL");
+            throw new ModelDownloadException(Reason.PROTOCOL, shown(from) + " redirected to '" + shown(to) + "', which is not an http(s) URL");
         }
         if ("https".equalsIgnoreCase(from.getScheme()) && !scheme.equals("https")) {
             throw new ModelDownloadException(Reason.PROTOCOL, from.getScheme() + "://" + from.getAuthority() + " redirected to "
@@ -411,7 +423,7 @@ final class HubHttp {
                             + " (-Dhttps.proxyHost) and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only the local cache", e);
                 }
             }
-            LOG.warn("{} {} failed ({}); retrying in {} ms", req.method(), req.uri(), failure, wait.toMillis());
+            LOG.warn("{} {} failed ({}); retrying in {} ms", req.method(), shown(req.uri()), failure, wait.toMillis());
             job.sleep(wait);
             wait = min(wait.multipliedBy(2), Duration.ofSeconds(8));
             if (cause != null) LOG.debug("retry cause", cause);
@@ -500,7 +512,7 @@ final class HubHttp {
         if (status == 404) {
             return who.file() != null
                     ? new ModelDownloadException(Reason.ENTRY_NOT_FOUND, "file '" + who.file() + "' of " + who.repoId()
-                            + " was not found at " + url + " (HTTP 404)" + said)
+                            + " was not found at " + shown(url) + " (HTTP 404)" + said)
                     : new ModelDownloadException(Reason.REPO_NOT_FOUND, "repo " + who.repoId() + " was not found on " + endpoint
                             + " (HTTP 404)" + said);
         }
@@ -508,7 +520,7 @@ final class HubHttp {
             return new ModelDownloadException(Reason.NETWORK, "the Hub keeps failing for " + describe(who) + " (HTTP " + status
                     + ")" + said + "; try again later, or set HF_HUB_OFFLINE=1 to use only the local cache");
         }
-        return new ModelDownloadException(Reason.PROTOCOL, "unexpected HTTP " + status + " from " + url + " for "
+        return new ModelDownloadException(Reason.PROTOCOL, "unexpected HTTP " + status + " from " + shown(url) + " for "
                 + describe(who) + said);
     }
 

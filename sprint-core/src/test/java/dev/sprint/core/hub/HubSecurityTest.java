@@ -18,35 +18,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link HubDownloader} against a hostile Hub, network or cache (issue 21, items 9-12): where the token goes, how
  * much a server can make us read or write, and which names and files the cache accepts.
  */
-class HubSecurityTest {
+class HubSecurityTest extends LoopbackHubCase {
     private static final String TOKEN = "hf_secret";
     /** What socket buffers and the client's read-ahead may let through after the client stops reading. */
     private static final long SLACK = 64L << 20;
-
-    @TempDir
-    Path tmp;
-    LoopbackHub hub;
-    Path root;
-
-    @BeforeEach
-    void start() {
-        hub = LoopbackHub.start();
-        root = tmp.resolve("hub");
-    }
-
-    @AfterEach
-    void stop() {
-        hub.close();
-    }
 
     private List<LoopbackHub.Request> on(String server) {
         return hub.requests().stream().filter(r -> r.server().equals(server)).toList();
@@ -73,7 +54,7 @@ class HubSecurityTest {
         HubFixtures.publishSana(hub, SANA).omitSiblings(); // the listing goes through the paginated tree
         hub.linkTreePagesTo(hub.cdnEndpoint()); // another host (another port: another origin) that records headers
         ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).token(TOKEN).build().download(SANA));
+                () -> downloader().token(TOKEN).build().download(SANA));
         assertEquals(Reason.PROTOCOL, e.reason());
         assertTrue(e.getMessage().contains(hub.cdnEndpoint()) && e.getMessage().contains("not the Hub endpoint"), e.getMessage());
         assertEquals(List.of(), on("cdn"), "nothing, let alone the token, goes to the linked host");
@@ -85,7 +66,7 @@ class HubSecurityTest {
     void anApiRedirectToAnotherHostGetsNoToken() {
         HubFixtures.publishSana(hub, SANA);
         hub.redirectApiTo(hub.cdnEndpoint());
-        HubSnapshot s = HubFixtures.downloader(hub, root).token(TOKEN).build().download(SANA);
+        HubSnapshot s = downloader().token(TOKEN).build().download(SANA);
         assertEquals(HubFixtures.SANA_FILES.size(), s.files().size());
         List<LoopbackHub.Request> api = on("cdn").stream().filter(r -> r.target().startsWith("/api/")).toList();
         assertFalse(api.isEmpty(), "the revision was read from the other host");
@@ -158,7 +139,7 @@ class HubSecurityTest {
         LoopbackHub.Repo repo = weights("test/endless", size);
         LoopbackHub.Fault f = repo.fault("model.safetensors").endless();
         ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).build().download("test/endless"));
+                () -> downloader().build().download("test/endless"));
         assertEquals(Reason.CHECKSUM_MISMATCH, e.reason());
         assertTrue(e.getMessage().contains("more than the " + size + " bytes announced"), e.getMessage());
         Path blobs = root.resolve("models--test--endless/blobs");
@@ -177,15 +158,16 @@ class HubSecurityTest {
         LoopbackHub.Fault api = repo.fault("@api").failWith(404, 1).errorBody(twoGb);
         long t0 = System.nanoTime();
         ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).build().download("test/huge-error"));
+                () -> downloader().build().download("test/huge-error"));
         assertEquals(Reason.REPO_NOT_FOUND, e.reason());
         assertTrue(api.sent() < SLACK, "the server got to send " + api.sent() + " bytes");
         // a file transfer's error (the CDN refusing the object, twice: once more after a fresh location)
         LoopbackHub.Fault cdn = repo.fault("model.safetensors").cdnFailWith(404, 2).errorBody(twoGb);
         ModelDownloadException g = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).build().download("test/huge-error"));
+                () -> downloader().build().download("test/huge-error"));
         assertEquals(Reason.ENTRY_NOT_FOUND, g.reason());
         assertTrue(g.getMessage().contains("model.safetensors"), g.getMessage());
+        assertFalse(g.getMessage().contains("Signature"), "a signed CDN URL is shown without its query: " + g.getMessage());
         assertTrue(cdn.sent() < SLACK, "the server got to send " + cdn.sent() + " bytes");
         assertTrue((System.nanoTime() - t0) / 1e9 < 30, "both ended promptly");
     }
@@ -195,7 +177,7 @@ class HubSecurityTest {
         LoopbackHub.Repo repo = weights("test/endless-api", 5000);
         LoopbackHub.Fault f = repo.fault("@api").endless();
         ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).build().download("test/endless-api"));
+                () -> downloader().build().download("test/endless-api"));
         assertEquals(Reason.PROTOCOL, e.reason());
         assertTrue(e.getMessage().contains("more than " + BoundedBody.MAX_JSON_BYTES + " bytes"), e.getMessage());
         assertTrue(f.sent() < BoundedBody.MAX_JSON_BYTES + SLACK, "the server got to send " + f.sent() + " bytes");
@@ -207,7 +189,7 @@ class HubSecurityTest {
         java.util.Arrays.fill(index, (byte) ' ');
         hub.repo("test/huge-index").file("model_index.json", index, true).commit();
         ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                () -> HubFixtures.downloader(hub, root).build().download("test/huge-index"));
+                () -> downloader().build().download("test/huge-index"));
         assertEquals(Reason.PROTOCOL, e.reason());
         assertTrue(e.getMessage().contains("model_index.json") && e.getMessage().contains(String.valueOf(index.length)),
                 e.getMessage());
@@ -224,7 +206,7 @@ class HubSecurityTest {
         Path part = root.resolve("models--test--linked/blobs/" + sha + ".incomplete");
         Files.createDirectories(part.getParent());
         Files.createSymbolicLink(part, victim);
-        HubSnapshot s = HubFixtures.downloader(hub, root).build().download("test/linked");
+        HubSnapshot s = downloader().build().download("test/linked");
         assertEquals("precious", Files.readString(victim), "the link's target is untouched");
         assertArrayEquals(repo.files(repo.mainCommit()).get("model.safetensors").content(),
                 Files.readAllBytes(s.folder().resolve("model.safetensors")));
@@ -248,13 +230,20 @@ class HubSecurityTest {
             String id = "evil/r" + Math.abs(bad.hashCode());
             hub.repo(id).file("config.json", "{}").file(bad, HubFixtures.utf8("x"), false).commit();
             ModelDownloadException e = assertThrows(ModelDownloadException.class,
-                    () -> HubFixtures.downloader(hub, root).build().download(id, List.of("*")));
+                    () -> downloader().build().download(id, List.of("*")));
             assertEquals(Reason.PROTOCOL, e.reason());
             assertTrue(e.getMessage().contains("not a safe relative path"), e.getMessage());
             assertFalse(Files.exists(root.resolve("models--" + id.replace("/", "--") + "/snapshots")));
         }
         assertTrue(hub.requests().stream().noneMatch(r -> r.method().equals("HEAD") || r.target().contains("/resolve/")),
                 "no file was asked for");
+    }
+
+    @Test
+    void urlsAreShownWithoutQueryOrUserInfo() {
+        assertEquals("https://cdn.example:8443/lfs/abc?...",
+                HubHttp.shown(java.net.URI.create("https://user:pw@cdn.example:8443/lfs/abc?X-Amz-Signature=s&Expires=1")));
+        assertEquals("https://huggingface.co/api/models/a/b", HubHttp.shown(java.net.URI.create("https://huggingface.co/api/models/a/b")));
     }
 
     @Test
