@@ -71,9 +71,9 @@ final class BlobFetch {
                 return false;
             }
             Path part = cache.incomplete(meta.etag());
-            Object verified = download(meta, part, job, refresh, true);
-            if (verified == null) verified = download(meta, part, job, refresh, false);
-            moveIntoPlace(part, blob, verified, meta.size());
+            Verified v = download(meta, part, job, refresh, true);
+            if (v == null) v = download(meta, part, job, refresh, false);
+            moveIntoPlace(part, blob, v.fileKey(), meta.size());
         }
         job.fileDone(meta.path());
         return true;
@@ -126,12 +126,11 @@ final class BlobFetch {
     }
 
     /**
-     * Downloads into {@code part} until it is complete and verified; returns the verified file's key (see
-     * {@link #moveIntoPlace}). Returns null when the checksum failed on a file that had been resumed from an
-     * earlier partial (which may itself have been corrupt): the partial is deleted and the caller may try once
-     * more from zero.
+     * Downloads into {@code part} until it is complete and verified, and returns the verified file's identity.
+     * Returns null when the checksum failed on a file that had been resumed from an earlier partial (which may
+     * itself have been corrupt): the partial is deleted and the caller may try once more from zero.
      */
-    private Object download(HubHttp.FileMeta meta, Path part, DownloadJob job, Supplier<HubHttp.FileMeta> refresh,
+    private Verified download(HubHttp.FileMeta meta, Path part, DownloadJob job, Supplier<HubHttp.FileMeta> refresh,
             boolean mayRetryFresh) {
         String path = meta.path();
         long size = meta.size();
@@ -197,7 +196,7 @@ final class BlobFetch {
             // the bytes on disk are what is checked (and then moved), not the bytes as they streamed by
             actual = finalSize == size ? hashFile(ch, size, sum, job) : null;
             if (finalSize == size && (actual == null || actual.equals(sum.expected()))) {
-                return fileKey != null ? fileKey : "no file key on this file system";
+                return new Verified(fileKey);
             }
         } catch (Oversize e) {
             deleteQuietly(part); // a server that sends more than it announced is not trusted with a resume either
@@ -253,6 +252,9 @@ final class BlobFetch {
             LOG.warn("cannot delete {}: {}", p, e.getMessage());
         }
     }
+
+    /** A complete partial file whose checksum matched; {@code fileKey}: its device and inode, or null where there are none. */
+    private record Verified(Object fileKey) {}
 
     /** One GET (following redirects): where it started, where it got to, what the server said. */
     private static final class Attempt {
@@ -334,7 +336,9 @@ final class BlobFetch {
                 LOG.info("{} answered HTTP {} to Range bytes={}- for {}; starting the file over", a.url.getHost(), s, offset, path);
                 ch.truncate(0);
                 a.position = 0;
-                if (offset == 0) throw new ModelDownloadException(Reason.PROTOCOL, HubHttp.shown(a.url) + " answered HTTP " + s + " to a plain GET");
+                if (offset == 0) {
+                    throw new ModelDownloadException(Reason.PROTOCOL, HubHttp.shown(a.url) + " answered HTTP " + s + " to a plain GET");
+                }
                 a.status = 416;
                 return 0;
             }
