@@ -33,7 +33,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * driven by Selenium): a prompt typed and submitted gives an image with its provenance and timings; while a
  * request waits the page shows its queue position, and Cancel cancels it. The test fails, never skips, when
  * Chromium is not installed (the {@code ./test} script installs it). A screenshot goes to {@code target/serving-page.png}
- * (the README's is a copy).
+ * (docs/serving-page.png, shown in docs/serving.md, is a copy).
  */
 class WebPageBrowserTest {
     private static final String CHROMIUM = System.getProperty("sprint.chromium", "/usr/bin/chromium");
