@@ -43,5 +43,7 @@ class DiagnosticsTest {
         assertTrue(out.contains("djl natives"), out);
         assertTrue(out.contains("native jars on the class path: cpu 2.7.1"), out);
         assertTrue(out.contains("CUDA libtorch: "), out);
+        // the build's platform profile put this platform's CPU natives on the class path (docs/platforms.md)
+        assertTrue(out.contains("libtorch for " + dev.sprint.backend.djl.DjlNatives.detect().classifier() + ": present"), out);
     }
 }

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * PyTorch (libtorch) through DJL ({@code djl}), the default backend (priority 100).
  *
- * <p>Natives: CPU builds of libtorch come from Maven Central ({@code ai.djl.pytorch:pytorch-native-cpu},
- * classifier {@code linux-x86_64}). For CUDA, put a CUDA build in place of it (the matching
+ * <p>Natives: CPU builds of libtorch come from Maven Central ({@code ai.djl.pytorch:pytorch-native-cpu}, the
+ * classifier of the platform Maven builds on: linux-x86_64, linux-aarch64, osx-aarch64 or win-x86_64). For CUDA, put a CUDA build in place of it (the matching
  * {@code pytorch-native-cu*} jar, a {@code PYTORCH_LIBRARY_PATH} pointing at an installed libtorch), or
  * run with {@code -Dai.djl.offline=false} so DJL downloads the CUDA build into its cache on first use.
  *
@@ -78,10 +78,10 @@ public final class DjlBackendProvider implements BackendProvider {
             int gpus = visibleNvidiaGpus();
             boolean cudaNatives = flavors.stream().anyMatch(f -> f.startsWith("cu"));
             String override = setting("PYTORCH_LIBRARY_PATH");
-            if (flavors.isEmpty() && override == null) {
-                return Availability.unusable("no libtorch natives found (no ai.djl.pytorch:pytorch-native-* jar on the class path, "
-                        + "nothing in DJL's cache " + djlCacheDir().resolve("pytorch") + ", PYTORCH_LIBRARY_PATH unset); add "
-                        + "ai.djl.pytorch:pytorch-native-cpu:linux-x86_64 or run once with -Dai.djl.offline=false");
+            DjlNatives natives = DjlNatives.detect();
+            if (!natives.libtorchForThisPlatform()) {
+                return Availability.unusable(natives.missingLibtorch() + "; or run once with -Dai.djl.offline=false "
+                        + "so DJL downloads libtorch into its cache");
             }
             List<String> devices = new ArrayList<>(List.of("cpu"));
             String note;
@@ -187,8 +187,8 @@ public final class DjlBackendProvider implements BackendProvider {
         } catch (RuntimeException | LinkageError e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             throw new BackendUnavailableException("the PyTorch engine of DJL could not start: " + why
-                    + " (is ai.djl.pytorch:pytorch-native-cpu:linux-x86_64 on the class path? with ai.djl.offline=true DJL "
-                    + "does not download libtorch)", e);
+                    + " (is ai.djl.pytorch:pytorch-native-cpu:" + DjlNatives.currentClassifier() + " on the class path? with "
+                    + "ai.djl.offline=true DJL does not download libtorch; ./sprint diagnostics says what is missing)", e);
         }
     }
 
