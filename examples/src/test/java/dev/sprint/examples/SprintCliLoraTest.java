@@ -79,4 +79,17 @@ class SprintCliLoraTest {
                 new PrintStream(err)));
         assertTrue(e.getMessage().contains("missing.safetensors") && e.getMessage().contains("does not exist"), e.getMessage());
     }
+
+    @Test
+    void theDocumentedGoldenCommandRuns() throws Exception {
+        // docs/lora.md: the SwD adapter of the tiny SD3.5 folder as an ordinary LoRA at half strength, plain Euler
+        Path out = tmp.resolve("lora.png");
+        Path root = Golden.dir().getParent();
+        String printed = CliRun.ok(List.of("generate", "--model", root.resolve("golden/swd/model").toString(), "--lora",
+                root.resolve("golden/swd/model/swd") + ":0.5", "--prompt", "a photo of a cat", "--seed", "7", "--steps", "4",
+                "--max-sequence-length", "16", "--backend", "djl", "--output", out.toString()));
+        BufferedImage img = ImageIO.read(out.toFile());
+        assertEquals(128, img.getWidth());
+        assertTrue(printed.contains(out.toString()), printed);
+    }
 }
