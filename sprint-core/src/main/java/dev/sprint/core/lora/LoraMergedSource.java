@@ -192,12 +192,12 @@ public final class LoraMergedSource implements WeightSource {
     private HostTensor merge(String name, List<Delta> deltas) {
         HostTensor w = base.get(name);
         long[] ws = w.shape();
-        float[] wf = w.toFloats();
+        int n = Math.toIntExact(w.numel());
         // on the heap: the backend copies it into its own memory, then it is ordinary garbage (a direct buffer
-        // would hold native memory until a collection happens to run)
-        ByteBuffer buf = ByteBuffer.allocate(wf.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        // would hold native memory until a collection happens to run); W is converted straight into it (no second copy)
+        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(n, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        w.readAs(DType.F32, 0, n, buf.duplicate().order(ByteOrder.LITTLE_ENDIAN));
         FloatBuffer f = buf.asFloatBuffer();
-        f.put(wf);
         for (Delta d : deltas) {
             float[] af = d.adapter().get(d.module().a()).toFloats();
             HostTensor b = d.adapter().get(d.module().b());
