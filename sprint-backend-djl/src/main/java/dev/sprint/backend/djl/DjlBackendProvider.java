@@ -6,6 +6,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import dev.sprint.api.BackendUnavailableException;
 import dev.sprint.api.Precision;
+import dev.sprint.core.spi.CpuFeatures;
+import dev.sprint.core.spi.LibtorchProcess;
 import dev.sprint.api.spi.Availability;
 import dev.sprint.api.spi.Backend;
 import dev.sprint.api.spi.BackendOptions;
@@ -71,6 +73,7 @@ public final class DjlBackendProvider implements BackendProvider {
             } catch (ClassNotFoundException | LinkageError e) {
                 return Availability.unusable("ai.djl.pytorch:pytorch-engine is not on the class path");
             }
+            if (!LibtorchProcess.available("djl")) return Availability.unusable(LibtorchProcess.refusal("djl"));
             List<String> flavors = nativeFlavors();
             int gpus = visibleNvidiaGpus();
             boolean cudaNatives = flavors.stream().anyMatch(f -> f.startsWith("cu"));
@@ -178,6 +181,7 @@ public final class DjlBackendProvider implements BackendProvider {
 
     private static Engine engine() {
         offlineByDefault();
+        LibtorchProcess.claim("djl");
         try {
             return Engine.getEngine("PyTorch");
         } catch (RuntimeException | LinkageError e) {
@@ -193,6 +197,10 @@ public final class DjlBackendProvider implements BackendProvider {
         if (options.threads() > 0 && System.getProperty(THREADS_PROPERTY) == null) {
             // read by DJL when the engine starts; set afterwards below if the engine is already running
             System.setProperty(THREADS_PROPERTY, Integer.toString(options.threads()));
+        }
+        if (options.precision() == Precision.BFLOAT16) { // before libtorch loads: DJL's JNI terminates the JVM on bf16
+            throw CpuFeatures.bf16Unsupported("djl", "DJL 0.36's PyTorch JNI has no bfloat16 type;"
+                    + " any bf16 array terminates the JVM");
         }
         Engine engine = engine();
         if (options.threads() > 0 && JniUtils.getNumThreads() != options.threads()) {
@@ -259,7 +267,12 @@ public final class DjlBackendProvider implements BackendProvider {
         m.put("libtorch natives found", nativeFlavors().toString());
         m.put("DJL cache", djlCacheDir().toString());
         m.put("NVIDIA GPUs visible (/proc)", Integer.toString(visibleNvidiaGpus()));
+        if (!LibtorchProcess.available("djl")) {
+            m.put("engine", "not loaded: " + LibtorchProcess.refusal("djl"));
+            return m;
+        }
         try {
+            LibtorchProcess.claim("djl");
             Engine e = Engine.getEngine("PyTorch");
             m.put("engine", e.getEngineName() + " " + e.getVersion());
             m.put("libtorch path", safe(LibUtils::getLibtorchPath));
