@@ -27,6 +27,7 @@ final class ServeCommand {
                                   [--request-timeout-s S] [--model-name NAME] [--no-warmup] [--warmup-size WxH]
                                   [--backend NAME] [--device D] [--precision P] [--threads N]
                                   [--controlnet DIR] [--components DIR] [--swd-weights DIR [--swd-preset NAME | --scales .. --sigmas ..]]
+                                  [--lora SRC[:SCALE] ...]
                    ./sprint serve --bench --model DIR [--clients 1,4,16] [--requests-per-client N] [--width W --height H]
                                   [--steps N] [--max-batch N] [--batch-window-ms W] [--backend NAME] [--device D] [--threads N]
 
@@ -41,6 +42,7 @@ final class ServeCommand {
               --model-name NAME    id in /v1/models and the requests' "model" (default: the folder name or repo id)
               --no-warmup          report ready without generating a warm-up image first
               --warmup-size WxH    size of the warm-up image (default: the model's default size)
+              --lora SRC[:SCALE]   a LoRA fused into the served model at load (repeatable; default scale 1; docs/lora.md)
               --bench              run the throughput/latency benchmark (see ServeBench) and exit
             """;
 

@@ -12,6 +12,7 @@ import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
 import dev.sprint.controlnet.ControlImage;
 import dev.sprint.controlnet.ControlNet;
+import dev.sprint.core.lora.Lora;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.sampler.ScaleSchedule;
@@ -84,6 +85,8 @@ public final class SprintCli {
               --scales 32,48,... --sigmas 1.0,...,0
                                         custom SwD table: latent side (or HxW, e.g. 8x10) per step, n+1 sigmas ending in 0
               --components DIR          folder with text_encoder/, tokenizer/, vae/ when --model lacks them
+              --lora SRC[:SCALE]        a LoRA fused into the transformer at load (repeatable; default scale 1):
+                                        a .safetensors file, an adapter folder or a repo id (docs/lora.md)
               --backend NAME            libtorch, djl or onnx (default: the best available, libtorch first)
               --device D                auto, cpu, cuda, cuda:N (default auto)
               --precision P             auto (libtorch: bfloat16 on CPUs with AMX-BF16/AVX512-BF16 and on CUDA, else
@@ -162,6 +165,7 @@ public final class SprintCli {
         if (swd != null) pb.with(swd);
         String components = a.get("components");
         if (components != null) pb.with(ComponentSource.of(components));
+        for (String l : a.all("lora")) pb.with(lora(l));
         for (String kv : a.all("backend-option")) {
             int eq = kv.indexOf('=');
             if (eq <= 0) throw new CliException("--backend-option takes KEY=VALUE, e.g. onnx.prepackWeights=false; got '" + kv + "'");
@@ -174,6 +178,30 @@ public final class SprintCli {
         String budget = a.get("memory-budget");
         if (budget != null) pb.with(MemoryBudget.of(gigabytes(budget)));
         return pb;
+    }
+
+    /**
+     * {@code --lora SRC[:SCALE]}: the scale is what follows the last ':' when that is a number (so a Windows drive
+     * letter or a repo id with a revision is left alone); default 1.
+     */
+    static Lora lora(String v) {
+        String src = v.trim();
+        double scale = 1.0;
+        int colon = src.lastIndexOf(':');
+        if (colon >= 0) {
+            String tail = src.substring(colon + 1).trim();
+            if (tail.isEmpty()) throw new CliException("--lora " + v + ": nothing after ':' (give SRC or SRC:SCALE, e.g. my-lora:0.8)");
+            if (tail.matches("[-+]?[0-9.]+([eE][-+]?[0-9]+)?")) {
+                try {
+                    scale = Double.parseDouble(tail);
+                } catch (NumberFormatException e) {
+                    throw new CliException("--lora " + v + ": the scale '" + tail + "' is not a number");
+                }
+                src = src.substring(0, colon).trim();
+            }
+        }
+        if (src.isEmpty()) throw new CliException("--lora " + v + ": no file, folder or repo id before ':'");
+        return new Lora(src, scale);
     }
 
     /** An enum value by its name in lower case ({@code auto}, {@code low}, ...). */

@@ -19,7 +19,7 @@ class ServeCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertEquals(0, SprintCli.run(new String[] {"serve", "--help"}, new PrintStream(out), System.err));
         String text = out.toString();
-        for (String o : new String[] {"--model", "--port", "--host", "--max-batch", "--batch-window-ms", "--queue", "--bench", "--clients"}) {
+        for (String o : new String[] {"--model", "--port", "--host", "--max-batch", "--batch-window-ms", "--queue", "--bench", "--clients", "--lora"}) {
             assertTrue(text.contains(o), "usage mentions " + o);
         }
         ByteArrayOutputStream top = new ByteArrayOutputStream();
@@ -35,6 +35,7 @@ class ServeCommandTest {
         assertTrue(assertThrows(CliException.class, () -> run("serve", "--model", "m", "--warmup-size", "64")).getMessage().contains("WIDTHxHEIGHT"));
         assertTrue(assertThrows(CliException.class, () -> run("serve", "--model", "m", "--prot", "80")).getMessage().contains("--prot"));
         assertTrue(assertThrows(CliException.class, () -> run("serve", "--bench", "--model", "m", "--clients", "1,x")).getMessage().contains("--clients"));
+        assertTrue(assertThrows(CliException.class, () -> run("serve", "--model", "m", "--lora", "x:")).getMessage().contains("--lora"));
     }
 
     @Test

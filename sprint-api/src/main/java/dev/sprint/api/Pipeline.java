@@ -107,14 +107,15 @@ public interface Pipeline extends AutoCloseable {
         }
 
         /**
-         * A typed setting of a model family or an optional module, replacing one of the same type: e.g.
-         * {@code .with(SwdPreset.MEDIUM_6_STEPS)} (sprint-swd), {@code .with(ControlNet.of(dir))}
-         * (sprint-controlnet), {@code .with(ComponentSource.of(dir))} (sprint-core). The opened model's
+         * A typed setting of a model family or an optional module, replacing one of the same type (a
+         * {@link PipelineOption#repeatable()} one is added instead): e.g. {@code .with(SwdPreset.MEDIUM_6_STEPS)}
+         * (sprint-swd), {@code .with(ControlNet.of(dir))} (sprint-controlnet), {@code .with(ComponentSource.of(dir))},
+         * {@code .with(Lora.of(dir).scale(0.8))} (sprint-core; repeatable). The opened model's
          * family must read it, else {@link #build()} fails with an {@link InvalidRequestException}.
          */
         public Builder with(PipelineOption option) {
             if (option == null) throw new InvalidRequestException("the pipeline option is null");
-            options.removeIf(o -> o.type().equals(option.type()));
+            if (!option.repeatable()) options.removeIf(o -> o.type().equals(option.type()));
             options.add(option);
             return this;
         }

@@ -8,9 +8,20 @@ package dev.sprint.api;
  * {@link InvalidRequestException} (nothing is silently ignored).
  */
 public interface PipelineOption {
-    /** The type the option is stored and looked up by; a later option of the same type replaces an earlier one. */
+    /**
+     * The type the option is stored and looked up by; a later option of the same type replaces an earlier one,
+     * unless the option is {@link #repeatable()}.
+     */
     default Class<? extends PipelineOption> type() {
         return getClass();
+    }
+
+    /**
+     * Whether several options of this type may be set, each kept in the order given (e.g. LoRA adapters, each with
+     * its scale); false (the default) means a later one replaces an earlier one.
+     */
+    default boolean repeatable() {
+        return false;
     }
 
     /** What the option needs, for the error when it does not apply (e.g. "a StableDiffusion3Pipeline (SD3.5) folder"). */

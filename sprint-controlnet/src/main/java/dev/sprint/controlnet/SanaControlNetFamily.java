@@ -8,6 +8,7 @@ import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.lora.Lora;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.sana.SanaFamily;
 import dev.sprint.core.spi.ModelFamily;
@@ -42,7 +43,7 @@ public final class SanaControlNetFamily implements ModelFamily {
 
     @Override
     public Set<Class<? extends PipelineOption>> pipelineOptions() {
-        return Set.of(ControlNet.class, ComponentSource.class);
+        return Set.of(ControlNet.class, ComponentSource.class, Lora.class);
     }
 
     @Override

@@ -6,18 +6,16 @@ import dev.sprint.api.PipelineOption;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.hub.ModelLocator;
-import dev.sprint.core.io.Checkpoints;
-import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
-import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.LoraMergedSource;
 import dev.sprint.core.pipeline.Component;
 import dev.sprint.core.pipeline.Components;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.sched.FlowMatchEulerScheduler;
 import dev.sprint.core.spi.ModelFamily;
 import dev.sprint.core.tensor.TensorBackend;
-import dev.sprint.swd.lora.LoraMergedSource;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
 import dev.sprint.swd.mmdit.SD3TransformerConfig;
 import dev.sprint.swd.sampler.ScaleSchedule;
@@ -26,6 +24,7 @@ import dev.sprint.swd.text.Sd3TextEncoder;
 import dev.sprint.swd.vae.AutoencoderKL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +34,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opens diffusers {@code StableDiffusion3Pipeline} folders (SD3.5 Medium / Large), with the SwD adapter and
- * table when the builder has an {@link SwdSpec} ({@code Pipeline.builder().with(SwdPreset.MEDIUM_6_STEPS)}).
+ * table when the builder has an {@link SwdSpec} ({@code Pipeline.builder().with(SwdPreset.MEDIUM_6_STEPS)}) and any
+ * {@link Lora} adapters, all fused into the transformer at load (the SwD adapter is one LoRA among them, at scale 1).
  */
 public final class Sd3Family implements ModelFamily {
     private static final Logger LOG = LoggerFactory.getLogger(Sd3Family.class);
@@ -47,7 +47,7 @@ public final class Sd3Family implements ModelFamily {
 
     @Override
     public Set<Class<? extends PipelineOption>> pipelineOptions() {
-        return Set.of(SwdSpec.class);
+        return Set.of(SwdSpec.class, Lora.class);
     }
 
     @Override
@@ -81,9 +81,9 @@ public final class Sd3Family implements ModelFamily {
         Components parts = Components.of(settings, backend);
         try {
             Path trDir = folder.component("transformer");
-            Component<SD3Transformer2DModel> transformer = parts.load("transformer", "denoise", be -> spec != null && spec.weights() != null
-                    ? SD3Transformer2DModel.load(trDir, merged(trDir, adapterFolder(spec.weights())), be)
-                    : SD3Transformer2DModel.load(trDir, be));
+            List<Lora> loras = LoraMergedSource.resolve(adapters(spec, settings));
+            Component<SD3Transformer2DModel> transformer = parts.load("transformer", "denoise",
+                    be -> SD3Transformer2DModel.load(trDir, LoraMergedSource.open(trDir, loras, LoraMergedSource.SD3), be));
             Component<AutoencoderKL> vae = parts.load("vae", be -> AutoencoderKL.load(folder.component("vae"), be));
             int jointDim = trConfig.jointAttentionDim();
             Component<Sd3TextEncoder> text = parts.load("text_encoder", be -> Sd3TextEncoder.load(folder, be, jointDim));
@@ -96,16 +96,12 @@ public final class Sd3Family implements ModelFamily {
         }
     }
 
-    /** The folder's checkpoint with the adapter merged in (the base is closed if the merge fails). */
-    private static WeightSource merged(Path trDir, Path adapter) {
-        WeightSource base = Checkpoints.open(trDir);
-        try {
-            return LoraMergedSource.open(base, adapter);
-        } catch (RuntimeException e) {
-            throw Closeables.closeAfter(e, List.of(base));
-        } catch (Error e) {
-            throw Closeables.closeAfter(e, List.of(base));
-        }
+    /** The SwD adapter (fused at scale 1, as SwD's inference does) first, then the {@link Lora} options in their order. */
+    private static List<Lora> adapters(SwdSpec spec, PipelineSettings settings) {
+        List<Lora> out = new ArrayList<>();
+        if (spec != null && spec.weights() != null) out.add(Lora.of(adapterFolder(spec.weights())));
+        out.addAll(settings.options(Lora.class));
+        return out;
     }
 
     /** The adapter folder of a path or repo id; accepts the folder itself or one holding {@code swd/}. */

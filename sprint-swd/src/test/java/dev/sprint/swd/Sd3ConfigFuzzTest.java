@@ -4,12 +4,13 @@ import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.LoraMergedSource;
 import dev.sprint.core.sched.FlowMatchEulerScheduler;
 import dev.sprint.core.testing.Golden;
 import dev.sprint.core.testing.JsonFuzzer;
 import dev.sprint.core.testing.JsonFuzzer.Seed;
 import dev.sprint.core.text.TextTokenizer;
-import dev.sprint.swd.lora.LoraMergedSource;
 import dev.sprint.swd.mmdit.SD3TransformerConfig;
 import dev.sprint.swd.text.CLIPTextConfig;
 import dev.sprint.swd.text.ClipTokenizer;
@@ -81,8 +82,9 @@ class Sd3ConfigFuzzTest {
         }));
         Path transformer = model.resolve("transformer");
         seeds.add(new Seed("swd/adapter_config.json", root.resolve("swd/adapter_config.json"), () -> {
-            try (LoraMergedSource lora = LoraMergedSource.open(Checkpoints.open(transformer), root.resolve("swd"))) {
-                for (String t : lora.targets()) lora.scale(t);
+            try (LoraMergedSource lora = LoraMergedSource.open(Checkpoints.open(transformer), List.of(Lora.of(root.resolve("swd"))),
+                    LoraMergedSource.SD3)) {
+                for (String t : lora.targets()) lora.factors(t);
             }
         }));
         return seeds;

@@ -2,6 +2,7 @@ package dev.sprint.swd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,21 +14,27 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.OutputType;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
-import dev.sprint.swd.sampler.SwdSpec;
+import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.io.WeightSource;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.RandomLora;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
 import dev.sprint.swd.mmdit.SwdFixtures;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
+import dev.sprint.swd.sampler.SwdSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -52,9 +59,10 @@ public abstract class Sd3PipelineParityTest {
 
     private final List<Pipeline> opened = new ArrayList<>();
 
-    private Pipeline open(SwdSpec swd) {
+    private Pipeline open(SwdSpec swd, Lora... loras) {
         Pipeline.Builder b = Pipeline.builder().model(MODEL);
         if (swd != null) b.with(swd);
+        for (Lora l : loras) b.with(l);
         PipelineSettings s = b.settings();
         Pipeline p = new Sd3Family().open(ModelFolder.open(MODEL), s, backend());
         opened.add(p);
@@ -158,5 +166,24 @@ public abstract class Sd3PipelineParityTest {
                 .maxSequenceLength(600).build()));
         // still usable after rejected requests
         assertEquals(1, swd.generate(GenerationRequest.builder().prompt("a cat").seed(2).maxSequenceLength(16).build()).images().size());
+    }
+
+    @Test
+    void aLoraAtScaleZeroGivesTheSwdImageByteForByte(@TempDir Path dir) {
+        Path file;
+        try (WeightSource base = Checkpoints.open(MODEL.resolve("transformer"))) {
+            file = RandomLora.of(base, List.of("transformer_blocks.0.attn.to_q", "transformer_blocks.1.ff.net.0.proj", "proj_out"),
+                    4, 4.0, 11).writeDiffusers(dir);
+        }
+        SwdConfig swd = goldenSwd("swd_2b_4step");
+        GenerationRequest req = request("swd_2b_4step").build();
+        byte[] plain = open(swd).generate(req).images().get(0).rgb();
+        Pipeline zero = open(swd, Lora.of(file).scale(0));
+        assertArrayEquals(plain, zero.generate(req).images().get(0).rgb(), "the SwD image with a LoRA at scale 0");
+        Pipeline one = open(swd, Lora.of(file).scale(1));
+        GenerationResult r = one.generate(req);
+        assertFalse(Arrays.equals(plain, r.images().get(0).rgb()), "a LoRA at scale 1 changes the image");
+        assertEquals(file + ":1.0", r.images().get(0).provenance().extras().get("lora"));
+        assertEquals(file + ":1.0", one.describe().get("lora"));
     }
 }

@@ -31,11 +31,15 @@ import java.util.stream.Stream;
  *       {@code .onnx} duplicates, other variants, or files outside the components (single-file checkpoints);</li>
  *   <li>an adapter repo ({@code adapter_config.json}, e.g. SwD's LoRA): the config and {@code adapter_model.safetensors};</li>
  *   <li>a model repo ({@code config.json} at the root, e.g. a ControlNet): the same rule as one component;</li>
+ *   <li>a diffusers LoRA repo ({@code pytorch_lora_weights.safetensors} at the root, what {@code save_lora_weights}
+ *       writes): that file;</li>
  *   <li>else each top-level folder holding a {@code config.json} or {@code adapter_config.json}.</li>
  * </ul>
  * The same rules tell whether a cached snapshot is complete.
  */
 final class RepoLayout {
+    /** diffusers' {@code LORA_WEIGHT_NAME_SAFE}: the file of a LoRA repo saved with {@code save_lora_weights}. */
+    private static final String LORA_WEIGHTS = "pytorch_lora_weights.safetensors";
     private static final Set<String> META_EXT = Set.of("json", "txt", "model", "tiktoken");
     private static final Set<String> WEIGHT_EXT = Set.of("safetensors", "bin", "pt", "pth", "ckpt", "onnx", "onnx_data",
             "msgpack", "h5", "pb", "gguf", "pkl", "npz", "ot", "tflite");
@@ -107,6 +111,8 @@ final class RepoLayout {
             pipeline();
         } else if (all.contains("adapter_config.json") || all.contains("config.json")) {
             folder("");
+        } else if (all.contains(LORA_WEIGHTS)) {
+            selected.add(LORA_WEIGHTS);
         } else {
             List<String> dirs = all.stream().filter(f -> f.indexOf('/') > 0)
                     .map(f -> f.substring(0, f.indexOf('/'))).distinct()

@@ -28,6 +28,22 @@ public final class ModelLoader {
         return build(cfg, Checkpoints.open(dir), backend, model);
     }
 
+    /**
+     * Loads a component folder's {@code config.json} with weights from an already opened source (e.g. the folder's
+     * checkpoint with LoRA adapters fused in), which the model then owns; the source is closed if anything fails.
+     */
+    public static <C, M> M load(Path dir, WeightSource source, TensorBackend backend, Function<Config, C> config,
+                                Constructor<C, M> model) {
+        C cfg;
+        try {
+            cfg = config.apply(Config.read(dir.resolve("config.json")));
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
+        return build(cfg, source, backend, model);
+    }
+
     /** Builds from an already opened source (e.g. a LoRA-merged view), which the model then owns. */
     public static <C, M> M build(C config, WeightSource source, TensorBackend backend, Constructor<C, M> model) {
         Weights weights = new Weights(source, backend);

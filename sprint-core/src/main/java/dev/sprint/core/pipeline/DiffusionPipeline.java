@@ -16,6 +16,7 @@ import dev.sprint.api.RequestOption;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.VaeTiling;
 import dev.sprint.core.plan.MemoryPlan;
+import dev.sprint.core.lora.Lora;
 import dev.sprint.core.image.ImageProcessing;
 import dev.sprint.core.image.ResolutionBinning;
 import dev.sprint.core.nn.Cancellation;
@@ -130,12 +131,20 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
 
     // ---- Pipeline ------------------------------------------------------------------------------------
 
+    /** The LoRA adapters fused into the model, "source:scale, …", or null for none. */
+    private String loras() {
+        List<Lora> l = context.settings().options(Lora.class);
+        return l.isEmpty() ? null : String.join(", ", l.stream().map(Lora::toString).toList());
+    }
+
     @Override
     public final Map<String, String> describe() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("model", context.model());
         m.put("pipeline", context.folder().pipelineClass());
         describe(m);
+        String loras = loras();
+        if (loras != null) m.put("lora", loras);
         m.put("backend", backend.name());
         m.put("device", backend.device());
         m.put("dtype", backend.floatType().toString());
@@ -319,6 +328,8 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         List<GeneratedImage> images = new ArrayList<>(batch);
         for (int i = 0; i < batch; i++) {
             Map<String, String> x = new LinkedHashMap<>(extras.apply(i));
+            String loras = loras();
+            if (loras != null) x.put("lora", loras);
             x.put("image_index", Integer.toString(i));
             if (r.seeds() != null) x.put("image_seed", Long.toString(r.seeds().get(i)));
             Provenance p = new Provenance(context.model(), context.folder().pipelineClass(),

@@ -6,6 +6,7 @@ import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.UnsupportedModelException;
 import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.lora.Lora;
 import dev.sprint.core.pipeline.Component;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.pipeline.Components;
@@ -35,7 +36,7 @@ public final class SanaFamily implements ModelFamily {
 
     @Override
     public Set<Class<? extends PipelineOption>> pipelineOptions() {
-        return Set.of(ComponentSource.class);
+        return Set.of(ComponentSource.class, Lora.class);
     }
 
     @Override
@@ -93,7 +94,7 @@ public final class SanaFamily implements ModelFamily {
         Components components = Components.of(settings, backend);
         try {
             Parts parts = new Parts(SanaLoader.textEncoder(components, folder, settings, backend),
-                    SanaLoader.transformer(components, folder, backend), SanaLoader.vae(components, folder, settings, backend));
+                    SanaLoader.transformer(components, folder, settings, backend), SanaLoader.vae(components, folder, settings, backend));
             return assembly.build(new PipelineContext(settings.model(), folder, settings, backend, components), parts);
         } catch (RuntimeException e) {
             throw components.closeAfter(e);

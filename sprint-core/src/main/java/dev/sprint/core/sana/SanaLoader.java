@@ -7,10 +7,14 @@ import dev.sprint.core.dcae.AutoencoderDCConfig;
 import dev.sprint.core.gemma.Gemma2Config;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.ModelFolder;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.LoraMergedSource;
 import dev.sprint.core.pipeline.Component;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.pipeline.Components;
 import dev.sprint.core.tensor.TensorBackend;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -78,10 +82,14 @@ public final class SanaLoader {
         return parts.load("text_encoder", be -> SanaTextEncoder.load(text, be));
     }
 
-    /** {@code transformer/} of the model folder. */
-    public static Component<SanaTransformer2DModel> transformer(Components parts, ModelFolder folder, TensorBackend backend) {
+    /** {@code transformer/} of the model folder, with the {@link Lora} adapters of the settings fused in. */
+    public static Component<SanaTransformer2DModel> transformer(Components parts, ModelFolder folder, PipelineSettings settings,
+                                                                TensorBackend backend) {
         folder.requireClass("transformer", Set.of("SanaTransformer2DModel"));
-        return parts.load("transformer", "denoise", be -> SanaTransformer2DModel.load(folder.component("transformer"), be));
+        Path dir = folder.component("transformer");
+        List<Lora> loras = LoraMergedSource.resolve(settings.options(Lora.class));
+        return parts.load("transformer", "denoise", be -> SanaTransformer2DModel.load(dir,
+                LoraMergedSource.open(dir, loras, LoraMergedSource.SANA), be));
     }
 
     /** {@code vae/} (DC-AE). */

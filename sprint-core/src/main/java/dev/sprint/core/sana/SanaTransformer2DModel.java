@@ -68,6 +68,11 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
         return ModelLoader.load(dir, backend, SanaTransformerConfig::from, SanaTransformer2DModel::new);
     }
 
+    /** Loads {@code transformer/}'s config with weights from {@code source} (e.g. with LoRAs fused in); the model owns it. */
+    public static SanaTransformer2DModel load(Path dir, WeightSource source, TensorBackend backend) {
+        return ModelLoader.load(dir, source, backend, SanaTransformerConfig::from, SanaTransformer2DModel::new);
+    }
+
 
     /**
      * Velocity (flow) prediction.

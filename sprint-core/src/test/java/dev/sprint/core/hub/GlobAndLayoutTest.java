@@ -55,6 +55,10 @@ class GlobAndLayoutTest {
         // a component folder is found even without a model_index.json entry for siblings (adapter in a sub-folder)
         p = plan(Map.of("swd/adapter_config.json", "{}", "swd/adapter_model.safetensors", "", "README.md", ""));
         assertEquals(List.of("swd/adapter_config.json", "swd/adapter_model.safetensors"), p.files());
+        // a diffusers LoRA repo (save_lora_weights + push_to_hub): its weights file, nothing else
+        p = plan(Map.of("pytorch_lora_weights.safetensors", "", "README.md", "", "image_0.png", ""));
+        assertEquals(List.of("pytorch_lora_weights.safetensors"), p.files());
+        assertTrue(p.problems().isEmpty(), p.toString());
     }
 
     @Test

@@ -81,7 +81,17 @@ public final class TestFolders {
 
     /** Writes tensors (name order) as one safetensors file. */
     public static void writeSafetensors(Path file, Map<String, HostTensor> tensors) {
+        writeSafetensors(file, tensors, Map.of());
+    }
+
+    /** Writes tensors (name order) as one safetensors file with these {@code __metadata__} strings (none when empty). */
+    public static void writeSafetensors(Path file, Map<String, HostTensor> tensors, Map<String, String> metadata) {
         JsonObject header = new JsonObject();
+        if (!metadata.isEmpty()) {
+            JsonObject meta = new JsonObject();
+            metadata.forEach(meta::addProperty);
+            header.add("__metadata__", meta);
+        }
         List<ByteBuffer> data = new ArrayList<>();
         long offset = 0;
         for (Map.Entry<String, HostTensor> e : new TreeMap<>(tensors).entrySet()) {

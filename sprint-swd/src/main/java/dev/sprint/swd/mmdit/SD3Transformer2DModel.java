@@ -70,17 +70,10 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
 
     /**
      * Loads the config of {@code dir} with weights from {@code source} (e.g. a
-     * {@link dev.sprint.swd.lora.LoraMergedSource} over the folder's checkpoint); the model owns the source.
+     * {@link dev.sprint.core.lora.LoraMergedSource} over the folder's checkpoint); the model owns the source.
      */
     public static SD3Transformer2DModel load(Path dir, WeightSource source, TensorBackend backend) {
-        SD3TransformerConfig cfg;
-        try {
-            cfg = SD3TransformerConfig.from(Config.read(dir.resolve("config.json")));
-        } catch (RuntimeException e) {
-            source.close();
-            throw e;
-        }
-        return ModelLoader.build(cfg, source, backend, SD3Transformer2DModel::new);
+        return ModelLoader.load(dir, source, backend, SD3TransformerConfig::from, SD3Transformer2DModel::new);
     }
 
 

@@ -4,14 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.sprint.api.InvalidRequestException;
-import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.SafetensorsFile;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.LoraMergedSource;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
-import dev.sprint.swd.lora.LoraMergedSource;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,7 +40,7 @@ public abstract class SD3TransformerParityTest {
     void load() {
         base = SD3Transformer2DModel.load(DIR, backend());
         merged = SD3Transformer2DModel.load(DIR,
-                LoraMergedSource.open(Checkpoints.open(DIR), Golden.swd().resolve("model/swd")), backend());
+                LoraMergedSource.open(DIR, List.of(Lora.of(Golden.swd().resolve("model/swd"))), LoraMergedSource.SD3), backend());
     }
 
     @AfterAll

@@ -8,7 +8,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.image.ImageProcessing;
-import dev.sprint.core.io.Checkpoints;
+import dev.sprint.core.lora.Lora;
+import dev.sprint.core.lora.LoraMergedSource;
 import dev.sprint.core.rng.TorchGenerator;
 import dev.sprint.core.sched.Denoiser;
 import dev.sprint.core.sched.FlowMatchEulerScheduler;
@@ -18,7 +19,6 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.testing.Golden;
-import dev.sprint.swd.lora.LoraMergedSource;
 import dev.sprint.swd.mmdit.SD3Transformer2DModel;
 import dev.sprint.swd.mmdit.SwdFixtures;
 import dev.sprint.swd.vae.AutoencoderKL;
@@ -55,7 +55,7 @@ public abstract class SwdSamplerParityTest {
         TensorBackend be = backend();
         Path dir = MODEL.resolve("transformer");
         base = SD3Transformer2DModel.load(dir, be);
-        swd = SD3Transformer2DModel.load(dir, LoraMergedSource.open(Checkpoints.open(dir), MODEL.resolve("swd")), be);
+        swd = SD3Transformer2DModel.load(dir, LoraMergedSource.open(dir, List.of(Lora.of(MODEL.resolve("swd"))), LoraMergedSource.SD3), be);
         vae = AutoencoderKL.load(MODEL.resolve("vae"), be);
     }
 
