@@ -119,11 +119,16 @@ class Timer:
 
 
 def rss_peak_bytes():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident set so far (VmHWM; ru_maxrss where /proc is missing)."""
+    hwm = vm_hwm_bytes()
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def reset_rss_peak():
-    """Resets VmHWM (Linux: writing 5 to clear_refs), so the next peak covers only what follows."""
+    """Resets VmHWM (Linux: writing 5 to clear_refs), so the next peak covers only what follows.
+
+    ru_maxrss (and /usr/bin/time's maximum) is reset with it: take the peak before calling this.
+    """
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
@@ -133,10 +138,13 @@ def reset_rss_peak():
 
 
 def vm_hwm_bytes():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return None
 
 
@@ -218,6 +226,7 @@ def main():
     for timer in (encode, gemma, step, decode):
         timer.times.clear()
         timer.shapes.clear()
+    before_call_peak = rss_peak_bytes()  # loading and warm-up
     hwm_reset = reset_rss_peak()
     images, total_s = generate()
     call_peak = vm_hwm_bytes() if hwm_reset else None
@@ -244,7 +253,7 @@ def main():
             "decode": sum(decode.times), "total": total_s,
         },
         "text_encoder_input_shape": list(gemma.shapes[0]) if gemma.shapes else None,
-        "peak_rss_bytes": rss_peak_bytes(), "peak_rss_after_load_bytes": load_peak,
+        "peak_rss_bytes": max(before_call_peak, rss_peak_bytes()), "peak_rss_after_load_bytes": load_peak,
         "peak_rss_measured_call_bytes": call_peak,
         "matmul": {"n": args.matmul, "gflops": rates} if rates else None,
         "versions": dict(versions, torch=torch.__version__, numpy=np.__version__,
@@ -253,8 +262,9 @@ def main():
         "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                 "ATEN_CPU_CAPABILITY", "DNNL_MAX_CPU_ISA", "OPENBLAS_CORETYPE")
                 if os.environ.get(k) is not None},
-        "torch_config": {"cpu_capability": torch.backends.cpu.get_cpu_capability()
-                         if hasattr(torch.backends, "cpu") else None,
+        "torch_config": {"cpu_capability": next((ln.split(":", 1)[1].strip() for ln in
+                                                 torch.__config__.show().splitlines()
+                                                 if "CPU capability usage" in ln), None),
                          "mkldnn": torch.backends.mkldnn.is_available()},
         "cpu": cpu_model(),
     }
