@@ -20,8 +20,8 @@ fi
 
 mkdir -p "$dest"
 clone() { # name tag
-  if [[ -d "$dest/$1/.git" ]]; then
-    echo "$dest/$1: already there ($(git -C "$dest/$1" describe --tags --always))"
+  if [[ -d "$dest/$1/src/$1" ]]; then
+    echo "$dest/$1: already there ($(git -C "$dest/$1" describe --tags --always 2>/dev/null || echo 'not a git clone'))"
   else
     git clone --depth 1 --branch "$2" "https://github.com/huggingface/$1" "$dest/$1"
   fi
