@@ -612,7 +612,9 @@ public final class LibtorchBackend implements TensorBackend {
         ScalarType in = scalarType(x.dtype());
         long[] last = {-1};
         return op(() -> {
-            org.bytedeco.pytorch.Tensor xf = n(x).to(ScalarType.Float);
+            // a contiguous last axis first: DC-AE normalises channels through a permuted view, and a reduction over a
+            // strided axis runs far below memory speed
+            org.bytedeco.pytorch.Tensor xf = n(x).contiguous().to(ScalarType.Float);
             org.bytedeco.pytorch.Tensor ms = xf.mul(xf).mean(last, true, new ScalarTypeOptional());
             org.bytedeco.pytorch.Tensor y = xf.mul(ms.add(new Scalar(eps)).rsqrt());
             if (weight == null) return y.to(in);
