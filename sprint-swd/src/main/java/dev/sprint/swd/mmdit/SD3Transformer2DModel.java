@@ -5,6 +5,7 @@ import dev.sprint.core.io.Checkpoints;
 import dev.sprint.core.io.Config;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.nn.Activation;
+import dev.sprint.core.nn.BlockStack;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
@@ -15,7 +16,7 @@ import dev.sprint.core.nn.PixArtAlphaTextProjection;
 import dev.sprint.core.nn.TimestepEmbedding;
 import dev.sprint.core.nn.Timesteps;
 import dev.sprint.core.nn.Weights;
-import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.plan.MetaBackend;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -38,7 +39,8 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
     private final PatchEmbed posEmbed;
     private final CombinedTimestepTextProjEmbeddings timeTextEmbed;
     private final Linear contextEmbedder;
-    private final List<JointTransformerBlock> transformerBlocks;
+    /** The joint blocks; a low-memory plan streams them (SD3.5-Large's 38 blocks hold 16 GB in bf16). */
+    private final BlockStack<JointTransformerBlock> transformerBlocks;
     private final AdaLayerNormContinuous normOut;
     private final Linear projOut;
 
@@ -53,14 +55,19 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
         posEmbed = new PatchEmbed(w.sub("pos_embed"), c.inChannels(), d, c.patchSize(), c.posEmbedMaxSize());
         timeTextEmbed = new CombinedTimestepTextProjEmbeddings(w.sub("time_text_embed"), d, c.pooledProjectionDim());
         contextEmbedder = new Linear(w.sub("context_embedder"), c.jointAttentionDim(), c.captionProjectionDim(), true);
-        List<JointTransformerBlock> blocks = new ArrayList<>(c.numLayers());
-        for (int i = 0; i < c.numLayers(); i++) {
-            blocks.add(new JointTransformerBlock(c, w.sub("transformer_blocks").sub(i), i == c.numLayers() - 1,
-                    c.isDualAttention(i)));
-        }
-        transformerBlocks = List.copyOf(blocks);
+        int n = c.numLayers();
+        transformerBlocks = new BlockStack<>(w.backend(), n,
+                i -> new JointTransformerBlock(c, w.sub("transformer_blocks").sub(i), i == n - 1, c.isDualAttention(i)),
+                i -> new JointTransformerBlock(c, w.sub("transformer_blocks").sub(i).on(new MetaBackend()), i == n - 1,
+                        c.isDualAttention(i)));
         normOut = new AdaLayerNormContinuous(w.sub("norm_out"), d);
         projOut = new Linear(w.sub("proj_out"), d, (long) c.patchSize() * c.patchSize() * c.outChannels(), true);
+    }
+
+    @Override
+    public void close() {
+        transformerBlocks.close();
+        super.close();
     }
 
     /** Loads {@code transformer/} (config.json + safetensors, single or sharded). */
@@ -120,15 +127,16 @@ public final class SD3Transformer2DModel extends Model<SD3TransformerConfig> {
         Tensor x = posEmbed.forward(latent, pos);                  // (B, N, D)
         Tensor temb = timeTextEmbed.forward(tProj, pooled);        // (B, D)
         Tensor c = contextEmbedder.forward(text);                  // (B, L, D)
-        for (JointTransformerBlock block : transformerBlocks) {
-            Cancellation.check();
-            // one scope per block: an eager backend frees the block's intermediates at once instead of
-            // holding every intermediate of the whole pass (over 10 GB for SD3.5-Medium at 512²)
-            try (Scope blockScope = backend().newScope()) {
-                Tensor[] out = block.forward(x, c, temb);
-                c = out[0] == null ? null : blockScope.keep(out[0]);
-                x = blockScope.keep(out[1]);
-            }
+        // one scope per block (BlockStack.runAll): an eager backend frees the block's intermediates at once instead of
+        // holding every intermediate of the whole pass (over 10 GB for SD3.5-Medium at 512²)
+        for (int i = 0; i < transformerBlocks.size(); i++) {
+            Tensor context = c;
+            List<Tensor> out = transformerBlocks.runAll(i, x, (block, h) -> {
+                Tensor[] o = block.forward(h, context, temb);
+                return o[0] == null ? List.of(o[1]) : List.of(o[1], o[0]);
+            }, i > 0);
+            x = out.get(0);
+            c = out.size() > 1 ? out.get(1) : null;
         }
         x = projOut.forward(normOut.forward(x, temb));              // (B, N, p·p·C)
         return PatchEmbed.unpatchify(x, hp, wp, p, config().outChannels());
