@@ -6,6 +6,7 @@ import dev.sprint.core.io.Closeables;
 import dev.sprint.core.io.WeightSource;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.LowRankUpdate;
 import dev.sprint.core.tensor.TensorData;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -133,8 +134,23 @@ public final class LoraMergedSource implements WeightSource {
         List<Delta> d = targets.get(name);
         if (d == null) return base.data(name, expectedShape);
         TensorData w = base.data(name, expectedShape);
-        return new TensorData() {
+        return new LowRankUpdate() {
             private HostTensor merged;
+
+            @Override
+            public TensorData base() {
+                return w;
+            }
+
+            @Override
+            public List<Term> terms() {
+                List<Term> out = new ArrayList<>(d.size());
+                for (Delta x : d) {
+                    out.add(new Term(x.adapter().get(x.module().a()), x.adapter().get(x.module().b()), x.factor(),
+                            x.module().transposed() && w.shape().length == 2));
+                }
+                return out;
+            }
 
             @Override
             public DType dtype() {
