@@ -8,6 +8,7 @@ import dev.sprint.api.InvalidRequestException;
 import java.util.concurrent.CancellationException;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletionException;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 
 /**
@@ -45,6 +46,10 @@ final class ApiError extends RuntimeException {
         Throwable e = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (e instanceof ApiError a) return a;
         if (e instanceof InvalidRequestException) return invalid(e.getMessage(), null, "invalid_value");
+        if (e instanceof BadMessageException b && b.getCode() >= 400 && b.getCode() < 500) { // Jetty: too slow, too large, malformed
+            return new ApiError(b.getCode(), INVALID_REQUEST, b.getCode() == 408 ? "The request body arrived too slowly." : "The request"
+                    + " could not be read (HTTP " + b.getCode() + ").", null, b.getCode() == 408 ? "request_timeout" : "bad_request", 0);
+        }
         if (e instanceof QueueFullException q) {
             return new ApiError(429, RATE_LIMIT, e.getMessage(), null, "queue_full", q.retryAfterSeconds());
         }
