@@ -175,6 +175,30 @@ class SprintServerTest {
     }
 
     @Test
+    void aCrossSitePostToAServerWithoutKeysIsRefused() {
+        start(builder());
+        fake.open();
+        // what any web page the user visits can send to localhost without a CORS preflight
+        String form = "{\"prompt\": \"drawn by another site\", \"size\": \"64x64\"}";
+        assertError(http.send("POST", "/v1/images/generations", "text/plain", form, "Origin", "https://evil.example"), 403,
+                "invalid_request_error", null, "origin_not_allowed");
+        assertError(http.send("POST", "/v1/images/generations", "text/plain", form), 415, "invalid_request_error", null,
+                "unsupported_media_type");
+        assertTrue(fake.calls.isEmpty(), "nothing was generated");
+        assertEquals(200, http.post("/v1/images/generations", body("")).status(), "application/json from a non-browser client works");
+    }
+
+    @Test
+    void aGenerationLongerThanTheIdleTimeoutStillAnswers() throws Exception {
+        start(builder().idleTimeout(Duration.ofMillis(500)));
+        CompletableFuture<Http.Response> slow = http.postAsync("/v1/images/generations", body(""));
+        Await.until(() -> fake.calls.size() == 1, "the request to run");
+        Thread.sleep(1500); // three idle timeouts while the request waits for its image
+        fake.open();
+        assertEquals(200, Http.join(slow).status(), "a request waiting for its image is not idle");
+    }
+
+    @Test
     void aFullQueueIs429WithRetryAfter() {
         start(builder().queueCapacity(1));
         CompletableFuture<Http.Response> running = http.postAsync("/v1/images/generations", body(""));
