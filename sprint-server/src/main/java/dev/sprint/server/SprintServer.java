@@ -541,6 +541,7 @@ public final class SprintServer implements AutoCloseable {
         sprint.addProperty("queue_capacity", cfg.queueCapacity);
         sprint.addProperty("max_images", cfg.maxImages);
         sprint.addProperty("max_pixels", cfg.maxPixels);
+        sprint.addProperty("max_work", cfg.maxWork);
         m.add("sprint", sprint);
         return m;
     }

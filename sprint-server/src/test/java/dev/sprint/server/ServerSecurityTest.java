@@ -10,7 +10,9 @@ import com.google.gson.JsonObject;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.core.testing.Await;
 import dev.sprint.core.testing.Golden;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -129,6 +131,13 @@ class ServerSecurityTest {
         assertEquals(204, pre.status(), pre.body());
         assertEquals("https://app.example.com", pre.header("Access-Control-Allow-Origin"));
         assertTrue(pre.header("Access-Control-Allow-Headers").contains("Authorization"), pre.header("Access-Control-Allow-Headers"));
+        // behind a TLS proxy that forwards Host: the page's own requests are same-origin
+        String proxied = RawHttp.exchange(tiny.server.url(), "POST", "/v1/images/generations", "sprint.example.com", body,
+                "Origin", "https://sprint.example.com", "Content-Type", "application/json", "Authorization", "Bearer " + A);
+        assertEquals(200, RawHttp.status(proxied), proxied.length() > 300 ? proxied.substring(0, 300) : proxied);
+        String otherPort = RawHttp.exchange(tiny.server.url(), "POST", "/v1/images/generations", "sprint.example.com", body,
+                "Origin", "https://sprint.example.com:8443", "Content-Type", "application/json", "Authorization", "Bearer " + A);
+        assertEquals(403, RawHttp.status(otherPort), otherPort);
     }
 
     @Test
@@ -293,6 +302,26 @@ class ServerSecurityTest {
         assertEquals("3", l2.get("sprint:seed"));
         assertEquals("model", l2.get("sprint:model"), "the model's folder name, never its path");
         assertEquals("a fox\\nsprint:seed=999\\r\\nsprint:model=evil", l2.get("sprint:prompt"));
+    }
+
+    @Test
+    void onlyPngJpegGifAndBmpUploadsAreDecoded() throws IOException {
+        BufferedImage img = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        for (String format : List.of("tiff", "wbmp")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BufferedImage src = format.equals("wbmp")
+                    ? new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_BINARY) : img;
+            assertTrue(ImageIO.write(src, format, out), "the JDK writes " + format);
+            error(a.multipart("/v1/images/edits", Map.of("prompt", "a fox"), Map.of("image", new Object[] {"in." + format, "image/" + format,
+                    out.toByteArray()})), 400, "invalid_image_format");
+        }
+        for (String format : List.of("png", "jpeg", "gif", "bmp")) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertTrue(ImageIO.write(img, format, out), format);
+            Http.Response r = a.multipart("/v1/images/edits", Map.of("prompt", "a fox", "steps", "1"), Map.of("image",
+                    new Object[] {"in." + format, "image/" + format, out.toByteArray()}));
+            assertEquals(200, r.status(), format + ": " + r.body());
+        }
     }
 
     @Test
