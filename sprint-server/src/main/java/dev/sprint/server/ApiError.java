@@ -70,7 +70,7 @@ final class ApiError extends RuntimeException {
         if (e.status != 500) return e;
         String ref = Long.toHexString(IDS.nextLong() & 0xFFFFFFFFFFFFL);
         Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        log.error("{} failed (error id {}): {}", what, ref, SprintServer.withoutQueries(cause.toString()));
+        log.error("{} failed (error id {}): {}", what, ref, PublicText.withoutQueries(cause.toString()));
         log.debug("error id {}", ref, cause);
         return new ApiError(500, SERVER_ERROR, "The server had an error while processing your request (error id " + ref
                 + "); the server log has the details.", null, null, 0);

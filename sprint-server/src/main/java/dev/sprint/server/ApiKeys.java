@@ -99,7 +99,8 @@ final class ApiKeys {
         return new ApiError(401, ApiError.INVALID_REQUEST, message, null, code, 0);
     }
 
-    private static byte[] sha256(String s) {
+    /** SHA-256 of the UTF-8 bytes of {@code s}. */
+    static byte[] sha256(String s) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
         } catch (NoSuchAlgorithmException e) {

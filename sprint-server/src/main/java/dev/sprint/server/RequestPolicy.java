@@ -1,10 +1,14 @@
 package dev.sprint.server;
 
 import io.javalin.http.Context;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -26,6 +30,7 @@ import java.util.stream.Collectors;
  */
 final class RequestPolicy {
     private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+    private static final Pattern INLINE = Pattern.compile("<(script|style)>(.*?)</\\1>", Pattern.DOTALL);
     private static final Pattern IPV6 = Pattern.compile("\\[[0-9A-Fa-f:.]+(%[0-9A-Za-z._~-]+)?]");
     /** CSP of JSON and other non-page responses: nothing may load from them, nothing may frame them. */
     static final String API_CSP = "default-src 'none'; frame-ancestors 'none'";
@@ -146,5 +151,34 @@ final class RequestPolicy {
 
     private static ApiError forbidden(String message, String code) {
         return new ApiError(403, ApiError.INVALID_REQUEST, message, null, code, 0);
+    }
+
+    /** The page's CSP: its own inline script and style by hash, images from data: URLs, requests to itself only. */
+    static String pageCsp(String html) {
+        StringBuilder scripts = new StringBuilder();
+        StringBuilder styles = new StringBuilder();
+        for (Matcher m = INLINE.matcher(html); m.find(); ) {
+            String hash = " 'sha256-" + Base64.getEncoder().encodeToString(ApiKeys.sha256(m.group(2))) + "'";
+            (m.group(1).equals("script") ? scripts : styles).append(hash);
+        }
+        return "default-src 'none'; script-src" + (scripts.length() == 0 ? " 'none'" : scripts) + "; style-src"
+                + (styles.length() == 0 ? " 'none'" : styles) + "; img-src data:; connect-src 'self'; base-uri 'none';"
+                + " form-action 'none'; frame-ancestors 'none'";
+    }
+
+    /** Whether {@code host} is a loopback interface: localhost, 127.0.0.0/8, ::1, or a name resolving only to those. */
+    static boolean isLoopback(String host) {
+        String h = host.strip();
+        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
+        if (h.equalsIgnoreCase("localhost")) return true;
+        try {
+            InetAddress[] all = InetAddress.getAllByName(h);
+            for (InetAddress a : all) {
+                if (!a.isLoopbackAddress()) return false;
+            }
+            return all.length > 0;
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 }

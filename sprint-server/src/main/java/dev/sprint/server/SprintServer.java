@@ -36,34 +36,26 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -101,7 +93,6 @@ public final class SprintServer implements AutoCloseable {
     /** Paths that need no API key and answer any Host: the page (it asks for the key) and the health checks. */
     private static final Set<String> OPEN = Set.of("/", "/health/live", "/health/ready");
     private static final Set<String> HEALTH = Set.of("/health/live", "/health/ready");
-    private static final Pattern URL_QUERY = Pattern.compile("(?i)\\b(https?://[^\\s?#\"'<>]*)\\?[^\\s\"'<>]*");
 
     private enum Phase { LOADING, READY, FAILED, STOPPING, STOPPED }
 
@@ -149,7 +140,7 @@ public final class SprintServer implements AutoCloseable {
             return t;
         });
         page = resource("web/index.html");
-        pageCsp = pageCsp(page);
+        pageCsp = RequestPolicy.pageCsp(page);
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
@@ -268,7 +259,7 @@ public final class SprintServer implements AutoCloseable {
                     return;
                 }
                 pipeline = p;
-                describe = publicDescription(d);
+                describe = PublicText.description(d);
                 model = capabilities(cfg.modelName, d);
                 service = s;
                 loadedAt = Instant.now().getEpochSecond();
@@ -277,7 +268,7 @@ public final class SprintServer implements AutoCloseable {
             LOG.info("ready: {} (max batch {}, window {} ms, queue {})", url(), cfg.maxBatch, cfg.batchWindow.toMillis(),
                     cfg.queueCapacity);
         } catch (Throwable e) {
-            LOG.error("the model could not be loaded: {}", withoutQueries(e.toString()));
+            LOG.error("the model could not be loaded: {}", PublicText.withoutQueries(e.toString()));
             if (!(e instanceof SprintException)) LOG.debug("load failure", e);
             loadError = e;
             synchronized (this) {
@@ -465,63 +456,12 @@ public final class SprintServer implements AutoCloseable {
         return o == null ? ApiKeys.ANONYMOUS : o;
     }
 
-    /** The page's CSP: its own inline script and style by hash, images from data: URLs, requests to itself only. */
-    static String pageCsp(String html) {
-        StringBuilder scripts = new StringBuilder();
-        StringBuilder styles = new StringBuilder();
-        for (Matcher m = INLINE.matcher(html); m.find(); ) {
-            String hash = " 'sha256-" + Base64.getEncoder().encodeToString(sha256(m.group(2))) + "'";
-            (m.group(1).equals("script") ? scripts : styles).append(hash);
-        }
-        return "default-src 'none'; script-src" + (scripts.length() == 0 ? " 'none'" : scripts) + "; style-src"
-                + (styles.length() == 0 ? " 'none'" : styles) + "; img-src data:; connect-src 'self'; base-uri 'none';"
-                + " form-action 'none'; frame-ancestors 'none'";
-    }
-
-    private static final Pattern INLINE = Pattern.compile("<(script|style)>(.*?)</\\1>", Pattern.DOTALL);
-
-    private static byte[] sha256(String s) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new SprintException("this JDK has no SHA-256", e);
-        }
-    }
-
     /**
      * The name a model is shown by to clients: a folder's name for a local path (never the path: it says how
      * the machine is laid out), a Hugging Face repo id as given.
      */
     public static String publicModelName(String model) {
-        if (model == null || model.isBlank()) return "model";
-        String m = model.strip();
-        boolean path = m.startsWith("/") || m.startsWith(".") || m.startsWith("~") || m.contains("\\") || m.matches("^[A-Za-z]:.*")
-                || m.chars().filter(c -> c == '/').count() != 1 || exists(m);
-        if (!path) return m;
-        Path p = Path.of(m.replace('\\', '/')).normalize();
-        Path abs = p.toAbsolutePath().normalize();
-        Path name = abs.getFileName();
-        return name == null ? "model" : name.toString();
-    }
-
-    private static boolean exists(String path) {
-        try {
-            return Files.exists(Path.of(path));
-        } catch (InvalidPathException e) {
-            return false;
-        }
-    }
-
-    /** The pipeline's description with the model's public name instead of what it was opened from. */
-    private static Map<String, String> publicDescription(Map<String, String> d) {
-        Map<String, String> out = new LinkedHashMap<>(d);
-        if (out.containsKey("model")) out.put("model", publicModelName(out.get("model")));
-        return java.util.Collections.unmodifiableMap(out);
-    }
-
-    /** Text for the log with every URL's query string cut (signed URLs carry credentials there). */
-    static String withoutQueries(String text) {
-        return text == null ? null : URL_QUERY.matcher(text).replaceAll("$1?…");
+        return PublicText.modelName(model);
     }
 
     private JsonObject modelJson() {
@@ -777,22 +717,6 @@ public final class SprintServer implements AutoCloseable {
         }
     }
 
-    /** Whether {@code host} is a loopback interface: localhost, 127.0.0.0/8, ::1, or a name resolving only to those. */
-    static boolean isLoopback(String host) {
-        String h = host.strip();
-        if (h.startsWith("[") && h.endsWith("]")) h = h.substring(1, h.length() - 1);
-        if (h.equalsIgnoreCase("localhost")) return true;
-        try {
-            InetAddress[] all = InetAddress.getAllByName(h);
-            for (InetAddress a : all) {
-                if (!a.isLoopbackAddress()) return false;
-            }
-            return all.length > 0;
-        } catch (UnknownHostException e) {
-            return false;
-        }
-    }
-
     // ------------------------------------------------------------------------------------------ builder
 
     /** Settings of a {@link SprintServer}; all but the pipeline have defaults. */
@@ -1024,7 +948,7 @@ public final class SprintServer implements AutoCloseable {
         /** Creates the server; {@link SprintServer#start()} opens the port. */
         public SprintServer build() {
             if (pipeline == null) throw new InvalidRequestException("set pipeline(...) to say how the model is loaded");
-            if (apiKeys.isEmpty() && !insecureNoAuth && !isLoopback(host)) {
+            if (apiKeys.isEmpty() && !insecureNoAuth && !RequestPolicy.isLoopback(host)) {
                 throw new InvalidRequestException("refusing to serve on " + host + " without an API key: anyone who can reach it could"
                         + " use it. Give a key (--api-key, SPRINT_API_KEY or --api-key-file), or --insecure-no-auth to serve without one.");
             }

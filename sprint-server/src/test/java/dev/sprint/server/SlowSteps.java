@@ -7,28 +7,26 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.StepEvent;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real pipeline whose steps take at least {@code stepMillis} when the prompt contains "slow" (the listener
+ * A real pipeline (recording its calls) whose steps take at least {@code stepMillis} when the prompt contains "slow" (the listener
  * waits after each step), counting the steps done and the calls that ended cancelled: what a test needs to see
  * that a request stopped within one step.
  */
-final class SlowSteps implements Pipeline {
-    final Pipeline inner;
+final class SlowSteps extends RecordingPipeline {
     final long stepMillis;
     final AtomicInteger steps = new AtomicInteger();
     final AtomicInteger cancelled = new AtomicInteger();
 
     SlowSteps(Pipeline inner, long stepMillis) {
-        this.inner = inner;
+        super(inner);
         this.stepMillis = stepMillis;
     }
 
     @Override
     public GenerationResult generate(GenerationRequest request, GenerationListener listener, CancellationToken cancel) {
-        if (request.prompts().stream().noneMatch(p -> p.contains("slow"))) return inner.generate(request, listener, cancel);
+        if (request.prompts().stream().noneMatch(p -> p.contains("slow"))) return super.generate(request, listener, cancel);
         GenerationListener slow = new GenerationListener() {
             @Override
             public void onStage(String stage) {
@@ -47,20 +45,10 @@ final class SlowSteps implements Pipeline {
             }
         };
         try {
-            return inner.generate(request, slow, cancel);
+            return super.generate(request, slow, cancel);
         } catch (GenerationCancelledException e) {
             cancelled.incrementAndGet();
             throw e;
         }
-    }
-
-    @Override
-    public Map<String, String> describe() {
-        return inner.describe();
-    }
-
-    @Override
-    public void close() {
-        inner.close();
     }
 }
