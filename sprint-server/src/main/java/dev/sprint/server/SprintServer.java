@@ -65,13 +65,20 @@ import org.slf4j.LoggerFactory;
  * An HTTP server that speaks OpenAI's Images API over an {@link ImageService}: {@code POST /v1/images/generations},
  * {@code POST /v1/images/edits} (img2img), {@code GET /v1/models}, {@code GET /health/live}, {@code GET /health/ready},
  * {@code GET /metrics} (Prometheus), a web page at {@code /}, and {@code GET|DELETE /v1/sprint/jobs/{id}} (status
- * and cancel of a request sent with header {@code X-Sprint-Job-Id}).
+ * and cancel of a request by the id the server gave it, or by the label its caller sent in {@code X-Sprint-Job-Id}).
+ *
+ * <p>Closed by default (docs/security.md): it binds loopback and refuses another interface without API keys
+ * ({@link Builder#apiKeys}, {@link ApiKeys}); Host, Origin and content types are checked and security headers
+ * set ({@link RequestPolicy}); a request's work is bounded ({@link WorkBudget}); jobs belong to their key
+ * ({@link JobRegistry}) and are cancelled when their client hangs up ({@link ClientDisconnects}); slow clients
+ * are dropped ({@link HeaderDeadline}, Jetty's minimum data rate and idle timeout).
  *
  * <p>The HTTP port opens at once; the model loads and warms up in the background (readiness 503, image endpoints
  * 503 with {@code code: model_loading} meanwhile). Errors have OpenAI's shape
- * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 404 unknown model or
- * route, 413 body too large, 429 + {@code Retry-After} full queue, 503 loading or shutting down, 504 deadline,
- * 500 otherwise. {@link #close()} stops taking requests, lets queued and running ones finish, then stops.
+ * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 401 without a valid
+ * key, 403 foreign Host or Origin, 404 unknown model, route or job, 408 a body sent too slowly, 413 body too large,
+ * 415 wrong content type, 429 + {@code Retry-After} full queue or too many requests of one key, 503 loading or
+ * shutting down, 504 deadline, 500 otherwise (with an error id; the details go to the log). {@link #close()} stops taking requests, lets queued and running ones finish, then stops.
  *
  * <pre>{@code
  * try (SprintServer server = SprintServer.builder()
@@ -85,7 +92,10 @@ import org.slf4j.LoggerFactory;
 public final class SprintServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SprintServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.sprint.server.access");
-    /** Request header naming a request so that its status can be polled and it can be cancelled. */
+    /**
+     * Response header with the job id the server gave a request; as a request header, a label by which the caller
+     * (the same API key) can poll or cancel the request while it runs.
+     */
     public static final String JOB_HEADER = "X-Sprint-Job-Id";
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final String ACCESS_KEY = "sprint.access";
