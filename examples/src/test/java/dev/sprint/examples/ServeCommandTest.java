@@ -46,8 +46,10 @@ class ServeCommandTest {
 
     @Test
     void theSecurityOptionsReachTheServer() throws Exception {
-        // no key: a non-loopback --host is refused before anything starts
-        InvalidRequestException refused = assertThrows(InvalidRequestException.class, () -> run("serve", "--model", "m", "--host", "0.0.0.0"));
+        // no key (none in the environment given either): a non-loopback --host is refused before anything starts
+        SprintServer.Builder bare = SprintServer.builder().pipeline(() -> null).host("0.0.0.0").port(0);
+        ServeCommand.security(new Args(new String[0], Set.of("insecure-no-auth")), bare, Map.of());
+        InvalidRequestException refused = assertThrows(InvalidRequestException.class, bare::build);
         assertTrue(refused.getMessage().contains("--api-key"), refused.getMessage());
         // a key from the environment, a key file, hosts, origins and limits
         Path keys = Files.createTempFile("sprint-keys", ".txt");
