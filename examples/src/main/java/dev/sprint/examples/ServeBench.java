@@ -63,7 +63,9 @@ final class ServeBench {
             for (boolean batching : new boolean[] {false, true}) {
                 try (SprintServer server = SprintServer.builder().pipeline(() -> ServeCommand.unclosable(p)).port(0).warmup(false)
                         .maxBatch(batching ? maxBatch : 1).batchWindow(Duration.ofMillis(window)).queueCapacity(Math.max(64, 2 * most))
-                        .requestTimeout(Duration.ofHours(1)).build().start()) {
+                        .requestTimeout(Duration.ofHours(1))
+                        // a loopback benchmark: every client is the same (keyless) caller, and the sizes are the user's choice
+                        .maxConcurrentPerKey(Math.max(16, 2 * most)).maxWork(Long.MAX_VALUE).build().start()) {
                     server.awaitReady(Duration.ofMinutes(1));
                     HttpClient http = HttpClient.newHttpClient();
                     AtomicLong seeds = new AtomicLong(1);

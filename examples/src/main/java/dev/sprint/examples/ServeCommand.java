@@ -8,10 +8,11 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.SprintException;
 import dev.sprint.server.SprintServer;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +26,9 @@ final class ServeCommand {
     static final String USAGE = """
             Usage: ./sprint serve --model DIR|REPO_ID [--port P] [--host 127.0.0.1] [--max-batch N] [--batch-window-ms W] [--queue Q]
                                   [--request-timeout-s S] [--model-name NAME] [--no-warmup] [--warmup-size WxH]
+                                  [--api-key KEY].. [--api-key-file FILE] [--insecure-no-auth] [--allow-host NAME]..
+                                  [--allow-origin URL].. [--max-work N] [--max-concurrent-per-key N] [--max-timesteps N]
+                                  [--idle-timeout-s S] [--header-timeout-s S]
                                   [--backend NAME] [--device D] [--precision P] [--threads N]
                                   [--controlnet DIR] [--components DIR] [--swd-weights DIR [--swd-preset NAME | --scales .. --sigmas ..]]
                                   [--lora SRC[:SCALE] ...]
@@ -44,6 +48,22 @@ final class ServeCommand {
               --warmup-size WxH    size of the warm-up image (default: the model's default size)
               --lora SRC[:SCALE]   a LoRA fused into the served model at load (repeatable; default scale 1; docs/lora.md)
               --bench              run the throughput/latency benchmark (see ServeBench) and exit
+
+              Security (docs/security.md):
+              --api-key KEY        accept Authorization: Bearer KEY on /v1/* and /metrics (repeatable; also the
+                                   environment variable SPRINT_API_KEY); /health/* and the page stay open
+              --api-key-file FILE  keys from a file, one per line (# comments)
+              --insecure-no-auth   allow a non-loopback --host without any key (refused otherwise)
+              --allow-host NAME    a host name clients may address besides localhost and IP literals, e.g. the
+                                   reverse proxy's public name (repeatable; others get 403, against DNS rebinding)
+              --allow-origin URL   a browser origin allowed to call the API cross-site, e.g. https://app.example.com
+                                   (repeatable; other origins get 403)
+              --max-work N         pixel-steps one request may buy: width x height x images x steps
+                                   (default 67108864 = 1024x1024 x 4 images x 16 steps); more is a 400
+              --max-concurrent-per-key N  requests one key may have queued or running (default 16); more is a 429
+              --max-timesteps N    longest custom timesteps list (default 64)
+              --idle-timeout-s S   how long a connection may stay silent while sending a request (default 30)
+              --header-timeout-s S how long a client may take to send its request headers (default 10)
             """;
 
     private ServeCommand() {}
@@ -55,7 +75,7 @@ final class ServeCommand {
         }
         quietJetty();
         if (Arrays.asList(argv).contains("--bench")) return ServeBench.run(argv, out, err);
-        Args a = new Args(argv, Set.of("no-warmup"));
+        Args a = new Args(argv, Set.of("no-warmup", "insecure-no-auth"));
         String model = a.require("model");
         Pipeline.Builder pb = pipelineBuilder(a, err);
         SprintServer.Builder sb = SprintServer.builder().pipeline(pb::build).modelName(modelName(a, model));
@@ -77,6 +97,7 @@ final class ServeCommand {
             int[] wh = size(warm, "--warmup-size");
             sb.warmupSize(wh[0], wh[1]);
         }
+        security(a, sb, System.getenv());
         a.rejectUnknown();
 
         SprintServer server = sb.build().start();
@@ -102,6 +123,30 @@ final class ServeCommand {
         return 0;
     }
 
+    /** The security options (keys, hosts, origins, limits) onto the server builder; {@code env} gives SPRINT_API_KEY. */
+    static void security(Args a, SprintServer.Builder sb, Map<String, String> env) {
+        List<String> keys = new ArrayList<>(a.all("api-key"));
+        String fromEnv = env.get("SPRINT_API_KEY");
+        if (fromEnv != null && !fromEnv.isBlank()) keys.add(fromEnv.strip());
+        if (keys.stream().anyMatch(String::isBlank)) throw new CliException("--api-key must not be empty");
+        sb.apiKeys(keys);
+        String file = a.get("api-key-file");
+        if (file != null) sb.apiKeyFile(Path.of(file));
+        if (a.flag("insecure-no-auth")) sb.insecureNoAuth(true);
+        for (String h : a.all("allow-host")) sb.allowHost(h);
+        for (String o : a.all("allow-origin")) sb.allowOrigin(o);
+        Long work = a.getLong("max-work");
+        if (work != null) sb.maxWork(positive(work, "--max-work"));
+        Integer perKey = a.getInt("max-concurrent-per-key");
+        if (perKey != null) sb.maxConcurrentPerKey(positive(perKey, "--max-concurrent-per-key"));
+        Integer timesteps = a.getInt("max-timesteps");
+        if (timesteps != null) sb.maxTimesteps(positive(timesteps, "--max-timesteps"));
+        Integer idle = a.getInt("idle-timeout-s");
+        if (idle != null) sb.idleTimeout(Duration.ofSeconds(positive(idle, "--idle-timeout-s")));
+        Integer header = a.getInt("header-timeout-s");
+        if (header != null) sb.headerTimeout(Duration.ofSeconds(positive(header, "--header-timeout-s")));
+    }
+
     /** The pipeline options shared with {@code generate} ({@link SprintCli#pipelineBuilder}); the model is required. */
     static Pipeline.Builder pipelineBuilder(Args a, PrintStream err) {
         a.require("model");
@@ -111,12 +156,7 @@ final class ServeCommand {
     /** --model-name, else a folder's name or the repo id as given. */
     static String modelName(Args a, String model) {
         String name = a.get("model-name");
-        if (name != null) return name;
-        Path p = Path.of(model);
-        if (Files.isDirectory(p) && p.toAbsolutePath().normalize().getFileName() != null) {
-            return p.toAbsolutePath().normalize().getFileName().toString();
-        }
-        return model;
+        return name != null ? name : SprintServer.publicModelName(model);
     }
 
     static int[] size(String s, String option) {
@@ -127,6 +167,11 @@ final class ServeCommand {
             // falls through to the error below
         }
         throw new CliException(option + " needs WIDTHxHEIGHT, got '" + s + "'");
+    }
+
+    static long positive(long v, String option) {
+        if (v < 1) throw new CliException(option + " must be at least 1, got " + v);
+        return v;
     }
 
     static int positive(int v, String option) {

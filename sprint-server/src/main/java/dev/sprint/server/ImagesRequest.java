@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 record ImagesRequest(GenerationRequest request, String outputFormat, int compression, String user) {
 
     /** Request size limits of the server. */
-    record Limits(long maxBodyBytes, int maxPromptChars, int maxImages, long maxPixels) {}
+    record Limits(long maxBodyBytes, int maxPromptChars, int maxImages, long maxPixels, int maxTimesteps) {}
 
     /** What the served model can do, for checks that the pipeline cannot make on its own. */
     record Model(String name, boolean negativePrompt, boolean img2img) {}
@@ -49,7 +49,7 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
         for (String k : body.keySet()) {
             if (!OPENAI.contains(k) && !EXTRAS.contains(k)) throw unknown(k);
         }
-        return parse(new JsonFields(body), limits, model, null);
+        return parse(new JsonFields(body, limits.maxTimesteps()), limits, model, null);
     }
 
     /**
@@ -66,7 +66,7 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             throw ApiError.invalid("the served model (" + model.name() + ") does not support image edits (img2img)", "image",
                     "unsupported_value");
         }
-        return parse(new FormFields(form), limits, model, image);
+        return parse(new FormFields(form, limits.maxTimesteps()), limits, model, image);
     }
 
     private static ImagesRequest parse(Fields f, Limits limits, Model model, BufferedImage image) {
@@ -189,6 +189,10 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
         return new ImagesRequest(b.build(), format, compression == null ? 100 : compression.intValue(), user);
     }
 
+    private static ApiError tooMany(String name, int max) {
+        return ApiError.invalid("Invalid '" + name + "': at most " + max + " values (this server's limit).", name, "array_above_max_length");
+    }
+
     private static ApiError unknown(String k) {
         return ApiError.invalid("Unknown parameter: '" + k + "'.", k, "unknown_parameter");
     }
@@ -213,7 +217,7 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
         List<Double> numbers(String name);
     }
 
-    private record JsonFields(JsonObject o) implements Fields {
+    private record JsonFields(JsonObject o, int maxValues) implements Fields {
         private JsonElement get(String name) {
             JsonElement e = o.get(name);
             return e == null || e.isJsonNull() ? null : e;
@@ -264,7 +268,7 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             if (e == null) return null;
             if (!e.isJsonArray()) throw type(name, "an array of numbers", kind(e));
             JsonArray a = e.getAsJsonArray();
-            if (a.size() > 1001) throw ApiError.invalid("Invalid '" + name + "': at most 1001 values.", name, "array_above_max_length");
+            if (a.size() > maxValues) throw tooMany(name, maxValues);
             List<Double> out = new ArrayList<>(a.size());
             for (JsonElement v : a) {
                 if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber()) throw type(name, "an array of numbers", "an array with " + kind(v));
@@ -275,7 +279,7 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
     }
 
     /** Multipart text fields: every value is a string and is parsed to the field's type. */
-    private record FormFields(Map<String, List<String>> form) implements Fields {
+    private record FormFields(Map<String, List<String>> form, int maxValues) implements Fields {
         @Override
         public String string(String name) {
             List<String> v = form.get(name);
@@ -320,7 +324,9 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             String t = s.trim();
             if (t.startsWith("[") && t.endsWith("]")) t = t.substring(1, t.length() - 1);
             List<Double> out = new ArrayList<>();
-            for (String part : t.split(",")) {
+            String[] parts = t.split(",", maxValues + 2);
+            if (parts.length > maxValues) throw tooMany(name, maxValues);
+            for (String part : parts) {
                 try {
                     out.add(finite(name, Double.parseDouble(part.trim())));
                 } catch (NumberFormatException e) {

@@ -19,6 +19,7 @@ import dev.sprint.api.SprintException;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.UploadedFile;
 import io.micrometer.core.instrument.Timer;
@@ -36,25 +37,25 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -64,13 +65,20 @@ import org.slf4j.LoggerFactory;
  * An HTTP server that speaks OpenAI's Images API over an {@link ImageService}: {@code POST /v1/images/generations},
  * {@code POST /v1/images/edits} (img2img), {@code GET /v1/models}, {@code GET /health/live}, {@code GET /health/ready},
  * {@code GET /metrics} (Prometheus), a web page at {@code /}, and {@code GET|DELETE /v1/sprint/jobs/{id}} (status
- * and cancel of a request sent with header {@code X-Sprint-Job-Id}).
+ * and cancel of a request by the id the server gave it, or by the label its caller sent in {@code X-Sprint-Job-Id}).
+ *
+ * <p>Closed by default (docs/security.md): it binds loopback and refuses another interface without API keys
+ * ({@link Builder#apiKeys}, {@link ApiKeys}); Host, Origin and content types are checked and security headers
+ * set ({@link RequestPolicy}); a request's work is bounded ({@link WorkBudget}); jobs belong to their key
+ * ({@link JobRegistry}) and are cancelled when their client hangs up ({@link ClientDisconnects}); slow clients
+ * are dropped ({@link HeaderDeadline}, Jetty's minimum data rate and idle timeout).
  *
  * <p>The HTTP port opens at once; the model loads and warms up in the background (readiness 503, image endpoints
  * 503 with {@code code: model_loading} meanwhile). Errors have OpenAI's shape
- * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 404 unknown model or
- * route, 413 body too large, 429 + {@code Retry-After} full queue, 503 loading or shutting down, 504 deadline,
- * 500 otherwise. {@link #close()} stops taking requests, lets queued and running ones finish, then stops.
+ * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 401 without a valid
+ * key, 403 foreign Host or Origin, 404 unknown model, route or job, 408 a body sent too slowly, 413 body too large,
+ * 415 wrong content type, 429 + {@code Retry-After} full queue or too many requests of one key, 503 loading or
+ * shutting down, 504 deadline, 500 otherwise (with an error id; the details go to the log). {@link #close()} stops taking requests, lets queued and running ones finish, then stops.
  *
  * <pre>{@code
  * try (SprintServer server = SprintServer.builder()
@@ -84,11 +92,17 @@ import org.slf4j.LoggerFactory;
 public final class SprintServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SprintServer.class);
     private static final Logger ACCESS = LoggerFactory.getLogger("dev.sprint.server.access");
-    /** Request header naming a request so that its status can be polled and it can be cancelled. */
+    /**
+     * Response header with the job id the server gave a request; as a request header, a label by which the caller
+     * (the same API key) can poll or cancel the request while it runs.
+     */
     public static final String JOB_HEADER = "X-Sprint-Job-Id";
-    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final String ACCESS_KEY = "sprint.access";
+    private static final String OWNER_KEY = "sprint.owner";
+    /** Paths that need no API key and answer any Host: the page (it asks for the key) and the health checks. */
+    private static final Set<String> OPEN = Set.of("/", "/health/live", "/health/ready");
+    private static final Set<String> HEALTH = Set.of("/health/live", "/health/ready");
 
     private enum Phase { LOADING, READY, FAILED, STOPPING, STOPPED }
 
@@ -98,7 +112,14 @@ public final class SprintServer implements AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private final Javalin app;
     private final ExecutorService responses;
-    private final Map<String, AtomicReference<ImageJob>> jobs = new ConcurrentHashMap<>();
+    private final ApiKeys keys;
+    private final RequestPolicy policy;
+    private final JobRegistry jobs;
+    private final ClientDisconnects disconnects = new ClientDisconnects(Duration.ofMillis(100));
+    private final String pageCsp;
+    private volatile ServerConnector connector;
+    private volatile HeaderDeadline headerDeadline;
+    private volatile WorkBudget budget;
     private final CountDownLatch settled = new CountDownLatch(1);
     private final String page;
     private volatile Phase phase = Phase.LOADING;
@@ -112,7 +133,11 @@ public final class SprintServer implements AutoCloseable {
 
     private SprintServer(Builder b) {
         cfg = b;
-        limits = new ImagesRequest.Limits(b.maxBodyBytes, b.maxPromptChars, b.maxImages, b.maxPixels);
+        limits = new ImagesRequest.Limits(b.maxBodyBytes, b.maxPromptChars, b.maxImages, b.maxPixels, b.maxTimesteps);
+        keys = ApiKeys.of(b.apiKeys);
+        policy = new RequestPolicy(b.allowedHosts, b.allowedOrigins);
+        jobs = new JobRegistry(b.maxConcurrentPerKey);
+        budget = new WorkBudget(b.maxWork, 1024L * 1024, 4);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -125,6 +150,7 @@ public final class SprintServer implements AutoCloseable {
             return t;
         });
         page = resource("web/index.html");
+        pageCsp = RequestPolicy.pageCsp(page);
         app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.startupWatcherEnabled = false;
@@ -135,12 +161,17 @@ public final class SprintServer implements AutoCloseable {
             c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, b.maxBodyBytes), SizeUnit.BYTES);
             c.jetty.modifyServer(server -> server.setStopTimeout(10_000));
             c.jetty.addConnector((server, http) -> {
-                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-                connector.setHost(b.host);
-                connector.setPort(b.port);
-                // a generation may take minutes on a CPU: the connection must outlive the request's deadline
-                connector.setIdleTimeout(b.requestTimeout.toMillis() + 60_000);
-                return connector;
+                // a request body slower than this is cut off (408): a slow sender cannot hold a thread for long
+                http.setMinRequestDataRate(b.minRequestDataRate);
+                http.setSendServerVersion(false);
+                ServerConnector c2 = new ServerConnector(server, new HttpConnectionFactory(http));
+                c2.setHost(b.host);
+                c2.setPort(b.port);
+                // bounds each silent wait for request bytes; a request waiting for its image is not idle-timed
+                // (Jetty does not time out a suspended request that has no read or write pending)
+                c2.setIdleTimeout(b.idleTimeout.toMillis());
+                connector = c2;
+                return c2;
             });
             c.requestLogger.http(this::logRequest);
         });
@@ -157,6 +188,7 @@ public final class SprintServer implements AutoCloseable {
     /** Opens the HTTP port and starts loading the model in the background. */
     public SprintServer start() {
         app.start();
+        headerDeadline = new HeaderDeadline(connector, cfg.headerTimeout);
         LOG.info("Sprint server listening on {} (model '{}' loading)", url(), cfg.modelName);
         loader = new Thread(this::load, "sprint-model-loader");
         loader.setDaemon(true);
@@ -219,8 +251,13 @@ public final class SprintServer implements AutoCloseable {
             LOG.info("model loaded in {} ms: {}", Math.round((System.nanoTime() - t0) / 1e6), d);
             if (cfg.warmup) {
                 long t1 = System.nanoTime();
-                p.generate(warmupRequest());
+                GenerationResult warm = p.generate(warmupRequest());
                 LOG.info("warm-up generation took {} ms", Math.round((System.nanoTime() - t1) / 1e6));
+                if (!warm.images().isEmpty()) { // the model's defaults, for the work a request without size or steps buys
+                    GeneratedImage img = warm.images().get(0);
+                    long pixels = cfg.warmupWidth > 0 ? budget.defaultPixels() : (long) img.width() * img.height();
+                    budget = new WorkBudget(cfg.maxWork, pixels, Math.max(1, img.provenance().steps()));
+                }
             }
             ImageService s = ImageService.builder(p).maxBatch(cfg.maxBatch).batchWindow(cfg.batchWindow)
                     .queueCapacity(cfg.queueCapacity).timeout(cfg.requestTimeout).shutdownGrace(cfg.shutdownGrace)
@@ -232,7 +269,7 @@ public final class SprintServer implements AutoCloseable {
                     return;
                 }
                 pipeline = p;
-                describe = d;
+                describe = PublicText.description(d);
                 model = capabilities(cfg.modelName, d);
                 service = s;
                 loadedAt = Instant.now().getEpochSecond();
@@ -241,7 +278,7 @@ public final class SprintServer implements AutoCloseable {
             LOG.info("ready: {} (max batch {}, window {} ms, queue {})", url(), cfg.maxBatch, cfg.batchWindow.toMillis(),
                     cfg.queueCapacity);
         } catch (Throwable e) {
-            LOG.error("the model could not be loaded: {}", e.toString());
+            LOG.error("the model could not be loaded: {}", PublicText.withoutQueries(e.toString()));
             if (!(e instanceof SprintException)) LOG.debug("load failure", e);
             loadError = e;
             synchronized (this) {
@@ -284,6 +321,9 @@ public final class SprintServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("HTTP server did not stop cleanly: {}", e.toString());
         }
+        HeaderDeadline hd = headerDeadline;
+        if (hd != null) hd.close();
+        disconnects.close();
         responses.shutdown();
         try {
             if (!responses.awaitTermination(10, TimeUnit.SECONDS)) responses.shutdownNow();
@@ -301,12 +341,13 @@ public final class SprintServer implements AutoCloseable {
     // ------------------------------------------------------------------------------------------ routes
 
     private void routes() {
+        app.before(this::guard);
         app.get("/", ctx -> ctx.html(page));
         app.get("/health/live", ctx -> json(ctx, 200, obj("status", "live")));
         app.get("/health/ready", ctx -> {
             Phase ph = phase;
             JsonObject o = obj("status", ph.name().toLowerCase(Locale.ROOT));
-            if (ph == Phase.FAILED) o.addProperty("error", String.valueOf(loadError));
+            if (ph == Phase.FAILED) o.addProperty("error", "the model failed to load; the server log has the details");
             if (ph == Phase.READY) o.addProperty("model", cfg.modelName);
             json(ctx, ph == Phase.READY ? 200 : 503, o);
         });
@@ -335,9 +376,10 @@ public final class SprintServer implements AutoCloseable {
             submit(ctx, s, readEdit(ctx));
         });
         app.get("/v1/sprint/jobs/{id}", ctx -> {
-            ImageJob job = job(ctx.pathParam("id"));
-            JobStatus st = job.status();
-            JsonObject o = obj("id", ctx.pathParam("id"));
+            JobRegistry.Found f = jobs.find(owner(ctx), ctx.pathParam("id"));
+            JobStatus st = f.job().status();
+            JsonObject o = obj("id", f.id());
+            o.addProperty("label", f.label());
             o.addProperty("status", st.state().name().toLowerCase(Locale.ROOT));
             o.addProperty("queue_position", st.queuePosition());
             o.addProperty("batch_size", st.batchSize());
@@ -347,19 +389,16 @@ public final class SprintServer implements AutoCloseable {
             json(ctx, 200, o);
         });
         app.delete("/v1/sprint/jobs/{id}", ctx -> {
-            ImageJob job = job(ctx.pathParam("id"));
-            JsonObject o = obj("id", ctx.pathParam("id"));
-            o.addProperty("cancelled", job.cancel(false));
+            JobRegistry.Found f = jobs.find(owner(ctx), ctx.pathParam("id"));
+            JsonObject o = obj("id", f.id());
+            o.addProperty("label", f.label());
+            o.addProperty("cancelled", f.job().cancel(false));
             json(ctx, 200, o);
         });
 
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, httpError(e.getStatus(), ctx, e.getMessage())));
-        app.exception(Exception.class, (e, ctx) -> {
-            ApiError a = ApiError.of(e);
-            if (a.status >= 500) LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, a);
-        });
+        app.exception(Exception.class, (e, ctx) -> error(ctx, ApiError.forClient(e, LOG, ctx.method() + " " + ctx.path())));
         for (int status : new int[] {404, 405}) {
             app.error(status, ctx -> {
                 if (ctx.attribute(ACCESS_KEY + ".error") == null) error(ctx, httpError(status, ctx, null));
@@ -389,20 +428,50 @@ public final class SprintServer implements AutoCloseable {
                     "model_loading", 5);
         }
         if (ph == Phase.FAILED) {
-            throw new ApiError(503, ApiError.SERVER_ERROR, "The model '" + cfg.modelName + "' failed to load: " + loadError, null,
-                    "model_unavailable", 0);
+            throw new ApiError(503, ApiError.SERVER_ERROR, "The model '" + cfg.modelName + "' failed to load; the server log has the"
+                    + " details.", null, "model_unavailable", 0);
         }
         throw new ApiError(503, ApiError.SERVER_ERROR, "The server is shutting down.", null, "shutting_down", 0);
     }
 
-    private ImageJob job(String id) {
-        AtomicReference<ImageJob> ref = jobs.get(id);
-        ImageJob job = ref == null ? null : ref.get();
-        if (job == null) {
-            throw new ApiError(404, ApiError.INVALID_REQUEST, "No request with id '" + id + "' is queued or running.", "id",
-                    "job_not_found", 0);
+    /**
+     * Before every route: security headers; then, except for the health checks, the Host and Origin policy;
+     * then, except for the page, the health checks and CORS preflights, the API key.
+     */
+    private void guard(Context ctx) {
+        String path = ctx.path();
+        RequestPolicy.securityHeaders(ctx, path.equals("/") ? pageCsp : RequestPolicy.API_CSP);
+        if (HEALTH.contains(path)) return;
+        String host = ctx.header("Host");
+        policy.checkHost(host);
+        String origin = ctx.header("Origin");
+        boolean cors = policy.checkOrigin(origin, host);
+        if (cors) RequestPolicy.corsHeaders(ctx, origin);
+        if (ctx.method() == HandlerType.OPTIONS) { // a CORS preflight: answered here, for every path
+            if (!cors) {
+                throw new ApiError(403, ApiError.INVALID_REQUEST, "CORS preflight from an origin that is not allowed.", null,
+                        "origin_not_allowed", 0);
+            }
+            RequestPolicy.preflight(ctx, origin);
+            ctx.skipRemainingHandlers();
+            return;
         }
-        return job;
+        if (OPEN.contains(path)) return;
+        ctx.attribute(OWNER_KEY, keys.authenticate(ctx.header("Authorization")));
+    }
+
+    /** Who sent the request: the owner id of its API key ({@link ApiKeys}). */
+    private static String owner(Context ctx) {
+        String o = ctx.attribute(OWNER_KEY);
+        return o == null ? ApiKeys.ANONYMOUS : o;
+    }
+
+    /**
+     * The name a model is shown by to clients: a folder's name for a local path (never the path: it says how
+     * the machine is laid out), a Hugging Face repo id as given.
+     */
+    public static String publicModelName(String model) {
+        return PublicText.modelName(model);
     }
 
     private JsonObject modelJson() {
@@ -422,6 +491,7 @@ public final class SprintServer implements AutoCloseable {
         sprint.addProperty("queue_capacity", cfg.queueCapacity);
         sprint.addProperty("max_images", cfg.maxImages);
         sprint.addProperty("max_pixels", cfg.maxPixels);
+        sprint.addProperty("max_work", cfg.maxWork);
         m.add("sprint", sprint);
         return m;
     }
@@ -447,16 +517,9 @@ public final class SprintServer implements AutoCloseable {
     }
 
     private void submit(Context ctx, ImageService s, ImagesRequest call) {
-        String id = ctx.header(JOB_HEADER);
-        if (id == null || id.isBlank()) {
-            id = UUID.randomUUID().toString();
-        } else if (!JOB_ID.matcher(id).matches()) {
-            throw ApiError.invalid(JOB_HEADER + " must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'.", JOB_HEADER, "invalid_value");
-        }
-        AtomicReference<ImageJob> slot = new AtomicReference<>();
-        if (jobs.putIfAbsent(id, slot) != null) {
-            throw ApiError.invalid("A request with " + JOB_HEADER + " '" + id + "' is already queued or running.", JOB_HEADER, "duplicate_id");
-        }
+        budget.check(call.request());
+        String label = ctx.header(JOB_HEADER);
+        String id = jobs.reserve(owner(ctx), label == null || label.isBlank() ? null : label);
         Access a = access(ctx);
         a.job = id;
         a.request = call.request();
@@ -465,36 +528,44 @@ public final class SprintServer implements AutoCloseable {
         try {
             job = s.submit(call.request(), cfg.requestTimeout);
         } catch (RuntimeException e) {
-            jobs.remove(id);
+            jobs.release(id);
             throw e;
         }
-        slot.set(job);
+        jobs.attach(id, job);
         a.submitted = job;
-        String jobId = id;
         ctx.header(JOB_HEADER, id);
+        ClientDisconnects.Watch watch = disconnects.watch(ctx.req(), job, id);
         // the response is encoded on another thread: never on the worker, which must go on to the next batch
         ctx.future(() -> job.handleAsync((result, error) -> {
-            jobs.remove(jobId);
+            jobs.release(id);
+            if (watch.stop()) ctx.header("Connection", "close");
             if (error != null) {
-                ApiError e = ApiError.of(error);
-                if (e.status >= 500 && e.status != 503 && e.status != 504) LOG.error("{} failed", jobId, error);
-                error(ctx, e);
+                error(ctx, ApiError.forClient(error, LOG, id));
             } else {
-                json(ctx, 200, imagesResponse(call, job, result, jobId));
+                try {
+                    json(ctx, 200, imagesResponse(call, job, result, id, publicModel()));
+                } catch (RuntimeException e) {
+                    error(ctx, ApiError.forClient(e, LOG, id + " (encoding the response)"));
+                }
             }
             return null;
         }, responses));
     }
 
-    private static JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id) {
+    /** The model's public name as the images' provenance shows it. */
+    private String publicModel() {
+        return describe.getOrDefault("model", cfg.modelName);
+    }
+
+    private static JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id, String model) {
         JsonObject out = new JsonObject();
         out.addProperty("created", Instant.now().getEpochSecond());
         JsonArray data = new JsonArray();
         List<GeneratedImage> images = r.images();
         for (int i = 0; i < images.size(); i++) {
             JsonObject d = new JsonObject();
-            d.addProperty("b64_json", Base64.getEncoder().encodeToString(ImageEncoding.encode(images.get(i), call.outputFormat(),
-                    call.compression())));
+            GeneratedImage img = ImageEncoding.withModel(images.get(i), model);
+            d.addProperty("b64_json", Base64.getEncoder().encodeToString(ImageEncoding.encode(img, call.outputFormat(), call.compression())));
             d.addProperty("seed", job.seeds().get(i));
             data.add(d);
         }
@@ -513,11 +584,8 @@ public final class SprintServer implements AutoCloseable {
     }
 
     private ImagesRequest readEdit(Context ctx) {
-        if (!ctx.isMultipartFormData()) {
-            throw ApiError.invalid("Image edits need a multipart/form-data body with an 'image' file and a 'prompt'.", null,
-                    "invalid_content_type");
-        }
-        tooLarge(ctx.req().getContentLengthLong());
+        RequestPolicy.requireMultipart(ctx.contentType());
+        tooLarge(ctx.req().getContentLengthLong(), cfg.maxBodyBytes);
         Map<String, List<UploadedFile>> files;
         Map<String, List<String>> form = new LinkedHashMap<>();
         try {
@@ -527,8 +595,10 @@ public final class SprintServer implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             String msg = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
-            if (msg.contains("exceeds") || msg.contains("too large") || msg.contains("Too large")) tooLarge(Long.MAX_VALUE);
-            throw ApiError.invalid("The multipart body could not be read: " + e.getMessage(), null, "invalid_multipart");
+            if (msg.contains("exceeds") || msg.contains("too large") || msg.contains("Too large")) tooLarge(Long.MAX_VALUE, cfg.maxBodyBytes);
+            LOG.debug("unreadable multipart body: {}", msg);
+            throw ApiError.invalid("The multipart/form-data body could not be read (malformed, incomplete or too slow).", null,
+                    "invalid_multipart");
         }
         List<UploadedFile> image = new ArrayList<>();
         for (Map.Entry<String, List<UploadedFile>> e : files.entrySet()) {
@@ -549,16 +619,14 @@ public final class SprintServer implements AutoCloseable {
     }
 
     private JsonObject readJson(Context ctx) {
-        if (ctx.isMultipart()) {
-            throw ApiError.invalid("This endpoint takes a JSON body (Content-Type: application/json), not multipart.", null,
-                    "invalid_content_type");
-        }
-        tooLarge(ctx.req().getContentLengthLong());
+        RequestPolicy.requireJson(ctx.contentType());
+        tooLarge(ctx.req().getContentLengthLong(), cfg.maxJsonBytes);
         byte[] body;
         try {
-            body = readBounded(ctx.req().getInputStream(), cfg.maxBodyBytes);
+            body = readBounded(ctx.req().getInputStream(), cfg.maxJsonBytes);
         } catch (IOException e) {
-            throw ApiError.invalid("The request body could not be read: " + e.getMessage(), null, null);
+            LOG.debug("unreadable request body: {}", e.toString());
+            throw ApiError.invalid("The request body could not be read (incomplete or too slow).", null, null);
         }
         JsonElement e;
         try {
@@ -574,20 +642,20 @@ public final class SprintServer implements AutoCloseable {
         return e.getAsJsonObject();
     }
 
-    private void tooLarge(long length) {
-        if (length > cfg.maxBodyBytes) {
+    private static void tooLarge(long length, long max) {
+        if (length > max) {
             throw new ApiError(413, ApiError.INVALID_REQUEST, "The request body is larger than this server's limit of "
-                    + cfg.maxBodyBytes + " bytes.", null, "request_too_large", 0);
+                    + max + " bytes.", null, "request_too_large", 0);
         }
     }
 
-    private byte[] readBounded(InputStream in, long max) throws IOException {
+    private static byte[] readBounded(InputStream in, long max) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buf = new byte[8192];
         long total = 0;
         for (int r; (r = in.read(buf)) > 0; ) {
             total += r;
-            tooLarge(total);
+            tooLarge(total, max);
             out.write(buf, 0, r);
         }
         return out.toByteArray();
@@ -602,6 +670,7 @@ public final class SprintServer implements AutoCloseable {
     private static void error(Context ctx, ApiError e) {
         ctx.attribute(ACCESS_KEY + ".error", e.code == null ? e.type : e.code);
         if (e.retryAfterSeconds > 0) ctx.header("Retry-After", Long.toString(e.retryAfterSeconds));
+        if (e.status == 401) ctx.header("WWW-Authenticate", "Bearer");
         access(ctx).error = e.code == null ? e.type : e.code;
         json(ctx, e.status, e.body());
     }
@@ -678,8 +747,111 @@ public final class SprintServer implements AutoCloseable {
         private boolean warmup = true;
         private int warmupWidth;
         private int warmupHeight;
+        private final List<String> apiKeys = new ArrayList<>();
+        private boolean insecureNoAuth;
+        private final Set<String> allowedHosts = new LinkedHashSet<>();
+        private final Set<String> allowedOrigins = new LinkedHashSet<>();
+        private long maxWork = WorkBudget.DEFAULT_MAX_WORK;
+        private int maxTimesteps = 64;
+        private int maxConcurrentPerKey = 16;
+        private long maxJsonBytes = 1L << 20;
+        private Duration idleTimeout = Duration.ofSeconds(30);
+        private Duration headerTimeout = Duration.ofSeconds(10);
+        private long minRequestDataRate = 4096;
 
         private Builder() {}
+
+        /**
+         * API keys accepted as {@code Authorization: Bearer KEY} (adds to those given before). With at least one
+         * key, {@code /v1/*} and {@code /metrics} need one; {@code /health/*} and the page stay open.
+         */
+        public Builder apiKeys(Collection<String> keys) {
+            ApiKeys.of(keys); // refuses blank keys now, not at build
+            apiKeys.addAll(keys);
+            return this;
+        }
+
+        /** Keys from a file, one per line ({@code #} comments and blank lines skipped); adds to the others. */
+        public Builder apiKeyFile(Path file) {
+            return apiKeys(ApiKeys.readFile(file));
+        }
+
+        /** Allow binding a non-loopback interface without API keys (default false: {@link #build()} refuses). */
+        public Builder insecureNoAuth(boolean v) {
+            insecureNoAuth = v;
+            return this;
+        }
+
+        /**
+         * A host name requests may be addressed to besides {@code localhost} and IP literals, e.g. the public name
+         * of a reverse proxy in front (a {@code Host} naming anything else is refused, against DNS rebinding).
+         */
+        public Builder allowHost(String name) {
+            if (name == null || name.isBlank() || name.contains("/")) throw new InvalidRequestException("allowHost needs a host name, got " + name);
+            allowedHosts.add(name.strip());
+            return this;
+        }
+
+        /** A browser origin ({@code https://app.example.com}) allowed to call the API cross-site (CORS). */
+        public Builder allowOrigin(String origin) {
+            if (origin == null || !origin.strip().matches("(?i)https?://[^/\\s]+/?")) {
+                throw new InvalidRequestException("allowOrigin needs scheme://host[:port], got " + origin);
+            }
+            allowedOrigins.add(origin);
+            return this;
+        }
+
+        /**
+         * Most work one request may ask for, in pixel-steps: width × height × images × steps (default 2^26 = 1024² ×
+         * 4 images × 16 steps); more is a 400 naming this limit.
+         */
+        public Builder maxWork(long pixelSteps) {
+            if (pixelSteps < 1) throw new InvalidRequestException("maxWork must be at least 1");
+            maxWork = pixelSteps;
+            return this;
+        }
+
+        /** Longest {@code timesteps} list a request may give (default 64). */
+        public Builder maxTimesteps(int n) {
+            if (n < 1) throw new InvalidRequestException("maxTimesteps must be at least 1");
+            maxTimesteps = n;
+            return this;
+        }
+
+        /** Requests one API key may have queued or running at once (default 16); more get 429. */
+        public Builder maxConcurrentPerKey(int n) {
+            if (n < 1) throw new InvalidRequestException("maxConcurrentPerKey must be at least 1");
+            maxConcurrentPerKey = n;
+            return this;
+        }
+
+        /** Largest JSON body (default 1 MiB); uploads for edits have {@link #maxBodyBytes}. */
+        public Builder maxJsonBytes(long n) {
+            if (n < 1024) throw new InvalidRequestException("maxJsonBytes must be at least 1024");
+            maxJsonBytes = n;
+            return this;
+        }
+
+        /** How long a connection may send nothing while a request is read or between requests (default 30 s). */
+        public Builder idleTimeout(Duration t) {
+            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("idleTimeout must be positive");
+            idleTimeout = t;
+            return this;
+        }
+
+        /** How long a client may take to send one request's headers (default 10 s); then the connection is closed. */
+        public Builder headerTimeout(Duration t) {
+            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("headerTimeout must be positive");
+            headerTimeout = t;
+            return this;
+        }
+
+        /** Slowest average rate a request body may arrive at, in bytes per second (default 4096); slower is cut off. */
+        public Builder minRequestDataRate(long bytesPerSecond) {
+            if (bytesPerSecond < 0) throw new InvalidRequestException("minRequestDataRate must not be negative");
+            minRequestDataRate = bytesPerSecond;
+            return this;
+        }
 
         /** How to load the model; called once, on a background thread, after the port opens. The server closes it. */
         public Builder pipeline(Supplier<Pipeline> loader) {
@@ -786,6 +958,10 @@ public final class SprintServer implements AutoCloseable {
         /** Creates the server; {@link SprintServer#start()} opens the port. */
         public SprintServer build() {
             if (pipeline == null) throw new InvalidRequestException("set pipeline(...) to say how the model is loaded");
+            if (apiKeys.isEmpty() && !insecureNoAuth && !RequestPolicy.isLoopback(host)) {
+                throw new InvalidRequestException("refusing to serve on " + host + " without an API key: anyone who can reach it could"
+                        + " use it. Give a key (--api-key, SPRINT_API_KEY or --api-key-file), or --insecure-no-auth to serve without one.");
+            }
             return new SprintServer(this);
         }
     }

@@ -18,9 +18,36 @@ import java.util.concurrent.CompletableFuture;
 final class Http {
     final String base;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String[] always;
 
     Http(String base) {
+        this(base, new String[0]);
+    }
+
+    private Http(String base, String[] always) {
         this.base = base;
+        this.always = always;
+    }
+
+    /** A client that sends {@code Authorization: Bearer key} with every request. */
+    Http withKey(String key) {
+        return new Http(base, new String[] {"Authorization", "Bearer " + key});
+    }
+
+    /** GET with extra headers (name, value, ...). */
+    Response get(String path, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return send(b);
+    }
+
+    /** A request with any method, content type and body. */
+    Response send(String method, String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) b.header("Content-Type", contentType);
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return send(b);
     }
 
     record Response(int status, java.net.http.HttpHeaders headers, String body) {
@@ -33,9 +60,6 @@ final class Http {
         }
     }
 
-    Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
-    }
 
     Response delete(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
@@ -49,6 +73,7 @@ final class Http {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(2))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
         for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        for (int i = 0; i < always.length; i += 2) b.header(always[i], always[i + 1]);
         return client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Response(r.statusCode(), r.headers(), r.body()));
     }
@@ -78,6 +103,7 @@ final class Http {
     }
 
     private Response send(HttpRequest.Builder b) {
+        for (int i = 0; i < always.length; i += 2) b.header(always[i], always[i + 1]);
         return join(client.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
                 .thenApply(r -> new Response(r.statusCode(), r.headers(), r.body())));
     }

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A pipeline that records every call it passes on: what the service actually batched. */
-final class RecordingPipeline implements Pipeline {
+class RecordingPipeline implements Pipeline {
     final Pipeline inner;
     final List<GenerationRequest> calls = new CopyOnWriteArrayList<>();
 

@@ -100,7 +100,9 @@ class SprintServerTest {
         Http.Response ready = http.get("/health/ready");
         assertEquals(503, ready.status());
         assertEquals("failed", ready.json().get("status").getAsString());
-        assertError(http.post("/v1/images/generations", body("")), 503, "server_error", null, "model_unavailable");
+        assertFalse(ready.body().contains("/nowhere"), "the load error stays in the log: " + ready.body());
+        JsonObject e = assertError(http.post("/v1/images/generations", body("")), 503, "server_error", null, "model_unavailable");
+        assertFalse(e.get("message").getAsString().contains("/nowhere"), e.toString());
     }
 
     @Test
@@ -144,14 +146,16 @@ class SprintServerTest {
         // the pipeline's own InvalidRequestException
         assertError(http.post("/v1/images/generations", "{\"prompt\": \"a BAD prompt\"}"), 400, inv, null, "invalid_value");
         // a raw failure inside the pipeline: 500, no stack trace
-        assertError(http.post("/v1/images/generations", "{\"prompt\": \"BOOM\"}"), 500, "server_error", null, null);
+        JsonObject boom = assertError(http.post("/v1/images/generations", "{\"prompt\": \"BOOM\"}"), 500, "server_error", null, null);
+        assertTrue(boom.get("message").getAsString().contains("error id"), boom.toString());
+        assertFalse(boom.get("message").getAsString().contains("raw failure"), "no exception text: " + boom);
         // routes and methods
         assertError(http.get("/v1/nothing"), 404, inv, null, "unknown_url");
         assertError(http.get("/v1/images/generations"), 405, inv, null, "method_not_allowed");
         assertError(http.get("/v1/models/other"), 404, inv, "model", "model_not_found");
         assertError(http.get("/v1/sprint/jobs/unknown"), 404, inv, "id", "job_not_found");
         // edits on a model without img2img, and edits that are not multipart
-        assertError(http.post("/v1/images/edits", body("")), 400, inv, null, "invalid_content_type");
+        assertError(http.post("/v1/images/edits", body("")), 415, inv, null, "unsupported_media_type");
         byte[] png = new dev.sprint.api.GeneratedImage(2, 2, new byte[12], new dev.sprint.api.Provenance("m", "p", "b", "x", 1, 1, 2, 2,
                 Map.of())).toPng();
         assertError(http.multipart("/v1/images/edits", Map.of("prompt", "a"), Map.of("image", new Object[] {"in.png", "image/png", png})),
@@ -162,12 +166,36 @@ class SprintServerTest {
     }
 
     @Test
-    void aBodyOverTheLimitIs413() {
-        start(builder().maxBodyBytes(4096));
+    void aJsonBodyOverTheLimitIs413() {
+        start(builder().maxJsonBytes(4096));
         fake.open();
         String big = "{\"prompt\": \"" + "x".repeat(5000) + "\"}";
         assertError(http.post("/v1/images/generations", big), 413, "invalid_request_error", null, "request_too_large");
         assertEquals(200, http.post("/v1/images/generations", body("")).status());
+    }
+
+    @Test
+    void aCrossSitePostToAServerWithoutKeysIsRefused() {
+        start(builder());
+        fake.open();
+        // what any web page the user visits can send to localhost without a CORS preflight
+        String form = "{\"prompt\": \"drawn by another site\", \"size\": \"64x64\"}";
+        assertError(http.send("POST", "/v1/images/generations", "text/plain", form, "Origin", "https://evil.example"), 403,
+                "invalid_request_error", null, "origin_not_allowed");
+        assertError(http.send("POST", "/v1/images/generations", "text/plain", form), 415, "invalid_request_error", null,
+                "unsupported_media_type");
+        assertTrue(fake.calls.isEmpty(), "nothing was generated");
+        assertEquals(200, http.post("/v1/images/generations", body("")).status(), "application/json from a non-browser client works");
+    }
+
+    @Test
+    void aGenerationLongerThanTheIdleTimeoutStillAnswers() throws Exception {
+        start(builder().idleTimeout(Duration.ofMillis(500)));
+        CompletableFuture<Http.Response> slow = http.postAsync("/v1/images/generations", body(""));
+        Await.until(() -> fake.calls.size() == 1, "the request to run");
+        Thread.sleep(1500); // three idle timeouts while the request waits for its image
+        fake.open();
+        assertEquals(200, Http.join(slow).status(), "a request waiting for its image is not idle");
     }
 
     @Test
@@ -206,9 +234,12 @@ class SprintServerTest {
         assertEquals(1, st.get("queue_position").getAsInt());
         JsonObject running = http.get("/v1/sprint/jobs/first").json();
         assertEquals("running", running.get("status").getAsString());
+        assertEquals("first", running.get("label").getAsString());
+        String firstId = running.get("id").getAsString();
+        assertEquals("running", http.get("/v1/sprint/jobs/" + firstId).json().get("status").getAsString(), "found by its id too");
         assertEquals(1, running.get("batch_size").getAsInt());
         assertError(http.post("/v1/images/generations", body(""), SprintServer.JOB_HEADER, "first"), 400, "invalid_request_error",
-                SprintServer.JOB_HEADER, "duplicate_id");
+                SprintServer.JOB_HEADER, "duplicate_id"); // a label its owner already uses
         assertError(http.post("/v1/images/generations", body(""), SprintServer.JOB_HEADER, "bad id!"), 400, "invalid_request_error",
                 SprintServer.JOB_HEADER, "invalid_value");
         assertTrue(http.delete("/v1/sprint/jobs/second").json().get("cancelled").getAsBoolean());
@@ -216,7 +247,9 @@ class SprintServerTest {
         fake.open();
         Http.Response ok = Http.join(first);
         assertEquals(200, ok.status());
-        assertEquals("first", ok.header(SprintServer.JOB_HEADER));
+        String id = ok.header(SprintServer.JOB_HEADER);
+        assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}"), "the server issues a random UUID, not the label: " + id);
+        assertEquals(id, ok.json().getAsJsonObject("sprint").get("job_id").getAsString());
         assertTrue(fake.calls.stream().noneMatch(c -> c.prompts().contains("the second")), "the cancelled request never ran");
     }
 

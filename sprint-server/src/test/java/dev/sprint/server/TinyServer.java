@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A {@link SprintServer} on the tiny golden SANA-Sprint model (reference backend), with request defaults that
@@ -22,16 +24,26 @@ final class TinyServer implements AutoCloseable {
     final Http http;
 
     TinyServer(int maxBatch) {
+        this(maxBatch, b -> {}, p -> p);
+    }
+
+    /**
+     * @param settings more server settings (keys, limits)
+     * @param wrap     what the server runs instead of the pipeline (a wrapper around it), or the pipeline itself
+     */
+    TinyServer(int maxBatch, Consumer<SprintServer.Builder> settings, UnaryOperator<Pipeline> wrap) {
         AtomicReference<Pipeline> loaded = new AtomicReference<>();
-        server = SprintServer.builder().modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
+        SprintServer.Builder b = SprintServer.builder().modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
                 .warmupSize(64, 64)
                 .pipeline(() -> {
-                    // relative, so that provenance (and the screenshot in docs/serving.md) shows no machine-specific path
-                    Path model = Path.of("").toAbsolutePath().relativize(Golden.sana().resolve("model").toAbsolutePath());
+                    // absolute: the server must show the folder's name only, never where it lies
+                    Path model = Golden.sana().resolve("model").toAbsolutePath();
                     Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS).build();
                     loaded.set(p);
-                    return p;
-                }).build().start();
+                    return wrap.apply(p);
+                });
+        settings.accept(b);
+        server = b.build().start();
         server.awaitReady(Duration.ofSeconds(60));
         pipeline = loaded.get();
         http = new Http(server.url());

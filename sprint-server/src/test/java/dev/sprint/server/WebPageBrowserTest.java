@@ -31,9 +31,10 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 /**
  * The web page at {@code /} in a real headless Chromium (Debian's {@code chromium} + {@code chromium-driver},
  * driven by Selenium): a prompt typed and submitted gives an image with its provenance and timings; while a
- * request waits the page shows its queue position, and Cancel cancels it. The test fails, never skips, when
- * Chromium is not installed (the {@code ./test} script installs it). A screenshot goes to {@code target/serving-page.png}
- * (docs/serving-page.png, shown in docs/serving.md, is a copy).
+ * request waits the page shows its queue position, and Cancel cancels it; on a server with an API key the page
+ * asks for the key and sends it. The page runs under the server's Content-Security-Policy (its script by hash).
+ * The test fails, never skips, when Chromium is not installed (the {@code ./test} script installs it). A screenshot
+ * goes to {@code target/serving-page.png} (docs/serving-page.png, shown in docs/serving.md, is a copy).
  */
 class WebPageBrowserTest {
     private static final String CHROMIUM = System.getProperty("sprint.chromium", "/usr/bin/chromium");
@@ -107,6 +108,31 @@ class WebPageBrowserTest {
             Path shot = Path.of("target", "serving-page.png");
             Files.createDirectories(shot.getParent());
             Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    @Test
+    void onAServerWithAKeyThePageAsksForItAndSendsIt() {
+        try (TinyServer tiny = new TinyServer(8, b -> b.apiKeys(java.util.List.of("page-key-0123456789")), p -> p)) {
+            browser.get(tiny.server.url() + "/");
+            waiting(20).until(d -> el("model").getText().contains("needs an API key"));
+            el("api-key").sendKeys("wrong-key");
+            el("use-key").click();
+            waiting(20).until(d -> el("model").getText().contains("not accepted"));
+            el("api-key").sendKeys("page-key-0123456789");
+            el("use-key").click();
+            waiting(20).until(d -> el("model").getText().contains(TinyServer.MODEL));
+            assertTrue(el("key-form").getAttribute("class").contains("hidden"), "the key form goes away once the key works");
+            el("prompt").sendKeys("a lighthouse");
+            new Select(el("steps")).selectByVisibleText("1");
+            el("width").sendKeys("64");
+            el("height").sendKeys("64");
+            el("generate").click();
+            waiting(120).until(d -> !el("result-box").getAttribute("class").contains("hidden") || !el("error").getText().isEmpty());
+            assertEquals("", el("error").getText(), "the page shows no error");
+            assertTrue(el("result-info").getText().contains("64x64"), el("result-info").getText());
+            Object stored = ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('sprint-api-key');");
+            assertEquals("page-key-0123456789", stored, "kept for this tab only");
         }
     }
 
