@@ -50,6 +50,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * returns. Weights that are stored in the compute type in a memory-mapped checkpoint are used in place (no copy).
  */
 public final class LibtorchBackend implements TensorBackend {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LibtorchBackend.class);
     private final Device device;
     private final boolean cuda;
     private final String deviceName;
@@ -219,6 +220,20 @@ public final class LibtorchBackend implements TensorBackend {
      * Runs one libtorch operation: times it, frees every native temporary it made, turns C++ errors into
      * {@link BackendException}s, and hands the result to the innermost owner.
      */
+    /** -Dsprint.libtorch.profile=true: wall time per backend method, logged when the backend closes. */
+    private static final boolean PROFILE = Boolean.getBoolean("sprint.libtorch.profile");
+    private final java.util.concurrent.ConcurrentHashMap<String, long[]> profile = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void record(long nanos) {
+        StackTraceElement[] st = new Throwable().getStackTrace();
+        String key = st.length > 3 ? st[2].getMethodName() + " <- " + st[3].getClassName().replaceAll(".*\\.", "") + "." + st[3].getMethodName() : "?";
+        long[] v = profile.computeIfAbsent(key, k -> new long[2]);
+        synchronized (v) {
+            v[0] += nanos;
+            v[1]++;
+        }
+    }
+
     private Tensor op(Supplier<org.bytedeco.pytorch.Tensor> f) {
         checkOpen();
         long start = System.nanoTime();
@@ -230,7 +245,9 @@ public final class LibtorchBackend implements TensorBackend {
             if (e instanceof BackendException b) throw b;
             throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getMessage(), e);
         } finally {
-            kernelNanos.get()[0] += System.nanoTime() - start;
+            long t = System.nanoTime() - start;
+            kernelNanos.get()[0] += t;
+            if (PROFILE) record(t);
         }
         Owner o = current();
         LtTensor out = new LtTensor(this, r, dtypeOf(r.scalar_type()), o);
@@ -727,6 +744,10 @@ public final class LibtorchBackend implements TensorBackend {
     public void close() {
         if (closed) return;
         closed = true;
+        if (PROFILE) {
+            profile.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[0], a.getValue()[0])).limit(40)
+                    .forEach(e -> LOG.info("profile {} ms {} calls {}", e.getValue()[0] / 1_000_000, e.getValue()[1], e.getKey()));
+        }
         root.freeAll();
     }
 }
