@@ -461,9 +461,15 @@ public final class SprintServer implements AutoCloseable {
         a.job = id;
         a.request = call.request();
         a.user = call.user();
+        if (call.url()) {
+            throw ApiError.invalid("response_format 'url' is not supported yet; use 'b64_json'.", "response_format", "unsupported_value");
+        }
+        ImageStreamHandler stream = call.stream() ? new ImageStreamHandler(ctx, call, responses,
+                ctx.path().endsWith("/edits") ? "image_edit" : "image_generation") : null;
         ImageJob job;
         try {
-            job = s.submit(call.request(), cfg.requestTimeout);
+            job = stream != null ? stream.submit(s, cfg.requestTimeout, !"none".equals(describe.getOrDefault("preview", "none")))
+                    : s.submit(call.request(), cfg.requestTimeout);
         } catch (RuntimeException e) {
             jobs.remove(id);
             throw e;
@@ -472,6 +478,10 @@ public final class SprintServer implements AutoCloseable {
         a.submitted = job;
         String jobId = id;
         ctx.header(JOB_HEADER, id);
+        if (stream != null) {
+            stream.start(job, () -> jobs.remove(jobId));
+            return;
+        }
         // the response is encoded on another thread: never on the worker, which must go on to the next batch
         ctx.future(() -> job.handleAsync((result, error) -> {
             jobs.remove(jobId);

@@ -2,6 +2,7 @@ package dev.sprint.server;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
+import dev.sprint.core.pipeline.PreviewDecoder;
 import dev.sprint.core.testing.Golden;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +29,9 @@ final class TinyServer implements AutoCloseable {
                 .pipeline(() -> {
                     // relative, so that provenance (and the README's screenshot) shows no machine-specific path
                     Path model = Path.of("").toAbsolutePath().relativize(Golden.sana().resolve("model").toAbsolutePath());
-                    Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS).build();
+                    // the VAE as preview decoder: the tiny DC-AE is cheap, and Sana has no latent→RGB projection
+                    Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS)
+                            .with(PreviewDecoder.vae()).build();
                     loaded.set(p);
                     return p;
                 }).build().start();
