@@ -66,6 +66,11 @@ import org.slf4j.LoggerFactory;
  * {@code GET /metrics} (Prometheus), a web page at {@code /}, and {@code GET|DELETE /v1/sprint/jobs/{id}} (status
  * and cancel of a request sent with header {@code X-Sprint-Job-Id}).
  *
+ * <p>{@code "stream": true} answers OpenAI's image streaming events ({@link ImageStreamHandler}); the header
+ * {@code Prefer: respond-async} answers 202 with a job to poll at {@code GET /v1/sprint/jobs/{id}}, which belongs to the
+ * caller's identity ({@link #OWNER_ATTRIBUTE}; {@link AsyncJobs}); {@code response_format: url} links images kept in a
+ * bounded, expiring store at {@code GET /v1/sprint/images/{token}} ({@link ImageStore}).
+ *
  * <p>The HTTP port opens at once; the model loads and warms up in the background (readiness 503, image endpoints
  * 503 with {@code code: model_loading} meanwhile). Errors have OpenAI's shape
  * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 404 unknown model or
@@ -89,6 +94,8 @@ public final class SprintServer implements AutoCloseable {
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final String ACCESS_KEY = "sprint.access";
+    /** Request attribute holding the caller's identity (set by authentication), to which async jobs belong. */
+    public static final String OWNER_ATTRIBUTE = "sprint.owner";
 
     private enum Phase { LOADING, READY, FAILED, STOPPING, STOPPED }
 
@@ -99,6 +106,8 @@ public final class SprintServer implements AutoCloseable {
     private final Javalin app;
     private final ExecutorService responses;
     private final Map<String, AtomicReference<ImageJob>> jobs = new ConcurrentHashMap<>();
+    private final AsyncJobs asyncJobs;
+    private final ImageStore images;
     private final CountDownLatch settled = new CountDownLatch(1);
     private final String page;
     private volatile Phase phase = Phase.LOADING;
@@ -113,6 +122,8 @@ public final class SprintServer implements AutoCloseable {
     private SprintServer(Builder b) {
         cfg = b;
         limits = new ImagesRequest.Limits(b.maxBodyBytes, b.maxPromptChars, b.maxImages, b.maxPixels);
+        asyncJobs = new AsyncJobs(b.asyncJobs, b.asyncResultTtl, b.clock);
+        images = new ImageStore(b.imageStoreBytes, b.imageTtl, b.clock);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -335,10 +346,15 @@ public final class SprintServer implements AutoCloseable {
             submit(ctx, s, readEdit(ctx));
         });
         app.get("/v1/sprint/jobs/{id}", ctx -> {
+            AsyncJobs.Entry async = asyncJob(ctx);
+            if (async != null) {
+                json(ctx, 200, asyncStatus(ctx.pathParam("id"), async));
+                return;
+            }
             ImageJob job = job(ctx.pathParam("id"));
             JobStatus st = job.status();
             JsonObject o = obj("id", ctx.pathParam("id"));
-            o.addProperty("status", st.state().name().toLowerCase(Locale.ROOT));
+            o.addProperty("status", statusName(st.state()));
             o.addProperty("queue_position", st.queuePosition());
             o.addProperty("batch_size", st.batchSize());
             o.addProperty("stage", st.stage());
@@ -347,10 +363,21 @@ public final class SprintServer implements AutoCloseable {
             json(ctx, 200, o);
         });
         app.delete("/v1/sprint/jobs/{id}", ctx -> {
-            ImageJob job = job(ctx.pathParam("id"));
+            AsyncJobs.Entry async = asyncJob(ctx);
+            ImageJob job = async != null ? async.job : job(ctx.pathParam("id"));
             JsonObject o = obj("id", ctx.pathParam("id"));
             o.addProperty("cancelled", job.cancel(false));
             json(ctx, 200, o);
+        });
+
+        app.get("/v1/sprint/images/{token}", ctx -> {
+            ImageStore.Entry e = images.get(ctx.pathParam("token"));
+            if (e == null) {
+                throw new ApiError(404, ApiError.INVALID_REQUEST, "No such image: it expired, was never stored, or the store"
+                        + " made room for newer ones.", "token", "image_not_found", 0);
+            }
+            long left = Math.max(0, Duration.between(cfg.clock.instant(), e.expires()).toSeconds());
+            ctx.header("Cache-Control", "private, max-age=" + left).contentType(e.contentType()).result(e.bytes());
         });
 
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
@@ -393,6 +420,52 @@ public final class SprintServer implements AutoCloseable {
                     "model_unavailable", 0);
         }
         throw new ApiError(503, ApiError.SERVER_ERROR, "The server is shutting down.", null, "shutting_down", 0);
+    }
+
+    /**
+     * The caller's identity, to which async jobs belong: by default what the authentication layer put in the request
+     * attribute {@value #OWNER_ATTRIBUTE} (the API key's id), else the empty string (no authentication).
+     */
+    private String owner(Context ctx) {
+        String o = cfg.identity.apply(ctx);
+        return o == null ? "" : o;
+    }
+
+    /** The caller's async job under the path's id; another owner's job is a 404 like an unknown one. */
+    private AsyncJobs.Entry asyncJob(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!asyncJobs.contains(id)) return null;
+        AsyncJobs.Entry e = asyncJobs.get(id, owner(ctx));
+        if (e == null) {
+            throw new ApiError(404, ApiError.INVALID_REQUEST, "No request with id '" + id + "' is queued or running.", "id",
+                    "job_not_found", 0);
+        }
+        return e;
+    }
+
+    /** Status names of the job API: OpenAI's batch words, succeeded for done. */
+    static String statusName(JobStatus.State s) {
+        return s == JobStatus.State.DONE ? "succeeded" : s.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** An async job's status; once finished, with the synchronous call's body (or its error) merged in. */
+    private static JsonObject asyncStatus(String id, AsyncJobs.Entry e) {
+        JsonObject o = obj("id", id);
+        o.addProperty("object", "sprint.job");
+        JsonObject result = e.result();
+        JobStatus st = e.job.status();
+        o.addProperty("status", result == null && st.state() != JobStatus.State.QUEUED ? "running" : statusName(st.state()));
+        o.addProperty("created_at", e.created.getEpochSecond());
+        if (result == null) {
+            o.addProperty("queue_position", st.queuePosition());
+            o.addProperty("batch_size", st.batchSize());
+            o.addProperty("stage", st.stage());
+            o.addProperty("step", st.step());
+            o.addProperty("steps", st.steps());
+        } else {
+            result.entrySet().forEach(en -> o.add(en.getKey(), en.getValue()));
+        }
+        return o;
     }
 
     private ImageJob job(String id) {
@@ -447,6 +520,11 @@ public final class SprintServer implements AutoCloseable {
     }
 
     private void submit(Context ctx, ImageService s, ImagesRequest call) {
+        boolean async = prefersAsync(ctx);
+        if (async && call.stream()) {
+            throw ApiError.invalid("'stream': true and 'Prefer: respond-async' exclude each other: a stream is already asynchronous.",
+                    "stream", "invalid_value");
+        }
         String id = ctx.header(JOB_HEADER);
         if (id == null || id.isBlank()) {
             id = UUID.randomUUID().toString();
@@ -454,16 +532,13 @@ public final class SprintServer implements AutoCloseable {
             throw ApiError.invalid(JOB_HEADER + " must be 1-64 characters of A-Z, a-z, 0-9, '_', '.', '-'.", JOB_HEADER, "invalid_value");
         }
         AtomicReference<ImageJob> slot = new AtomicReference<>();
-        if (jobs.putIfAbsent(id, slot) != null) {
+        if (asyncJobs.contains(id) || jobs.putIfAbsent(id, slot) != null) {
             throw ApiError.invalid("A request with " + JOB_HEADER + " '" + id + "' is already queued or running.", JOB_HEADER, "duplicate_id");
         }
         Access a = access(ctx);
         a.job = id;
         a.request = call.request();
         a.user = call.user();
-        if (call.url()) {
-            throw ApiError.invalid("response_format 'url' is not supported yet; use 'b64_json'.", "response_format", "unsupported_value");
-        }
         ImageStreamHandler stream = call.stream() ? new ImageStreamHandler(ctx, call, responses,
                 ctx.path().endsWith("/edits") ? "image_edit" : "image_generation") : null;
         ImageJob job;
@@ -482,6 +557,33 @@ public final class SprintServer implements AutoCloseable {
             stream.start(job, () -> jobs.remove(jobId));
             return;
         }
+        String origin = origin(ctx);
+        if (async) {
+            AsyncJobs.Entry entry;
+            try {
+                entry = asyncJobs.add(id, owner(ctx), job);
+            } catch (ApiError e) {
+                job.cancel(false);
+                throw e;
+            }
+            job.handleAsync((result, error) -> {
+                jobs.remove(jobId);
+                JsonObject body;
+                try {
+                    body = error != null ? failure(jobId, error) : imagesResponse(call, job, result, jobId, origin);
+                } catch (RuntimeException e) {
+                    body = failure(jobId, e);
+                }
+                asyncJobs.finish(entry, body);
+                return null;
+            }, responses);
+            JsonObject accepted = obj("id", id);
+            accepted.addProperty("object", "sprint.job");
+            accepted.addProperty("status", "queued");
+            ctx.header("Location", "/v1/sprint/jobs/" + id).header("Preference-Applied", "respond-async");
+            json(ctx, 202, accepted);
+            return;
+        }
         // the response is encoded on another thread: never on the worker, which must go on to the next batch
         ctx.future(() -> job.handleAsync((result, error) -> {
             jobs.remove(jobId);
@@ -490,21 +592,49 @@ public final class SprintServer implements AutoCloseable {
                 if (e.status >= 500 && e.status != 503 && e.status != 504) LOG.error("{} failed", jobId, error);
                 error(ctx, e);
             } else {
-                json(ctx, 200, imagesResponse(call, job, result, jobId));
+                json(ctx, 200, imagesResponse(call, job, result, jobId, origin));
             }
             return null;
         }, responses));
     }
 
-    private static JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id) {
+    /** Whether the request says {@code Prefer: respond-async} (RFC 7240: comma-separated preferences, any case). */
+    private static boolean prefersAsync(Context ctx) {
+        for (String header : ctx.req().getHeaders("Prefer") == null ? java.util.Collections.<String>emptyList()
+                : java.util.Collections.list(ctx.req().getHeaders("Prefer"))) {
+            for (String pref : header.split(",")) {
+                if (pref.split(";")[0].trim().equalsIgnoreCase("respond-async")) return true;
+            }
+        }
+        return false;
+    }
+
+    /** scheme://host[:port] the client used, for the links of response_format url. */
+    private String origin(Context ctx) {
+        String host = ctx.host();
+        return host == null || host.isBlank() ? url() : ctx.scheme() + "://" + host;
+    }
+
+    /** A failed async job's result: OpenAI's error object. */
+    private static JsonObject failure(String id, Throwable error) {
+        ApiError e = ApiError.of(error);
+        if (e.status >= 500 && e.status != 503 && e.status != 504) LOG.error("{} failed", id, error);
+        return e.body();
+    }
+
+    private JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id, String origin) {
         JsonObject out = new JsonObject();
         out.addProperty("created", Instant.now().getEpochSecond());
         JsonArray data = new JsonArray();
         List<GeneratedImage> images = r.images();
         for (int i = 0; i < images.size(); i++) {
             JsonObject d = new JsonObject();
-            d.addProperty("b64_json", Base64.getEncoder().encodeToString(ImageEncoding.encode(images.get(i), call.outputFormat(),
-                    call.compression())));
+            byte[] encoded = ImageEncoding.encode(images.get(i), call.outputFormat(), call.compression());
+            if (call.url()) {
+                d.addProperty("url", origin + "/v1/sprint/images/" + this.images.put(encoded, "image/" + call.outputFormat()));
+            } else {
+                d.addProperty("b64_json", Base64.getEncoder().encodeToString(encoded));
+            }
             d.addProperty("seed", job.seeds().get(i));
             data.add(d);
         }
@@ -688,6 +818,15 @@ public final class SprintServer implements AutoCloseable {
         private boolean warmup = true;
         private int warmupWidth;
         private int warmupHeight;
+        private int asyncJobs = 256;
+        private Duration asyncResultTtl = Duration.ofHours(1);
+        private long imageStoreBytes = 256L << 20;
+        private Duration imageTtl = Duration.ofHours(1);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
+        private java.util.function.Function<Context, String> identity = ctx -> {
+            Object o = ctx.attribute(OWNER_ATTRIBUTE);
+            return o == null ? null : o.toString();
+        };
 
         private Builder() {}
 
@@ -790,6 +929,44 @@ public final class SprintServer implements AutoCloseable {
             if (width < 1 || height < 1) throw new InvalidRequestException("warm-up size must be positive");
             warmupWidth = width;
             warmupHeight = height;
+            return this;
+        }
+
+        /**
+         * Async jobs ({@code Prefer: respond-async}) kept at most (default 256) and how long a finished one's result is
+         * kept for polling (default 1 hour).
+         */
+        public Builder asyncJobs(int max, Duration resultTtl) {
+            if (max < 1 || resultTtl.isNegative() || resultTtl.isZero()) {
+                throw new InvalidRequestException("asyncJobs needs a positive count and result lifetime");
+            }
+            asyncJobs = max;
+            asyncResultTtl = resultTtl;
+            return this;
+        }
+
+        /**
+         * The store of {@code response_format: url} images: total bytes (default 256 MiB; the oldest images make room
+         * for new ones) and how long a link works (default 1 hour).
+         */
+        public Builder imageStore(long maxBytes, Duration ttl) {
+            if (maxBytes < 1 || ttl.isNegative() || ttl.isZero()) {
+                throw new InvalidRequestException("imageStore needs a positive size and lifetime");
+            }
+            imageStoreBytes = maxBytes;
+            imageTtl = ttl;
+            return this;
+        }
+
+        /** How the caller's identity is found (tests; authentication sets {@value #OWNER_ATTRIBUTE} instead). */
+        Builder identity(java.util.function.Function<Context, String> f) {
+            identity = f;
+            return this;
+        }
+
+        /** The clock of expiry (tests). */
+        Builder clock(java.time.Clock c) {
+            clock = c;
             return this;
         }
 

@@ -23,8 +23,13 @@ final class TinyServer implements AutoCloseable {
     final Http http;
 
     TinyServer(int maxBatch) {
+        this(maxBatch, b -> b);
+    }
+
+    /** @param settings more server settings (async jobs, image store, identity, clock) */
+    TinyServer(int maxBatch, java.util.function.UnaryOperator<SprintServer.Builder> settings) {
         AtomicReference<Pipeline> loaded = new AtomicReference<>();
-        server = SprintServer.builder().modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
+        server = settings.apply(SprintServer.builder()).modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
                 .warmupSize(64, 64)
                 .pipeline(() -> {
                     // relative, so that provenance (and the README's screenshot) shows no machine-specific path
