@@ -25,6 +25,7 @@ final class ServeCommand {
     static final String USAGE = """
             Usage: ./sprint serve --model DIR|REPO_ID [--port P] [--host 127.0.0.1] [--max-batch N] [--batch-window-ms W] [--queue Q]
                                   [--request-timeout-s S] [--model-name NAME] [--no-warmup] [--warmup-size WxH]
+                                  [--preview-decoder projection|vae|DIR] [--image-store-mb MB] [--image-ttl-s S]
                                   [--backend NAME] [--device D] [--precision P] [--threads N]
                                   [--controlnet DIR] [--components DIR] [--swd-weights DIR [--swd-preset NAME | --scales .. --sigmas ..]]
                    ./sprint serve --bench --model DIR [--clients 1,4,16] [--requests-per-client N] [--width W --height H]
@@ -41,6 +42,10 @@ final class ServeCommand {
               --model-name NAME    id in /v1/models and the requests' "model" (default: the folder name or repo id)
               --no-warmup          report ready without generating a warm-up image first
               --warmup-size WxH    size of the warm-up image (default: the model's default size)
+              --preview-decoder D  what "stream": true partial images are made with: projection (SD3/SwD default), vae,
+                                   or a diffusers AutoencoderTiny folder; Sana models stream partial images only with one
+              --image-store-mb MB  memory for response_format "url" images (default 256; the oldest go first)
+              --image-ttl-s S      how long an image link works (default 3600)
               --bench              run the throughput/latency benchmark (see ServeBench) and exit
             """;
 
@@ -69,6 +74,12 @@ final class ServeCommand {
         if (queue != null) sb.queueCapacity(positive(queue, "--queue"));
         Integer timeout = a.getInt("request-timeout-s");
         if (timeout != null) sb.requestTimeout(Duration.ofSeconds(positive(timeout, "--request-timeout-s")));
+        Integer storeMb = a.getInt("image-store-mb");
+        Integer ttl = a.getInt("image-ttl-s");
+        if (storeMb != null || ttl != null) {
+            sb.imageStore((storeMb == null ? 256L : positive(storeMb, "--image-store-mb")) << 20,
+                    Duration.ofSeconds(ttl == null ? 3600 : positive(ttl, "--image-ttl-s")));
+        }
         if (a.flag("no-warmup")) sb.warmup(false);
         String warm = a.get("warmup-size");
         if (warm != null) {
