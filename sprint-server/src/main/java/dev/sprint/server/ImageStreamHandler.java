@@ -42,6 +42,7 @@ final class ImageStreamHandler {
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private OutputStream out;
     private volatile ImageJob job;
+    private volatile String id;
     private volatile boolean broken;
 
     /**
@@ -65,9 +66,14 @@ final class ImageStreamHandler {
         return service.submit(call.request().toBuilder().previews(1).build(), timeout, this::preview);
     }
 
-    /** Opens the event stream and answers asynchronously until the job's last event; {@code done} runs after it. */
-    void start(ImageJob submitted, Runnable done) {
+    /**
+     * Opens the event stream and answers asynchronously until the job's last event; {@code done} runs after it.
+     *
+     * @param requestId the request's id ({@code X-Sprint-Job-Id})
+     */
+    void start(ImageJob submitted, String requestId, Runnable done) {
         job = submitted;
+        id = requestId;
         HttpServletResponse res = ctx.res();
         ctx.status(200);
         res.setContentType("text/event-stream");
@@ -124,9 +130,9 @@ final class ImageStreamHandler {
             GeneratedImage img = images.get(i);
             JsonObject d = event(prefix + ".completed", img.width(), img.height(),
                     ImageEncoding.encode(img, call.outputFormat(), call.compression()));
-            JsonObject sprint = sprint(i, -1);
+            JsonObject sprint = SprintServer.sprintInfo(job, r, id);
+            sprint.addProperty("image_index", i);
             sprint.addProperty("seed", job.seeds().get(i));
-            sprint.addProperty("job_id", job.id());
             d.add("sprint", sprint);
             send(prefix + ".completed", d);
         }

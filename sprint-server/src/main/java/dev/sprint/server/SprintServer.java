@@ -554,7 +554,7 @@ public final class SprintServer implements AutoCloseable {
         String jobId = id;
         ctx.header(JOB_HEADER, id);
         if (stream != null) {
-            stream.start(job, () -> jobs.remove(jobId));
+            stream.start(job, jobId, () -> jobs.remove(jobId));
             return;
         }
         String origin = origin(ctx);
@@ -641,6 +641,12 @@ public final class SprintServer implements AutoCloseable {
         out.add("data", data);
         out.addProperty("output_format", call.outputFormat());
         if (!images.isEmpty()) out.addProperty("size", images.get(0).width() + "x" + images.get(0).height());
+        out.add("sprint", sprintInfo(job, r, id));
+        return out;
+    }
+
+    /** Sprint's extras of a response: job id, batch size, queue and stage milliseconds. */
+    static JsonObject sprintInfo(ImageJob job, GenerationResult r, String id) {
         JsonObject sprint = new JsonObject();
         sprint.addProperty("job_id", id);
         sprint.addProperty("batch_size", job.status().batchSize());
@@ -648,8 +654,7 @@ public final class SprintServer implements AutoCloseable {
         JsonObject timings = new JsonObject();
         r.timingsMs().forEach((k, v) -> timings.addProperty(k, round(v)));
         sprint.add("timings_ms", timings);
-        out.add("sprint", sprint);
-        return out;
+        return sprint;
     }
 
     private ImagesRequest readEdit(Context ctx) {
