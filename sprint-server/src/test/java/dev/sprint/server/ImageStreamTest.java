@@ -56,6 +56,19 @@ class ImageStreamTest extends OnTinyServer {
     }
 
     @Test
+    void editsStreamAsImageEditEvents() throws Exception {
+        java.awt.image.BufferedImage input = new java.awt.image.BufferedImage(64, 64, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(input, "png", png);
+        Http.Response r = tiny.http.multipart("/v1/images/edits", java.util.Map.of("prompt", "make it red", "stream", "true",
+                "partial_images", "1", "steps", "3", "strength", "1.0"),
+                java.util.Map.of("image", new Object[] {"in.png", "image/png", png.toByteArray()}));
+        assertEquals(200, r.status(), r.body());
+        List<String> names = events(r.body()).stream().map(Event::name).toList();
+        assertEquals(List.of("image_edit.partial_image", "image_edit.completed"), names);
+    }
+
+    @Test
     void fewerPartialImagesWhenThereAreFewerSteps() {
         Http.Response r = tiny.http.post("/v1/images/generations", "{\"prompt\": \"a fox\", \"size\": \"32x32\", \"stream\": true,"
                 + " \"partial_images\": 3, \"steps\": 2}");
