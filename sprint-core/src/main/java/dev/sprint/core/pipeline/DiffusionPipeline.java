@@ -163,9 +163,10 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         GenerationRun run = new GenerationRun(listener, cancel, () -> closed);
         run.checkpoint(); // an already cancelled token or interrupted thread: no work at all
         RequestReader reader = new RequestReader(request, defaults, limits);
-        P plan = plan(resolve(reader), reader);
+        BaseRequest base = resolve(reader);
+        P plan = plan(base, reader);
         Integer every = reader.previewEvery();
-        if (every != null && every > 0 && run.listening()) run.previews(every, previewer());
+        if (every != null && every > 0 && run.listening()) run.previews(every, previewer(base));
         if (memory != null) run.tiledDecode(memory.admit(request).tiled());
         else if (MemoryPlan.forcedTiling() || tiling == VaeTiling.ON) run.tiledDecode(true);
         try {
@@ -302,7 +303,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
     }
 
     /** The renderer of this call's previews; an {@link InvalidRequestException} when this pipeline cannot preview. */
-    private java.util.function.Function<Tensor, List<BufferedImage>> previewer() {
+    private java.util.function.Function<Tensor, List<BufferedImage>> previewer(BaseRequest r) {
         LatentPreview lp = latentPreview();
         String family = context.folder().pipelineClass();
         PreviewDecoder.Kind kind = previewDecoder == null ? PreviewDecoder.Kind.PROJECTION : previewDecoder.kind();
@@ -328,6 +329,10 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
             } else {
                 Tensor image = kind == PreviewDecoder.Kind.VAE ? lp.vae().decode(z, false)
                         : tinyDecoder.decode(z.mul(1 / lp.scalingFactor()).add(lp.shiftFactor()));
+                // a binned generation's full-size estimate is resized back to the asked size, as the final image is
+                if (r.binned() && image.size(2) == r.genHeight() && image.size(3) == r.genWidth()) {
+                    image = ResolutionBinning.resizeAndCrop(image, r.height(), r.width());
+                }
                 h = (int) image.size(2);
                 w = (int) image.size(3);
                 rgb = backend.toFloats(image);
