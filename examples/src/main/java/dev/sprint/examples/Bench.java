@@ -88,12 +88,18 @@ final class Bench {
         if (tiny) b.model("golden/sana-sprint/model");
         a.rejectUnknown();
 
-        MatmulRate rate = noMatmul ? null : MatmulRate.measure(backend, threads == null ? 0 : threads);
-        if (rate != null) out.println(rate);
+        MatmulRate f32Rate = noMatmul ? null : MatmulRate.measure(backend, threads == null ? 0 : threads);
+        if (f32Rate != null) out.println(f32Rate);
         long l0 = System.nanoTime();
         try (Pipeline p = b.build()) {
             double loadMs = (System.nanoTime() - l0) / 1e6;
             out.printf(Locale.ROOT, "bench: %s, load %.1f ms (peak RSS so far %s)%n", p.describe(), loadMs, peakRss());
+            // stages are measured against the rate of the type the pipeline computes in
+            MatmulRate rate = f32Rate;
+            if (f32Rate != null && "BF16".equals(p.describe().get("dtype"))) {
+                rate = MatmulRate.measure(p.describe().get("backend"), threads == null ? 0 : threads, dev.sprint.api.Precision.BFLOAT16);
+                out.println(rate);
+            }
             MemoryPlan plan = p instanceof DiffusionPipeline<?> d ? d.memoryPlan() : null;
             if (plan != null) {
                 out.printf(Locale.ROOT, "memory plan: %s mode; weights %s (total %s); %s available%n",

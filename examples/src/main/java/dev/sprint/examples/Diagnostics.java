@@ -42,6 +42,10 @@ final class Diagnostics {
             if (a.reason() != null && !a.reason().isEmpty()) out.println("         " + a.reason());
         }
  
+        if (providers.stream().anyMatch(p -> p.name().equals("libtorch"))) {
+            out.println("libtorch (JavaCPP natives, bfloat16 support, what precision AUTO picks):");
+            dev.sprint.backend.libtorch.LibtorchBackendProvider.diagnostics().forEach((k, v) -> out.println("  " + k + ": " + v));
+        }
         if (providers.stream().anyMatch(p -> p.name().equals("djl"))) {
             out.println("djl natives (libtorch builds found, what DJL would download):");
             dev.sprint.backend.djl.DjlNatives.detect().describe().forEach((k, v) -> out.println("  " + k + ": " + v));

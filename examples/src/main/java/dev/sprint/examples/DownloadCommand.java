@@ -34,6 +34,8 @@ final class DownloadCommand {
 
             Environment: HF_TOKEN (or HF_HOME/token, written by `huggingface-cli login`) for gated or private repos,
             HF_ENDPOINT for a mirror, HF_HUB_OFFLINE=1 to use only the cache. Ctrl-C stops; run again to resume.
+            The token goes to the HF_ENDPOINT host only, and only over https unless HF_HUB_ALLOW_INSECURE_TOKEN=1
+            (docs/download-security.md).
             """;
 
     private DownloadCommand() {}

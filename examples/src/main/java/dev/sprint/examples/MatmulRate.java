@@ -1,5 +1,6 @@
 package dev.sprint.examples;
 
+import dev.sprint.api.Precision;
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.api.spi.Backends;
 import dev.sprint.core.tensor.Scope;
@@ -8,19 +9,25 @@ import dev.sprint.core.tensor.TensorBackend;
 import java.util.Locale;
 
 /**
- * The float32 matmul rate of this machine on a backend, measured in the same run as a benchmark, so stage times
- * can be reported as a share of it (absolute times differ about 2x between machines of one kind).
+ * The matmul rate of this machine on a backend in one compute type, measured in the same run as a benchmark, so
+ * stage times can be reported as a share of it (absolute times differ about 2x between machines of one kind).
  *
  * @param backend name of the backend measured
+ * @param dtype   the compute type measured (F32, BF16)
  * @param n       side of the square matrices
  * @param gflops  best of the timed runs, in GFLOP/s (2·n³ per product)
  */
-record MatmulRate(String backend, int n, double gflops) {
+record MatmulRate(String backend, String dtype, int n, double gflops) {
     static final int SIDE = 4096;
 
     static MatmulRate measure(String backendName, int threads) {
+        return measure(backendName, threads, Precision.FLOAT32);
+    }
+
+    /** The rate in {@code precision} (a backend that cannot compute it throws its BackendUnavailableException). */
+    static MatmulRate measure(String backendName, int threads, Precision precision) {
         try (TensorBackend be = (TensorBackend) Backends.select(backendName)
-                .open(new BackendOptions("cpu", false, null, threads, null))) {
+                .open(new BackendOptions("cpu", false, precision, threads, null))) {
             double best = 0;
             try (Scope s = be.newScope()) {
                 float[] v = new float[SIDE * SIDE];
@@ -37,7 +44,7 @@ record MatmulRate(String backend, int n, double gflops) {
                     }
                 }
             }
-            return new MatmulRate(be.name(), SIDE, best);
+            return new MatmulRate(be.name(), be.floatType().toString(), SIDE, best);
         }
     }
 
@@ -48,6 +55,6 @@ record MatmulRate(String backend, int n, double gflops) {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "matmul rate: %.1f GFLOP/s (float32 %d^3 on %s)", gflops, n, backend);
+        return String.format(Locale.ROOT, "matmul rate: %.1f GFLOP/s (%s %d^3 on %s)", gflops, dtype, n, backend);
     }
 }

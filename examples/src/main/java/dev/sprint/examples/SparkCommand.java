@@ -44,7 +44,7 @@ final class SparkCommand {
             Class.forName("org.apache.spark.sql.SparkSession", false, SparkCommand.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new CliException("the spark command needs Apache Spark on the class path: run it as ./sprint spark"
-                    + " (which adds Spark from Maven) or through spark-submit (see the README's Apache Spark section)");
+                    + " (which adds Spark from Maven) or through spark-submit (see docs/spark.md)");
         }
         return SparkJob.run(argv, out, err);
     }

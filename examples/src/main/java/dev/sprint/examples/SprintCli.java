@@ -86,9 +86,10 @@ public final class SprintCli {
               --scales 32,48,... --sigmas 1.0,...,0
                                         custom SwD table: latent side (or HxW, e.g. 8x10) per step, n+1 sigmas ending in 0
               --components DIR          folder with text_encoder/, tokenizer/, vae/ when --model lacks them
-              --backend NAME            djl or onnx (default: best available)
+              --backend NAME            libtorch, djl or onnx (default: the best available, libtorch first)
               --device D                auto, cpu, cuda, cuda:N (default auto)
-              --precision P             auto, float32, float16 (CUDA only)
+              --precision P             auto (libtorch: bfloat16 on CPUs with AMX-BF16/AVX512-BF16 and on CUDA, else
+                                        float32), float32, bfloat16 (libtorch only), float16 (djl/onnx on CUDA)
               --threads N               intra-op CPU threads
               --backend-option K=V      a backend setting (repeatable), e.g. onnx.prepackWeights=false
               --memory M                auto (default: resident when everything fits, else low), resident, low
@@ -201,15 +202,17 @@ public final class SprintCli {
         }
     }
 
-    /** {@code --precision auto|float32|float16}, or null when not given. */
+    /** {@code --precision auto|float32|bfloat16|float16} (also bf16, fp32, fp16), or null when not given. */
     static Precision precision(Args a) {
         String precision = a.get("precision");
         if (precision == null) return null;
-        try {
-            return Precision.valueOf(precision.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new CliException("--precision must be auto, float32 or float16");
-        }
+        return switch (precision.trim().toLowerCase(Locale.ROOT)) {
+            case "auto" -> Precision.AUTO;
+            case "float32", "fp32" -> Precision.FLOAT32;
+            case "bfloat16", "bf16" -> Precision.BFLOAT16;
+            case "float16", "fp16" -> Precision.FLOAT16;
+            default -> throw new CliException("--precision must be auto, float32, bfloat16 or float16; got '" + precision + "'");
+        };
     }
 
     static int generate(String[] argv, PrintStream out, PrintStream err) {

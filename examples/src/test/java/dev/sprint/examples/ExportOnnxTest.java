@@ -34,6 +34,7 @@ class ExportOnnxTest {
     }
 
     private static float[] runExported(Path file, Map<String, float[]> inputs, Map<String, long[]> shapes) throws Exception {
+        // the ONNX backend opened by the test created the environment (on its big-stack thread); this returns that one
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession s = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
             Map<String, OnnxTensor> feed = new java.util.HashMap<>();

@@ -32,7 +32,7 @@ final class TinyServer implements AutoCloseable {
         server = settings.apply(SprintServer.builder()).modelName(MODEL).port(0).maxBatch(maxBatch).batchWindow(Duration.ofMillis(50))
                 .warmupSize(64, 64)
                 .pipeline(() -> {
-                    // relative, so that provenance (and the README's screenshot) shows no machine-specific path
+                    // relative, so that provenance (and the screenshot in docs/serving.md) shows no machine-specific path
                     Path model = Path.of("").toAbsolutePath().relativize(Golden.sana().resolve("model").toAbsolutePath());
                     // the VAE as preview decoder: the tiny DC-AE is cheap, and Sana has no latent→RGB projection
                     Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS)

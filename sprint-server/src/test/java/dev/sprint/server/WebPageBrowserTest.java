@@ -32,8 +32,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web page at {@code /} in a real headless Chromium (Debian's {@code chromium} + {@code chromium-driver},
  * driven by Selenium): a prompt typed and submitted gives an image with its provenance and timings; while a
  * request waits the page shows its queue position, and Cancel cancels it. The test fails, never skips, when
- * Chromium is not installed ({@code .ci/run} installs it). A screenshot goes to {@code target/serving-page.png}
- * (the README's is a copy).
+ * Chromium is not installed (the {@code ./test} script installs it). A screenshot goes to {@code target/serving-page.png}
+ * (docs/serving-page.png, shown in docs/serving.md, is a copy).
  */
 class WebPageBrowserTest {
     private static final String CHROMIUM = System.getProperty("sprint.chromium", "/usr/bin/chromium");
@@ -46,7 +46,7 @@ class WebPageBrowserTest {
     void openBrowser() throws IOException {
         if (!new File(CHROMIUM).canExecute() || !new File(DRIVER).canExecute()) {
             fail("headless Chromium is needed for this test: " + CHROMIUM + " and " + DRIVER + " must exist"
-                    + " (apt-get install chromium chromium-driver; .ci/run does this)");
+                    + " (./test installs Debian's chromium and chromium-driver; elsewhere set SPRINT_CHROMIUM and SPRINT_CHROMEDRIVER)");
         }
         profile = Files.createTempDirectory("sprint-chromium-");
         ChromeOptions o = new ChromeOptions();

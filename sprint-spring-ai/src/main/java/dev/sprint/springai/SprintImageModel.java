@@ -7,6 +7,7 @@ import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.spi.IntegrationBuilder;
 import dev.sprint.api.spi.IntegrationModel;
+import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -20,6 +21,10 @@ import org.springframework.ai.image.ImageOptions;
 import org.springframework.ai.image.ImagePrompt;
 import org.springframework.ai.image.ImageResponse;
 import org.springframework.ai.image.ImageResponseMetadata;
+import org.springframework.ai.image.observation.DefaultImageModelObservationConvention;
+import org.springframework.ai.image.observation.ImageModelObservationContext;
+import org.springframework.ai.image.observation.ImageModelObservationConvention;
+import org.springframework.ai.image.observation.ImageModelObservationDocumentation;
 
 /**
  * A Spring AI {@link ImageModel} that generates in process with a Sprint {@link Pipeline}: no server, no network.
@@ -48,20 +53,36 @@ import org.springframework.ai.image.ImageResponseMetadata;
  * {@link GeneratedImage#toPng()}) and a {@link SprintImageGenerationMetadata} (seed, steps, size, provenance); the
  * response metadata holds {@code seed} and {@code timingsMs}. Errors are {@link dev.sprint.api.SprintException}s
  * ({@link InvalidRequestException} for a bad prompt or option; the model stays usable).
+ *
+ * <p>Observations: with an {@link ObservationRegistry} ({@link Builder#observationRegistry}; the starter passes the
+ * application's), every generation is observed as Spring AI's own image models do it: Spring AI's
+ * {@link ImageModelObservationContext} and {@link ImageModelObservationDocumentation#IMAGE_MODEL_OPERATION}, named and
+ * tagged by {@link DefaultImageModelObservationConvention} (or your {@link ImageModelObservationConvention}):
+ * {@code gen_ai.client.operation}, operation {@code image}, provider {@value #PROVIDER}, request model = the model
+ * option, else the served model's folder or repo name; size and response format as high-cardinality keys.
  */
 public final class SprintImageModel extends IntegrationModel implements ImageModel {
     /** Response metadata key: seed of the call ({@link Long}). */
     public static final String SEED = "seed";
     /** Response metadata key: milliseconds per stage ({@code Map<String, Double>}). */
     public static final String TIMINGS_MS = "timingsMs";
+    /** The provider name observations carry ({@code gen_ai.system}). */
+    public static final String PROVIDER = "sprint";
+
+    private static final ImageModelObservationConvention DEFAULT_CONVENTION = new DefaultImageModelObservationConvention();
 
     private final String modelName;
     private final SprintImageOptions defaultOptions;
+    private final ObservationRegistry observationRegistry;
+    private final ImageModelObservationConvention observationConvention;
 
-    private SprintImageModel(Pipeline pipeline, boolean ownsPipeline, SprintImageOptions defaultOptions) {
+    private SprintImageModel(Pipeline pipeline, boolean ownsPipeline, SprintImageOptions defaultOptions,
+                             ObservationRegistry observationRegistry, ImageModelObservationConvention observationConvention) {
         super(pipeline, ownsPipeline);
         this.defaultOptions = defaultOptions;
         this.modelName = pipeline.describe().get("model");
+        this.observationRegistry = observationRegistry;
+        this.observationConvention = observationConvention;
     }
 
     /** A builder; every setting is optional. */
@@ -74,7 +95,23 @@ public final class SprintImageModel extends IntegrationModel implements ImageMod
         Pipeline pipeline = callPipeline();
         if (prompt == null) throw new InvalidRequestException("image prompt is null");
         SprintImageOptions options = mergeOptions(prompt.getOptions(), defaultOptions);
-        GenerationResult result = pipeline.generate(request(prompt.getInstructions(), options));
+        GenerationRequest request = request(prompt.getInstructions(), options);
+        // the context sees the options the call runs with (Spring AI's models observe their merged options too)
+        ImageModelObservationContext context = ImageModelObservationContext.builder()
+                .imagePrompt(new ImagePrompt(prompt.getInstructions(), options.getModel() != null ? options
+                        : options.mutate().model(shortModelName()).build()))
+                .provider(PROVIDER).build();
+        return ImageModelObservationDocumentation.IMAGE_MODEL_OPERATION
+                .observation(observationConvention, DEFAULT_CONVENTION, () -> context, observationRegistry)
+                .observe(() -> {
+                    ImageResponse response = generate(pipeline, request);
+                    context.setResponse(response);
+                    return response;
+                });
+    }
+
+    private static ImageResponse generate(Pipeline pipeline, GenerationRequest request) {
+        GenerationResult result = pipeline.generate(request);
         List<ImageGeneration> generations = new ArrayList<>(result.images().size());
         for (GeneratedImage img : result.images()) {
             generations.add(new ImageGeneration(new Image(null, Base64.getEncoder().encodeToString(img.toPng())),
@@ -172,8 +209,14 @@ public final class SprintImageModel extends IntegrationModel implements ImageMod
     private boolean servesModel(String asked) {
         if (modelName == null) return false;
         String m = modelName.replaceAll("[/\\\\]+$", "");
-        return asked.equals(modelName) || asked.equals(m) || asked.equals(m.substring(Math.max(m.lastIndexOf('/'),
-                m.lastIndexOf('\\')) + 1));
+        return asked.equals(modelName) || asked.equals(m) || asked.equals(shortModelName());
+    }
+
+    /** The last segment of the served folder or repo id: a metric tag, not a path of this machine. */
+    private String shortModelName() {
+        if (modelName == null) return null;
+        String m = modelName.replaceAll("[/\\\\]+$", "");
+        return m.substring(Math.max(m.lastIndexOf('/'), m.lastIndexOf('\\')) + 1);
     }
 
     /**
@@ -183,12 +226,26 @@ public final class SprintImageModel extends IntegrationModel implements ImageMod
      */
     public static final class Builder extends IntegrationBuilder<Builder> {
         private SprintImageOptions defaultOptions = SprintImageOptions.builder().build();
+        private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+        private ImageModelObservationConvention observationConvention;
 
         private Builder() {}
 
         /** Options every call starts from; a request's own options are merged over them. */
         public Builder defaultOptions(SprintImageOptions options) {
             defaultOptions = Objects.requireNonNull(options, "defaultOptions");
+            return this;
+        }
+
+        /** Where generations are observed (default {@link ObservationRegistry#NOOP}: nothing is recorded). */
+        public Builder observationRegistry(ObservationRegistry registry) {
+            observationRegistry = Objects.requireNonNull(registry, "observationRegistry");
+            return this;
+        }
+
+        /** Names and tags of the observations, in place of {@link DefaultImageModelObservationConvention}. */
+        public Builder observationConvention(ImageModelObservationConvention convention) {
+            observationConvention = Objects.requireNonNull(convention, "observationConvention");
             return this;
         }
 
@@ -200,7 +257,7 @@ public final class SprintImageModel extends IntegrationModel implements ImageMod
          */
         public SprintImageModel build() {
             OpenedPipeline p = openPipeline();
-            return new SprintImageModel(p.pipeline(), p.owned(), defaultOptions);
+            return new SprintImageModel(p.pipeline(), p.owned(), defaultOptions, observationRegistry, observationConvention);
         }
     }
 }

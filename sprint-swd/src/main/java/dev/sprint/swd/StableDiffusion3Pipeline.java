@@ -160,7 +160,7 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
                     run.stepDone(r.steps()));
         } else {
             long[] shape = {batch, channels, b.height() / vaeScale, b.width() / vaeScale};
-            Tensor init = be.fromFloats(noise.randn(shape), shape);
+            Tensor init = be.latents(noise.randn(shape), shape);
             latents = FlowMatchEulerScheduler.sample(be, init, scheduler.schedule(r.steps()), run.steps(denoiser),
                     run.stepDone(r.steps()));
         }

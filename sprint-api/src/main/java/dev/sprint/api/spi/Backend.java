@@ -11,6 +11,14 @@ public interface Backend extends AutoCloseable {
     /** Device in use, e.g. "cpu" or "cuda:0". */
     String device();
 
+    /**
+     * Why the backend computes in the type it does (e.g. "bfloat16: AUTO on a CPU with AMX-BF16"), shown by
+     * {@code describe()} and diagnostics; empty when there was no choice to explain.
+     */
+    default String precisionReason() {
+        return "";
+    }
+
     @Override
     void close();
 }

@@ -6,6 +6,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import dev.sprint.api.BackendUnavailableException;
 import dev.sprint.api.Precision;
+import dev.sprint.core.spi.CpuFeatures;
+import dev.sprint.core.spi.LibtorchProcess;
 import dev.sprint.api.spi.Availability;
 import dev.sprint.api.spi.Backend;
 import dev.sprint.api.spi.BackendOptions;
@@ -32,8 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * PyTorch (libtorch) through DJL ({@code djl}), the default backend (priority 100).
  *
- * <p>Natives: CPU builds of libtorch come from Maven Central ({@code ai.djl.pytorch:pytorch-native-cpu},
- * classifier {@code linux-x86_64}). For CUDA, put a CUDA build in place of it (the matching
+ * <p>Natives: CPU builds of libtorch come from Maven Central ({@code ai.djl.pytorch:pytorch-native-cpu}, the
+ * classifier of the platform Maven builds on: linux-x86_64, linux-aarch64, osx-aarch64 or win-x86_64). For CUDA, put a CUDA build in place of it (the matching
  * {@code pytorch-native-cu*} jar, a {@code PYTORCH_LIBRARY_PATH} pointing at an installed libtorch), or
  * run with {@code -Dai.djl.offline=false} so DJL downloads the CUDA build into its cache on first use.
  *
@@ -71,14 +73,15 @@ public final class DjlBackendProvider implements BackendProvider {
             } catch (ClassNotFoundException | LinkageError e) {
                 return Availability.unusable("ai.djl.pytorch:pytorch-engine is not on the class path");
             }
+            if (!LibtorchProcess.available("djl")) return Availability.unusable(LibtorchProcess.refusal("djl"));
             List<String> flavors = nativeFlavors();
             int gpus = visibleNvidiaGpus();
             boolean cudaNatives = flavors.stream().anyMatch(f -> f.startsWith("cu"));
             String override = setting("PYTORCH_LIBRARY_PATH");
-            if (flavors.isEmpty() && override == null) {
-                return Availability.unusable("no libtorch natives found (no ai.djl.pytorch:pytorch-native-* jar on the class path, "
-                        + "nothing in DJL's cache " + djlCacheDir().resolve("pytorch") + ", PYTORCH_LIBRARY_PATH unset); add "
-                        + "ai.djl.pytorch:pytorch-native-cpu:linux-x86_64 or run once with -Dai.djl.offline=false");
+            DjlNatives natives = DjlNatives.detect();
+            if (!natives.libtorchForThisPlatform()) {
+                return Availability.unusable(natives.missingLibtorch() + "; or run once with -Dai.djl.offline=false "
+                        + "so DJL downloads libtorch into its cache");
             }
             List<String> devices = new ArrayList<>(List.of("cpu"));
             String note;
@@ -178,13 +181,14 @@ public final class DjlBackendProvider implements BackendProvider {
 
     private static Engine engine() {
         offlineByDefault();
+        LibtorchProcess.claim("djl");
         try {
             return Engine.getEngine("PyTorch");
         } catch (RuntimeException | LinkageError e) {
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             throw new BackendUnavailableException("the PyTorch engine of DJL could not start: " + why
-                    + " (is ai.djl.pytorch:pytorch-native-cpu:linux-x86_64 on the class path? with ai.djl.offline=true DJL "
-                    + "does not download libtorch)", e);
+                    + " (is ai.djl.pytorch:pytorch-native-cpu:" + DjlNatives.currentClassifier() + " on the class path? with "
+                    + "ai.djl.offline=true DJL does not download libtorch; ./sprint diagnostics says what is missing)", e);
         }
     }
 
@@ -193,6 +197,10 @@ public final class DjlBackendProvider implements BackendProvider {
         if (options.threads() > 0 && System.getProperty(THREADS_PROPERTY) == null) {
             // read by DJL when the engine starts; set afterwards below if the engine is already running
             System.setProperty(THREADS_PROPERTY, Integer.toString(options.threads()));
+        }
+        if (options.precision() == Precision.BFLOAT16) { // before libtorch loads: DJL's JNI terminates the JVM on bf16
+            throw CpuFeatures.bf16Unsupported("djl", "DJL 0.36's PyTorch JNI has no bfloat16 type;"
+                    + " any bf16 array terminates the JVM");
         }
         Engine engine = engine();
         if (options.threads() > 0 && JniUtils.getNumThreads() != options.threads()) {
@@ -259,7 +267,12 @@ public final class DjlBackendProvider implements BackendProvider {
         m.put("libtorch natives found", nativeFlavors().toString());
         m.put("DJL cache", djlCacheDir().toString());
         m.put("NVIDIA GPUs visible (/proc)", Integer.toString(visibleNvidiaGpus()));
+        if (!LibtorchProcess.available("djl")) {
+            m.put("engine", "not loaded: " + LibtorchProcess.refusal("djl"));
+            return m;
+        }
         try {
+            LibtorchProcess.claim("djl");
             Engine e = Engine.getEngine("PyTorch");
             m.put("engine", e.getEngineName() + " " + e.getVersion());
             m.put("libtorch path", safe(LibUtils::getLibtorchPath));

@@ -36,6 +36,7 @@ import java.util.stream.Stream;
  * @param djlVersion      DJL version of the engine
  * @param nativeJars      native builds on the class path, as {@code <flavor> <version> <classifier> (<location>)}
  * @param nativeFlavors   their flavors ({@code cpu}, {@code cu128}, ...)
+ * @param nativeClassifiers the platforms they are built for ({@code linux-x86_64}, ...)
  * @param jniBridges      flavors {@code pytorch-jni} has a JNI bridge for on this platform's classifier
  * @param cached          entries of {@code <cache>/pytorch} ({@code 2.7.1-cu128-linux-x86_64}, ...)
  * @param cacheDir        DJL's cache folder
@@ -44,14 +45,21 @@ import java.util.stream.Stream;
  * @param libraryPath     {@code PYTORCH_LIBRARY_PATH}, or null
  */
 public record DjlNatives(String libtorchVersion, String djlVersion, List<String> nativeJars, List<String> nativeFlavors,
-                         List<String> jniBridges, List<String> cached, Path cacheDir, String classifier, boolean offline,
+                         List<String> nativeClassifiers, List<String> jniBridges, List<String> cached, Path cacheDir, String classifier, boolean offline,
                          String libraryPath) {
     public DjlNatives {
         nativeJars = List.copyOf(nativeJars);
         nativeFlavors = List.copyOf(nativeFlavors);
+        nativeClassifiers = List.copyOf(nativeClassifiers);
         jniBridges = List.copyOf(jniBridges);
         cached = List.copyOf(cached);
     }
+
+    /**
+     * Platforms {@code ai.djl.pytorch:pytorch-native-cpu} 2.7.1 is published for on Maven Central (checked with
+     * {@code mvn dependency:get}; there is no osx-x86_64 build); sprint-backend-djl's pom adds the one Maven builds on.
+     */
+    static final List<String> CPU_PLATFORMS = List.of("linux-x86_64", "linux-aarch64", "osx-aarch64", "win-x86_64");
 
     /** What this JVM's class path and DJL cache hold. Never throws. */
     public static DjlNatives detect() {
@@ -65,6 +73,7 @@ public record DjlNatives(String libtorchVersion, String djlVersion, List<String>
         Properties engine = properties(cl, "pytorch-engine.properties");
         List<String> jars = new ArrayList<>();
         List<String> flavors = new ArrayList<>();
+        List<String> classifiers = new ArrayList<>();
         try {
             for (URL u : Collections.list(cl.getResources("native/lib/pytorch.properties"))) {
                 Properties p = load(u);
@@ -73,6 +82,8 @@ public record DjlNatives(String libtorchVersion, String djlVersion, List<String>
                 jars.add(flavor + " " + p.getProperty("version", "?") + " " + p.getProperty("classifier", "?") + " ("
                         + location(u) + ")");
                 if (!flavors.contains(flavor)) flavors.add(flavor);
+                String c = p.getProperty("classifier", "?");
+                if (!classifiers.contains(c)) classifiers.add(c);
             }
         } catch (IOException | RuntimeException e) {
             // none readable
@@ -88,7 +99,7 @@ public record DjlNatives(String libtorchVersion, String djlVersion, List<String>
             }
         }
         return new DjlNatives(engine.getProperty("pytorch_version", "unknown"), engine.getProperty("djl_version", "unknown"),
-                jars, flavors, jniBridges(cl, classifier), cached, cacheDir, classifier, offline, libraryPath);
+                jars, flavors, classifiers, jniBridges(cl, classifier), cached, cacheDir, classifier, offline, libraryPath);
     }
 
     /** A CUDA build of libtorch is where DJL looks: a native jar, the cache, or an installed one it is pointed at. */
@@ -96,6 +107,39 @@ public record DjlNatives(String libtorchVersion, String djlVersion, List<String>
         return nativeFlavors.stream().anyMatch(f -> f.startsWith("cu"))
                 || cached.stream().anyMatch(c -> c.startsWith(libtorchVersion + "-cu"))
                 || libraryPath != null;
+    }
+
+    /**
+     * A libtorch for this platform is where DJL looks without downloading: a native jar of this platform's
+     * classifier, a build of the expected version for it in DJL's cache, or an installed one it is pointed at.
+     */
+    public boolean libtorchForThisPlatform() {
+        return nativeClassifiers.contains(classifier) || libraryPath != null
+                || cached.stream().anyMatch(c -> c.startsWith(libtorchVersion + "-") && c.endsWith("-" + classifier));
+    }
+
+    /**
+     * How to get libtorch's CPU natives on a platform: the Maven coordinates where Maven Central has them (and how
+     * the build selects them), else what is left. Used by {@code ./sprint diagnostics} and the backend's errors.
+     */
+    static String cpuNativesAdvice(String classifier, String version) {
+        if (CPU_PLATFORMS.contains(classifier)) {
+            return "add ai.djl.pytorch:pytorch-native-cpu:" + version + ":" + classifier + " (sprint-backend-djl's pom adds it "
+                    + "when Maven builds on " + classifier + "; building elsewhere, pass -Dsprint.platform=" + classifier
+                    + "; Gradle ignores Maven profiles, so declare it there)";
+        }
+        return "Maven Central has no libtorch " + version + " CPU build for " + classifier + " (only for "
+                + String.join(", ", CPU_PLATFORMS) + "); set PYTORCH_LIBRARY_PATH to a libtorch " + version
+                + " built for this platform (with PYTORCH_VERSION=" + version + " PYTORCH_FLAVOR=cpu)";
+    }
+
+    /** Why DJL finds no libtorch for this platform and what to add; null when one is there. */
+    public String missingLibtorch() {
+        if (libtorchForThisPlatform()) return null;
+        String found = nativeClassifiers.isEmpty() ? "no libtorch natives on the class path"
+                : "the libtorch natives on the class path are for " + nativeClassifiers + ", not " + classifier;
+        return found + ", none for " + classifier + " in DJL's cache " + cacheDir.resolve("pytorch")
+                + ", PYTORCH_LIBRARY_PATH unset: " + cpuNativesAdvice(classifier, libtorchVersion);
     }
 
     /** The folder DJL downloads a flavor into, e.g. {@code ~/.djl.ai/pytorch/2.7.1-cu128-linux-x86_64}. */
@@ -108,6 +152,9 @@ public record DjlNatives(String libtorchVersion, String djlVersion, List<String>
         Map<String, String> m = new LinkedHashMap<>();
         m.put("libtorch expected", libtorchVersion + " (DJL " + djlVersion + ", platform " + classifier + ")");
         m.put("native jars on the class path", nativeJars.isEmpty() ? "none" : String.join("; ", nativeJars));
+        String missing = missingLibtorch();
+        m.put("libtorch for " + classifier, missing == null ? "present" : "MISSING: " + missing
+                + (offline ? "" : " (downloads are on: DJL will try https://publish.djl.ai instead)"));
         m.put("JNI bridges in pytorch-jni", jniBridges.toString());
         m.put("DJL cache", cacheDir.resolve("pytorch") + " " + (cached.isEmpty() ? "(empty)" : cached.toString()));
         m.put("PYTORCH_LIBRARY_PATH", libraryPath == null ? "(unset)" : libraryPath);

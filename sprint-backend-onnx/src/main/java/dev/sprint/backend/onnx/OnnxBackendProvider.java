@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import dev.sprint.api.BackendUnavailableException;
 import dev.sprint.api.Precision;
+import dev.sprint.core.spi.CpuFeatures;
 import dev.sprint.api.spi.Availability;
 import dev.sprint.api.spi.Backend;
 import dev.sprint.api.spi.BackendOptions;
@@ -89,6 +90,10 @@ public final class OnnxBackendProvider implements BackendProvider {
             }
         } else if (!dev.equals("cpu")) {
             throw new BackendUnavailableException("unknown device '" + options.device() + "' (auto, cpu, cuda, cuda:N)");
+        }
+        if (options.precision() == Precision.BFLOAT16) {
+            throw CpuFeatures.bf16Unsupported("onnx", "ONNX Runtime has no bfloat16 MatMul or Conv kernels"
+                    + " on CPU and Sprint's ONNX graphs compute float32 or float16");
         }
         // Precision.AUTO means float16 on CUDA, float32 on CPU (see Precision); CPU always computes float32
         boolean half = cuda && options.precision() != Precision.FLOAT32;

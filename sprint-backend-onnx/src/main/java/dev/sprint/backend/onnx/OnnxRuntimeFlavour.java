@@ -123,7 +123,8 @@ public record OnnxRuntimeFlavour(List<Jar> jars, String platform) {
         Map<String, String> m = f.describe();
         if (f.jars().isEmpty()) return m;
         try {
-            OrtEnvironment.getEnvironment();
+            // created on OrtEnvironments' big-stack thread: on the caller's stack ORT's start-up can overflow (SIGSEGV)
+            OrtEnvironments.get();
             m.put("execution providers (compiled in)", OrtEnvironment.getAvailableProviders().toString());
             if (OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
                 try (OrtSession.SessionOptions o = new OrtSession.SessionOptions()) {

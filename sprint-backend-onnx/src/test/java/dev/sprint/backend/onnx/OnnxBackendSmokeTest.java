@@ -51,7 +51,7 @@ class OnnxBackendSmokeTest {
         float[] x = {1, 0, -1, 2, 1, 0};
         java.nio.file.Path file = be.export("tiny", List.of(HostTensor.ofFloats(x, 2, 3)), List.of("x"), List.of("y"), fn, dir);
         float[] expected = be.toFloats(be.call("tiny", List.of(be.fromFloats(x, 2, 3)), fn).get(0));
-        ai.onnxruntime.OrtEnvironment env = ai.onnxruntime.OrtEnvironment.getEnvironment();
+        ai.onnxruntime.OrtEnvironment env = OrtEnvironments.get();
         try (ai.onnxruntime.OrtSession s = env.createSession(file.toString(), new ai.onnxruntime.OrtSession.SessionOptions());
              ai.onnxruntime.OnnxTensor in = ai.onnxruntime.OnnxTensor.createTensor(env, java.nio.FloatBuffer.wrap(x), new long[] {2, 3});
              ai.onnxruntime.OrtSession.Result r = s.run(java.util.Map.of("x", in))) {

@@ -5,11 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sprint.api.spi.BackendOptions;
 import dev.sprint.core.tensor.Tensor;
-import java.nio.charset.StandardCharsets;
+import dev.sprint.core.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,17 +31,31 @@ class OrtEnvironmentsTest {
     @Test
     void aHundredKilobyteCommandLineOpensTheBackend() throws Exception {
         int length = 100_000; // Linux allows up to 128 KiB per argument; this needs ~26 MB of stack in ORT
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xss1m", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                OrtEnvironmentsTest.class.getName(), "x".repeat(length));
-        pb.environment().remove("ORT_DISABLE_TELEMETRY"); // the path that crashed must be the one taken
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "child JVM exit code (139 = SIGSEGV); output:\n" + text);
+        // ORT_DISABLE_TELEMETRY unset: the path that crashed must be the one taken
+        ChildJvm.Result r = ChildJvm.run(List.of("-Xss1m", "-Xmx256m"), OrtEnvironmentsTest.class.getName(),
+                List.of("x".repeat(length)), List.of("ORT_DISABLE_TELEMETRY"), 120);
+        String text = r.output();
+        assertEquals(0, r.exitCode(), "child JVM exit code (139 = SIGSEGV); output:\n" + text);
         assertTrue(text.contains("result 3.0 6.0 argument " + length), text);
+    }
+
+    /** Every ONNX Runtime start goes through {@link OrtEnvironments}: no other main class creates the environment. */
+    @Test
+    void onlyOrtEnvironmentsCreatesTheEnvironment() throws Exception {
+        Path main = Path.of("src/main/java");
+        assertTrue(java.nio.file.Files.isDirectory(main), "run from the module folder (Maven does): " + main.toAbsolutePath());
+        List<String> offenders;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(main)) {
+            offenders = s.filter(p -> p.toString().endsWith(".java") && !p.endsWith("OrtEnvironments.java"))
+                    .filter(p -> {
+                        try {
+                            return java.nio.file.Files.readString(p).contains("OrtEnvironment.getEnvironment(");
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }).map(Path::toString).toList();
+        }
+        assertEquals(List.of(), offenders, "call OrtEnvironments.get() instead");
     }
 
     @Test

@@ -184,7 +184,7 @@ public final class Gemma2Model extends Model<Gemma2Config> {
      * window for sliding layers; every key is a real token.
      */
     float[] suffixMask(int past, int s, int window) {
-        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType().lowest();
         int total = past + s;
         float[] m = new float[s * total];
         for (int i = 0; i < s; i++) {
@@ -202,7 +202,7 @@ public final class Gemma2Model extends Model<Gemma2Config> {
      * window i − W &lt; j), else the most negative float, as transformers' eager path builds it.
      */
     public float[] mask(long[][] attention, int len, int window) {
-        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType().lowest();
         float[] m = new float[attention.length * len * len];
         for (int b = 0; b < attention.length; b++) {
             for (int i = 0; i < len; i++) {

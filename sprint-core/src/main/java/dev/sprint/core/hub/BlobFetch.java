@@ -13,9 +13,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +39,10 @@ import org.slf4j.LoggerFactory;
  * dropped connection or a stall is retried with backoff, resuming where it stopped, up to the retry budget
  * (which refills whenever bytes arrive, as in huggingface_hub). Only a file of the announced size whose
  * checksum matches the ETag is moved into place; a wrong checksum deletes the partial.
+ * <p>Against a hostile server or a shared cache: a body is never written past the announced size (the transfer
+ * is cut and the partial deleted the moment more arrives); the partial is opened without following a symbolic
+ * link; the checksum is computed from the file on disk once it is complete (not from the bytes as they
+ * streamed), and the file moved is checked to be that same file, unchanged in size.
  */
 final class BlobFetch {
     private static final Logger LOG = LoggerFactory.getLogger(BlobFetch.class);
@@ -65,32 +71,66 @@ final class BlobFetch {
                 return false;
             }
             Path part = cache.incomplete(meta.etag());
-            boolean retryFresh = download(meta, part, job, refresh, true);
-            if (retryFresh) download(meta, part, job, refresh, false);
-            moveIntoPlace(part, blob);
+            Verified v = download(meta, part, job, refresh, true);
+            if (v == null) v = download(meta, part, job, refresh, false);
+            moveIntoPlace(part, blob, v.fileKey(), meta.size());
         }
         job.fileDone(meta.path());
         return true;
     }
 
-    private static void moveIntoPlace(Path part, Path blob) {
+    /**
+     * Renames the verified partial to the blob, after checking that {@code part} still is the file that was
+     * verified ({@code fileKey}: device and inode; null where the file system has none) with the verified size,
+     * and that the blob is that file afterwards. Another program replacing the partial in between (a
+     * huggingface_hub process does not see our lock) is caught; the blob is then deleted.
+     */
+    private static void moveIntoPlace(Path part, Path blob, Object fileKey, long size) {
         try {
+            checkSameFile(part, fileKey, size);
             try {
                 Files.move(part, blob, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(part, blob, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                checkSameFile(blob, fileKey, size);
+            } catch (ModelDownloadException e) {
+                deleteQuietly(blob);
+                throw e;
             }
         } catch (IOException e) {
             throw new ModelDownloadException(Reason.IO, "cannot move " + part + " to " + blob + ": " + e.getMessage(), e);
         }
     }
 
+    private static void checkSameFile(Path p, Object fileKey, long size) throws IOException {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!a.isRegularFile() || a.size() != size || (fileKey != null && !fileKey.equals(a.fileKey()))) {
+            throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, p + " changed after it was verified (another program"
+                    + " writes this cache folder?); nothing was added to the cache, download again");
+        }
+    }
+
     /**
-     * Downloads into {@code part} until it is complete and verified. Returns true when the checksum failed
-     * on a file that had been resumed from an earlier partial (which may itself have been corrupt): the
-     * partial is deleted and the caller may try once more from zero.
+     * Opens the partial file for reading and writing without following a symbolic link: a link in its place
+     * (left by anyone who can write the cache) is removed, never written through.
      */
-    private boolean download(HubHttp.FileMeta meta, Path part, DownloadJob job, Supplier<HubHttp.FileMeta> refresh,
+    private static FileChannel openPartial(Path part) throws IOException {
+        if (Files.isSymbolicLink(part)) {
+            LOG.warn("{} is a symbolic link, not a partial download; removing the link (its target is left alone)", part);
+            Files.delete(part);
+        }
+        return FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * Downloads into {@code part} until it is complete and verified, and returns the verified file's identity.
+     * Returns null when the checksum failed on a file that had been resumed from an earlier partial (which may
+     * itself have been corrupt): the partial is deleted and the caller may try once more from zero.
+     */
+    private Verified download(HubHttp.FileMeta meta, Path part, DownloadJob job, Supplier<HubHttp.FileMeta> refresh,
             boolean mayRetryFresh) {
         String path = meta.path();
         long size = meta.size();
@@ -99,7 +139,8 @@ final class BlobFetch {
         long have;
         long finalSize;
         String actual;
-        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+        try (FileChannel ch = openPartial(part)) {
+            Object fileKey = Files.readAttributes(part, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
             have = ch.size();
             if (have > size) {
                 LOG.info("{} is longer than {} ({} bytes); starting over", part, path, have);
@@ -107,10 +148,7 @@ final class BlobFetch {
                 have = 0;
             }
             resumed = have > 0;
-            if (resumed) {
-                hashPrefix(ch, have, sum);
-                LOG.info("resuming {} of {} at byte {} of {}", path, job.repoId, have, size);
-            }
+            if (resumed) LOG.info("resuming {} of {} at byte {} of {}", path, job.repoId, have, size);
             job.fileBytes(path, have);
             HubHttp.FileMeta current = meta;
             boolean refreshed = false;
@@ -119,9 +157,9 @@ final class BlobFetch {
             while (have < size) {
                 job.throwIfCancelled();
                 long before = have;
-                Attempt a = new Attempt(current.location(), http.onEndpoint(current.location()), have);
+                Attempt a = new Attempt(current.location(), have);
                 try {
-                    have = transfer(a, ch, sum, size, path, job);
+                    have = transfer(a, ch, size, path, job);
                     if (have < size && a.status != 416) {
                         throw new IOException("the connection ended after " + have + " of " + size + " bytes");
                     }
@@ -153,12 +191,17 @@ final class BlobFetch {
                 }
                 job.fileBytes(path, have);
             }
+            ch.force(true); // the blob must be durable before a snapshot link can point at it
             finalSize = ch.size();
-            actual = finalSize == size ? sum.finish() : null;
+            // the bytes on disk are what is checked (and then moved), not the bytes as they streamed by
+            actual = finalSize == size ? hashFile(ch, size, sum, job) : null;
             if (finalSize == size && (actual == null || actual.equals(sum.expected()))) {
-                ch.force(true); // the blob must be durable before a snapshot link can point at it
-                return false;
+                return new Verified(fileKey);
             }
+        } catch (Oversize e) {
+            deleteQuietly(part); // a server that sends more than it announced is not trusted with a resume either
+            throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + ": " + e.getMessage()
+                    + "; the transfer was stopped there and the partial file deleted", e);
         } catch (IOException e) {
             throw new ModelDownloadException(Reason.IO, "cannot write " + part + ": " + e.getMessage()
                     + " (disk full? the cache folder follows HF_HUB_CACHE / HF_HOME)", e);
@@ -172,7 +215,7 @@ final class BlobFetch {
         if (resumed && mayRetryFresh) {
             LOG.warn("{} of {}: the {} of the resumed download does not match; the earlier partial was corrupt,"
                     + " downloading it again from the start", path, job.repoId, sum.label());
-            return true;
+            return null;
         }
         throw new ModelDownloadException(Reason.CHECKSUM_MISMATCH, "'" + path + "' of " + job.repoId + " is corrupt: its "
                 + sum.label() + " is " + actual + " but the Hub's ETag says " + sum.expected() + ". The download was"
@@ -184,17 +227,22 @@ final class BlobFetch {
         return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
-    private static void hashPrefix(FileChannel ch, long n, Checksum sum) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(1 << 20);
+    /** The checksum of the first {@code n} bytes of the file (null for an ETag that is no hash); cancellable. */
+    private static String hashFile(FileChannel ch, long n, Checksum sum, DownloadJob job) throws IOException {
+        if (sum.kind() == Checksum.Kind.NONE) return null;
+        sum.reset();
+        ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
         long pos = 0;
         while (pos < n) {
+            if ((pos & ((64 << 20) - 1)) == 0) job.throwIfCancelled();
             b.clear().limit((int) Math.min(b.capacity(), n - pos));
             int r = ch.read(b, pos);
-            if (r < 0) throw new IOException("partial file shrank while reading it");
+            if (r < 0) throw new IOException("the file shrank while it was being verified");
             b.flip();
             sum.update(b);
             pos += r;
         }
+        return sum.finish();
     }
 
     static void deleteQuietly(Path p) {
@@ -205,16 +253,17 @@ final class BlobFetch {
         }
     }
 
+    /** A complete partial file whose checksum matched; {@code fileKey}: its device and inode, or null where there are none. */
+    private record Verified(Object fileKey) {}
+
     /** One GET (following redirects): where it started, where it got to, what the server said. */
     private static final class Attempt {
         URI url;
-        boolean auth;
         volatile long position;
         int status;
 
-        Attempt(URI url, boolean auth, long position) {
+        Attempt(URI url, long position) {
             this.url = url;
-            this.auth = auth;
             this.position = position;
         }
     }
@@ -231,6 +280,13 @@ final class BlobFetch {
         }
     }
 
+    /** The server sent more bytes than the file has: never retried, never kept. */
+    private static final class Oversize extends RuntimeException {
+        Oversize(String message) {
+            super(message);
+        }
+    }
+
     /** A disk write failed inside the body subscriber: not a network error, never retried. */
     private static final class DiskFailure extends RuntimeException {
         DiskFailure(IOException cause) {
@@ -239,15 +295,15 @@ final class BlobFetch {
     }
 
     /**
-     * GETs the rest of the file from {@code a.position}, following redirects (the token is dropped once the
-     * host changes). Returns the new length of the partial file. Retryable failures are IOExceptions, with
-     * {@code a.position} telling how far it got.
+     * GETs the rest of the file from {@code a.position}, following redirects (the token only on the endpoint's
+     * host, see {@link HubHttp#request}). Returns the new length of the partial file. Retryable failures are
+     * IOExceptions, with {@code a.position} telling how far it got.
      */
-    private long transfer(Attempt a, FileChannel ch, Checksum sum, long size, String path, DownloadJob job) throws IOException {
+    private long transfer(Attempt a, FileChannel ch, long size, String path, DownloadJob job) throws IOException {
         HubHttp.Subject who = new HubHttp.Subject(job.repoId, null, path);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
             long offset = a.position;
-            HttpRequest.Builder rb = http.request(a.url, a.auth, http.stallTimeout).GET();
+            HttpRequest.Builder rb = http.request(a.url, http.stallTimeout).GET();
             if (offset > 0) rb.header("Range", "bytes=" + offset + "-");
             AtomicReference<FileSink> sinkRef = new AtomicReference<>();
             AtomicReference<byte[]> errorBody = new AtomicReference<>(new byte[0]);
@@ -257,11 +313,11 @@ final class BlobFetch {
                 if (s == 200) start = 0;
                 if (s == 206) start = rangeStart(info.headers());
                 if (start == 0 || (s == 206 && start == offset)) {
-                    FileSink sink = new FileSink(ch, start, start < offset, sum, job);
+                    FileSink sink = new FileSink(ch, start, start < offset, size, job);
                     sinkRef.set(sink);
                     return sink;
                 }
-                return BodySubscribers.mapping(BodySubscribers.ofByteArray(), b -> {
+                return BodySubscribers.mapping(BoundedBody.truncating(BoundedBody.MAX_ERROR_BYTES), b -> {
                     errorBody.set(b);
                     return null;
                 });
@@ -279,16 +335,15 @@ final class BlobFetch {
             if (s == 206 || s == 416) { // a range we did not ask for, or one past the end: start the file over
                 LOG.info("{} answered HTTP {} to Range bytes={}- for {}; starting the file over", a.url.getHost(), s, offset, path);
                 ch.truncate(0);
-                sum.reset();
                 a.position = 0;
-                if (offset == 0) throw new ModelDownloadException(Reason.PROTOCOL, a.url + " answered HTTP " + s + " to a plain GET");
+                if (offset == 0) {
+                    throw new ModelDownloadException(Reason.PROTOCOL, HubHttp.shown(a.url) + " answered HTTP " + s + " to a plain GET");
+                }
                 a.status = 416;
                 return 0;
             }
             if (HubHttp.isRedirect(s)) {
-                URI next = HubHttp.redirectTarget(r, a.url, who);
-                a.auth &= HubHttp.sameAuthority(next, a.url);
-                a.url = next;
+                a.url = HubHttp.redirectTarget(r, a.url, who);
                 continue;
             }
             if (HubHttp.retryableStatus(s)) throw new IOException("HTTP " + s + " from " + a.url.getHost());
@@ -344,6 +399,7 @@ final class BlobFetch {
                 while (c instanceof java.util.concurrent.CompletionException && c.getCause() != null) c = c.getCause();
                 if (c instanceof DiskFailure d) throw new ModelDownloadException(Reason.IO, "cannot write the download of "
                         + path + ": " + d.getMessage() + " (disk full?)", d.getCause());
+                if (c instanceof Oversize o) throw new Oversize(o.getMessage()); // thrown again on this thread: its trace
                 if (c instanceof IOException io) throw io;
                 if (c instanceof RuntimeException re) throw re;
                 throw new IOException(c);
@@ -360,12 +416,13 @@ final class BlobFetch {
     }
 
     /**
-     * Writes a response body into the partial file at increasing positions, feeding the checksum. After
-     * {@link #close()} it writes nothing more, so a later attempt can safely reuse the channel.
+     * Writes a response body into the partial file at increasing positions, never past {@code size}: the first
+     * byte beyond it stops the transfer ({@link Oversize}). After {@link #close()} it writes nothing more, so a
+     * later attempt can safely reuse the channel.
      */
     private static final class FileSink implements BodySubscriber<Void> {
         private final FileChannel ch;
-        private final Checksum sum;
+        private final long size;
         private final DownloadJob job;
         private final CompletableFuture<Void> done = new CompletableFuture<>();
         final boolean restarted;
@@ -374,13 +431,12 @@ final class BlobFetch {
         private Flow.Subscription subscription;
         volatile long lastActivity = System.nanoTime();
 
-        FileSink(FileChannel ch, long start, boolean restart, Checksum sum, DownloadJob job) {
+        FileSink(FileChannel ch, long start, boolean restart, long size, DownloadJob job) {
             this.ch = ch;
             this.position = start;
             this.restarted = restart;
-            this.sum = sum;
+            this.size = size;
             this.job = job;
-            if (restart) sum.reset();
         }
 
         synchronized long position() {
@@ -414,7 +470,13 @@ final class BlobFetch {
                 long n = 0;
                 try {
                     for (ByteBuffer b : items) {
-                        sum.update(b);
+                        if (b.remaining() > size - position) {
+                            closed = true;
+                            s.cancel();
+                            done.completeExceptionally(new Oversize("the server sent more than the " + size
+                                    + " bytes announced"));
+                            return;
+                        }
                         while (b.hasRemaining()) {
                             int w = ch.write(b, position);
                             position += w;

@@ -55,7 +55,9 @@ record BlobLock(ReentrantLock local, FileChannel channel, FileLock fileLock) imp
         FileChannel ch = null;
         try {
             Files.createDirectories(key.getParent());
-            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            // not through a symbolic link: the lock file must not become a way to create files elsewhere
+            ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS);
             FileLock fl;
             while ((fl = ch.tryLock()) == null) {
                 job.sleep(Duration.ofMillis(100));

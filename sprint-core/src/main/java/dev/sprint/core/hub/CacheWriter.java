@@ -43,42 +43,27 @@ final class CacheWriter {
         return repo;
     }
 
+    // every path below is checked to stay in its folder: names come from the server (ETags, commits, file names)
+
     Path blob(String etag) {
-        return repo.resolve("blobs").resolve(etag);
+        return RepoPaths.under(repo.resolve("blobs"), etag, ref.repoId());
     }
 
     Path incomplete(String etag) {
-        return repo.resolve("blobs").resolve(etag + ".incomplete");
+        return RepoPaths.under(repo.resolve("blobs"), etag + ".incomplete", ref.repoId());
     }
 
     Path lockFile(String etag) {
-        return cache.locksFolder(ref).resolve(etag + ".lock");
+        return RepoPaths.under(cache.locksFolder(ref), etag + ".lock", ref.repoId());
     }
 
     Path snapshot(String commit) {
-        return repo.resolve("snapshots").resolve(commit);
+        return RepoPaths.under(repo.resolve("snapshots"), commit, ref.repoId());
     }
 
-    /** {@code snapshots/<commit>/<path>}; a repo path that could escape the snapshot is refused. */
+    /** {@code snapshots/<commit>/<path>}; a repo path that is not safe on every platform is refused (see {@link RepoPaths}). */
     Path pointer(String commit, String path) {
-        checkRepoPath(path, ref.repoId());
-        Path p = snapshot(commit);
-        for (String seg : path.split("/")) p = p.resolve(seg);
-        return p;
-    }
-
-    /** Refuses repo file names that are absolute, climb out ({@code ..}), or are not portable path segments. */
-    static void checkRepoPath(String path, String repoId) {
-        boolean ok = !path.isEmpty() && !path.startsWith("/") && !path.contains("\\") && path.indexOf('\0') < 0;
-        if (ok) {
-            for (String seg : path.split("/", -1)) {
-                if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) ok = false;
-            }
-        }
-        if (!ok) {
-            throw new ModelDownloadException(Reason.PROTOCOL, "the repo " + repoId + " lists the file name '" + path
-                    + "', which is not a safe relative path; refusing to write it");
-        }
+        return RepoPaths.under(snapshot(commit), path, ref.repoId());
     }
 
     void createBlobsFolder() {
@@ -132,9 +117,7 @@ final class CacheWriter {
      * {@code .no_exist/<commit>/<path>}, huggingface_hub's negative cache.
      */
     void markAbsent(String commit, String path) {
-        checkRepoPath(path, ref.repoId());
-        Path p = repo.resolve(".no_exist").resolve(commit);
-        for (String seg : path.split("/")) p = p.resolve(seg);
+        Path p = RepoPaths.under(RepoPaths.under(repo.resolve(".no_exist"), commit, ref.repoId()), path, ref.repoId());
         try {
             Files.createDirectories(p.getParent());
             if (!Files.exists(p)) Files.createFile(p);
@@ -148,8 +131,7 @@ final class CacheWriter {
     /** Writes {@code refs/<revision>} = commit atomically (temporary file in the repo folder, then rename); not for a commit. */
     void writeRef(String revision, String commit) {
         if (revision.equals(commit)) return;
-        Path refFile = repo.resolve("refs");
-        for (String seg : revision.split("/")) refFile = refFile.resolve(seg);
+        Path refFile = RepoPaths.under(repo.resolve("refs"), revision, ref.repoId());
         try {
             if (Files.isRegularFile(refFile) && Files.readString(refFile, StandardCharsets.UTF_8).equals(commit)) return;
             Files.createDirectories(refFile.getParent());

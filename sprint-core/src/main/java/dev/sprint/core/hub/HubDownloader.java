@@ -52,7 +52,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Environment, as huggingface_hub reads it: {@code HF_ENDPOINT}, {@code HF_TOKEN} (or
  *       {@code HUGGING_FACE_HUB_TOKEN}, or the file {@code HF_TOKEN_PATH} / {@code HF_HOME/token}),
  *       {@code HF_HUB_OFFLINE}, {@code HF_HUB_CACHE} / {@code HF_HOME}, {@code HF_HUB_ETAG_TIMEOUT},
- *       {@code HF_HUB_DOWNLOAD_TIMEOUT}, {@code HF_HUB_DISABLE_IMPLICIT_TOKEN}; builder settings override them.</li>
+ *       {@code HF_HUB_DOWNLOAD_TIMEOUT}, {@code HF_HUB_DISABLE_IMPLICIT_TOKEN}, and Sprint's own
+ *       {@value #ALLOW_INSECURE_TOKEN}; builder settings override them.</li>
+ *   <li>The token goes only to the endpoint's own scheme, host and port (never to a CDN, a redirect target or a
+ *       listing page elsewhere), and only over https unless {@value #ALLOW_INSECURE_TOKEN} is set; no redirect
+ *       leaves https; every body is bounded (a file by its announced size, API answers by
+ *       {@value BoundedBody#MAX_JSON_BYTES} bytes); repo file names must be safe on every platform.</li>
  * </ul>
  * Immutable and thread-safe; downloads of the same file from several threads or processes are serialized by a
  * lock per blob. Errors are {@link ModelDownloadException}s whose {@link ModelDownloadException#reason()} says why.
@@ -61,6 +66,11 @@ public final class HubDownloader {
     private static final Logger LOG = LoggerFactory.getLogger(HubDownloader.class);
     /** The public Hub. */
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+    /**
+     * The environment variable that lets the token go to an {@code http://} endpoint (a mirror on a network you
+     * trust); without it such a download fails rather than send the token in clear text.
+     */
+    public static final String ALLOW_INSECURE_TOKEN = "HF_HUB_ALLOW_INSECURE_TOKEN";
 
     private final HfCache cache;
     private final HubHttp http;
@@ -84,7 +94,7 @@ public final class HubDownloader {
                 .connectTimeout(connectTimeout)
                 .build();
         String version = Optional.ofNullable(HubDownloader.class.getPackage().getImplementationVersion()).orElse("0.1.0");
-        this.http = new HubHttp(client, b.endpoint, b.token, "sprint/" + version + "; java/" + Runtime.version().feature(),
+        this.http = new HubHttp(client, b.endpoint, b.token, b.allowInsecureToken, "sprint/" + version + "; java/" + Runtime.version().feature(),
                 b.timeout, b.stallTimeout, b.retries, b.backoff);
         this.fetch = new BlobFetch(http);
     }
@@ -168,7 +178,7 @@ public final class HubDownloader {
             files = plan.files();
             absent = plan.absent();
         }
-        for (String f : files) CacheWriter.checkRepoPath(f, ref.repoId());
+        for (String f : files) RepoPaths.check(f, ref.repoId());
 
         // metadata of every file not yet in this snapshot: sizes for the progress total, errors (gated...) before any transfer
         List<String> unknown = files.stream()
@@ -230,7 +240,7 @@ public final class HubDownloader {
      */
     public Path downloadFile(String repoIdAndRevision, String path) {
         HfCache.RepoRef ref = HfCache.parse(repoIdAndRevision);
-        CacheWriter.checkRepoPath(path, ref.repoId());
+        RepoPaths.check(path, ref.repoId());
         CacheWriter w = new CacheWriter(cache, ref);
         if (HfCache.isCommitHash(ref.revision()) && Files.isRegularFile(w.pointer(ref.revision(), path))) {
             return w.pointer(ref.revision(), path);
@@ -270,14 +280,24 @@ public final class HubDownloader {
         Path file = ptr;
         if (!Files.isRegularFile(ptr)) {
             HubHttp.FileMeta m = http.head(ref.repoId(), commit, path, job);
+            checkSmall(m.size(), path, ref);
             metas.put(path, m);
             if (fetch.fetch(m, w, job, () -> http.head(ref.repoId(), commit, path, job))) fetched.add(path);
             file = w.blob(m.etag());
         }
         try {
+            checkSmall(Files.size(file), path, ref);
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new ModelDownloadException(Reason.IO, "cannot read " + file + " (" + path + " of " + ref + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** A planning file (JSON) larger than any real one is refused before it is fetched or read. */
+    private static void checkSmall(long size, String path, HfCache.RepoRef ref) {
+        if (size > BoundedBody.MAX_JSON_BYTES) {
+            throw new ModelDownloadException(Reason.PROTOCOL, "'" + path + "' of " + ref + " has " + size + " bytes; a file"
+                    + " read to plan the download has at most " + BoundedBody.MAX_JSON_BYTES + "; refusing to read it");
         }
     }
 
@@ -378,6 +398,7 @@ public final class HubDownloader {
         private URI endpoint;
         private String token;
         private boolean offline;
+        private boolean allowInsecureToken;
         private DownloadListener listener = DownloadListener.NONE;
         private CancellationToken cancellation;
         private int parallelism = 4;
@@ -393,6 +414,7 @@ public final class HubDownloader {
             String off = nonEmpty(env.apply("HF_HUB_OFFLINE"));
             offline = isTrue(off != null ? off : env.apply("TRANSFORMERS_OFFLINE"));
             if (!isTrue(env.apply("HF_HUB_DISABLE_IMPLICIT_TOKEN"))) token = implicitToken(env, home);
+            allowInsecureToken = isTrue(env.apply(ALLOW_INSECURE_TOKEN));
             timeout = Duration.ofSeconds(seconds(env, "HF_HUB_ETAG_TIMEOUT", 10));
             stallTimeout = Duration.ofSeconds(seconds(env, "HF_HUB_DOWNLOAD_TIMEOUT", 10));
         }
@@ -429,6 +451,15 @@ public final class HubDownloader {
         /** The access token sent as {@code Authorization: Bearer} to the Hub (never to a CDN); null sends none. */
         public Builder token(String t) {
             token = clean(t);
+            return this;
+        }
+
+        /**
+         * Whether the token may be sent to an {@code http://} endpoint, in clear text (default: the environment
+         * variable {@value HubDownloader#ALLOW_INSECURE_TOKEN}; off). Only for a mirror on a network you trust.
+         */
+        public Builder allowInsecureToken(boolean allow) {
+            allowInsecureToken = allow;
             return this;
         }
 

@@ -31,6 +31,10 @@ import org.slf4j.LoggerFactory;
  * are followed, an absolute one, i.e. an LFS file on a CDN, is not: its own headers carry the metadata), and
  * {@code X-Error-Code} mapped to {@link ModelDownloadException} reasons. Retries connection errors, timeouts,
  * 429 and 5xx with exponential backoff.
+ * <p>What a hostile server or network cannot do: get the token off the endpoint's host (it is decided per request
+ * from the URL: a redirect target, a CDN or a {@code Link} page elsewhere gets none, and pagination never leaves the
+ * endpoint), read it in clear ({@code http://} endpoints get it only with {@code HF_HUB_ALLOW_INSECURE_TOKEN}), move
+ * a transfer from https to http, or make us read an unbounded body ({@link BoundedBody}).
  */
 final class HubHttp {
     private static final Logger LOG = LoggerFactory.getLogger(HubHttp.class);
@@ -60,6 +64,7 @@ final class HubHttp {
     private volatile HttpClient client;
     private final URI endpoint;
     private final String token;
+    private final boolean allowInsecureToken;
     private final String userAgent;
     final Duration metadataTimeout;
     final Duration stallTimeout;
@@ -67,11 +72,12 @@ final class HubHttp {
     final Duration backoff;
 
     /** {@code clientFactory} is called once, at the first request (offline use never starts an HTTP client). */
-    HubHttp(java.util.function.Supplier<HttpClient> clientFactory, URI endpoint, String token, String userAgent,
-            Duration metadataTimeout, Duration stallTimeout, int retries, Duration backoff) {
+    HubHttp(java.util.function.Supplier<HttpClient> clientFactory, URI endpoint, String token, boolean allowInsecureToken,
+            String userAgent, Duration metadataTimeout, Duration stallTimeout, int retries, Duration backoff) {
         this.clientFactory = clientFactory;
         this.endpoint = endpoint;
         this.token = token;
+        this.allowInsecureToken = allowInsecureToken;
         this.userAgent = userAgent;
         this.metadataTimeout = metadataTimeout;
         this.stallTimeout = stallTimeout;
@@ -129,7 +135,19 @@ final class HubHttp {
         return b.toString();
     }
 
-    /** Same scheme, host and port: credentials may follow a redirect only then (requests' rule, and huggingface_hub's). */
+    /**
+     * A URL for messages and logs: without its query, which on a CDN is a signature that grants access for a while,
+     * and without user info.
+     */
+    static String shown(URI u) {
+        if (u == null) return "null";
+        String path = u.getRawPath() == null ? "" : u.getRawPath();
+        String head = u.getScheme() == null || u.getHost() == null ? "" : u.getScheme() + "://" + u.getHost()
+                + (u.getPort() >= 0 ? ":" + u.getPort() : "");
+        return head + path + (u.getRawQuery() != null ? "?..." : "");
+    }
+
+    /** Same scheme, host and port: the test of {@link #onEndpoint}, where the token may go. */
     static boolean sameAuthority(URI a, URI b) {
         return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme())
                 && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b);
@@ -140,12 +158,24 @@ final class HubHttp {
         return "https".equalsIgnoreCase(u.getScheme()) ? 443 : 80;
     }
 
-    HttpRequest.Builder request(URI url, boolean withToken, Duration timeout) {
+    /**
+     * A request to {@code url}, with the token exactly when {@code url} is on the endpoint (scheme, host and port):
+     * decided per hop, never inherited from the request that led here.
+     */
+    HttpRequest.Builder request(URI url, Duration timeout) {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(timeout)
                 .header("User-Agent", userAgent)
                 // no compression: the size headers must describe the bytes we receive
                 .header("Accept-Encoding", "identity");
-        if (withToken && token != null) b.header("Authorization", "Bearer " + token);
+        if (token != null && onEndpoint(url)) {
+            if (!"https".equalsIgnoreCase(url.getScheme()) && !allowInsecureToken) {
+                throw new ModelDownloadException(Reason.PROTOCOL, "refusing to send the Hugging Face token in clear text to "
+                        + endpoint + " (HF_ENDPOINT is not https): use an https endpoint; or send no token"
+                        + " (HF_HUB_DISABLE_IMPLICIT_TOKEN=1, unset HF_TOKEN); or, on a network you trust, set "
+                        + HubDownloader.ALLOW_INSECURE_TOKEN + "=1");
+            }
+            b.header("Authorization", "Bearer " + token);
+        }
         return b;
     }
 
@@ -170,7 +200,7 @@ final class HubHttp {
         JsonElement sib = o.get("siblings");
         if (sib != null && sib.isJsonArray()) {
             for (JsonElement e : sib.getAsJsonArray()) {
-                if (e.isJsonObject() && e.getAsJsonObject().has("rfilename")) {
+                if (e.isJsonObject() && isString(e.getAsJsonObject(), "rfilename")) {
                     files.add(e.getAsJsonObject().get("rfilename").getAsString());
                 }
             }
@@ -198,29 +228,52 @@ final class HubHttp {
             }
             if (!e.isJsonArray()) throw new ModelDownloadException(Reason.PROTOCOL, r.uri() + " did not answer a JSON array");
             for (JsonElement x : e.getAsJsonArray()) {
+                if (!x.isJsonObject()) continue;
                 JsonObject f = x.getAsJsonObject();
-                if (f.has("type") && f.get("type").getAsString().equals("file")) files.add(f.get("path").getAsString());
+                if (isString(f, "type") && f.get("type").getAsString().equals("file") && isString(f, "path")) {
+                    files.add(f.get("path").getAsString());
+                }
             }
-            url = r.headers().firstValue("Link").map(l -> {
-                Matcher m = LINK_NEXT.matcher(l);
-                return m.find() ? r.uri().resolve(m.group(1)) : null;
-            }).orElse(null);
+            url = nextPage(r, repoId);
         }
         return files;
     }
 
+    private static boolean isString(JsonObject o, String key) {
+        return o.has(key) && o.get(key).isJsonPrimitive() && o.get(key).getAsJsonPrimitive().isString();
+    }
+
+    /** The {@code Link: <...>; rel="next"} page, which must be on the endpoint: the listing never leads us elsewhere. */
+    private URI nextPage(HttpResponse<?> r, String repoId) {
+        String link = r.headers().firstValue("Link").orElse(null);
+        if (link == null) return null;
+        Matcher m = LINK_NEXT.matcher(link);
+        if (!m.find()) return null;
+        URI next;
+        try {
+            next = r.uri().resolve(m.group(1).trim());
+        } catch (IllegalArgumentException e) {
+            throw new ModelDownloadException(Reason.PROTOCOL, r.uri() + " answered a bad Link header '" + link + "'", e);
+        }
+        if (!onEndpoint(next)) {
+            throw new ModelDownloadException(Reason.PROTOCOL, "the file listing of " + repoId + " continues on " + next.getScheme()
+                    + "://" + next.getAuthority() + ", which is not the Hub endpoint " + endpoint + "; refusing to follow it");
+        }
+        return next;
+    }
+
     private HttpResponse<byte[]> getJson(URI url, Subject who, DownloadJob job) {
         URI u = url;
-        boolean auth = true;
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest req = request(u, auth, metadataTimeout).header("Accept", "application/json").GET().build();
-            HttpResponse<byte[]> r = sendWithRetries(req, HttpResponse.BodyHandlers.ofByteArray(), who, job);
+            URI at = u;
+            HttpRequest req = request(u, metadataTimeout).header("Accept", "application/json").GET().build();
+            HttpResponse<byte[]> r = sendWithRetries(req, info -> info.statusCode() >= 200 && info.statusCode() < 300
+                    ? BoundedBody.failing(BoundedBody.MAX_JSON_BYTES, at)
+                    : BoundedBody.truncating(BoundedBody.MAX_ERROR_BYTES), who, job);
             int s = r.statusCode();
             if (s >= 200 && s < 300) return r;
             if (isRedirect(s)) {
-                URI next = redirectTarget(r, u, who);
-                auth &= sameAuthority(next, u);
-                u = next;
+                u = redirectTarget(r, u, who);
                 continue;
             }
             throw error(r.statusCode(), r.headers(), r.body(), r.uri(), who);
@@ -252,19 +305,19 @@ final class HubHttp {
         Subject who = new Subject(repoId, revision, path);
         URI url = resolveUrl(repoId, revision, path);
         for (int hop = 0; hop <= MAX_REDIRECTS; hop++) {
-            HttpRequest req = request(url, true, metadataTimeout).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+            HttpRequest req = request(url, metadataTimeout).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
             HttpResponse<Void> r = sendWithRetries(req, HttpResponse.BodyHandlers.discarding(), who, job);
             int s = r.statusCode();
             URI location = url;
             if (isRedirect(s)) {
                 String loc = r.headers().firstValue("Location").orElseThrow(() -> new ModelDownloadException(Reason.PROTOCOL,
-                        "redirect without Location from " + r.uri()));
-                URI target = URI.create(loc.trim());
+                        "redirect without Location from " + shown(r.uri())));
+                URI target = parseLocation(loc, r.uri());
                 if (target.getHost() == null) { // relative: the repo was renamed; follow it
                     url = url.resolve(target);
                     continue;
                 }
-                location = target;
+                location = checkedHop(url, target);
             } else if (s < 200 || s >= 300) {
                 throw error(s, r.headers(), new byte[0], r.uri(), who);
             }
@@ -309,14 +362,37 @@ final class HubHttp {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
     }
 
+    /** Where a redirect leads, resolved against {@code from}; never from https to anything else. */
     static URI redirectTarget(HttpResponse<?> r, URI from, Subject who) {
         String loc = r.headers().firstValue("Location").orElseThrow(() -> new ModelDownloadException(Reason.PROTOCOL,
-                "redirect without Location from " + r.uri() + " (" + who.repoId() + ")"));
+                "redirect without Location from " + shown(r.uri()) + " (" + who.repoId() + ")"));
+        URI target = parseLocation(loc, r.uri());
         try {
-            return from.resolve(URI.create(loc.trim()));
+            return checkedHop(from, from.resolve(target));
         } catch (IllegalArgumentException e) {
-            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location '" + loc + "' from " + r.uri(), e);
+            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location from " + shown(r.uri()), e);
         }
+    }
+
+    private static URI parseLocation(String loc, URI from) {
+        try {
+            return URI.create(loc.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ModelDownloadException(Reason.PROTOCOL, "bad redirect Location from " + shown(from), e);
+        }
+    }
+
+    /** A redirect hop: to http(s) only, and once on https never back to http (what a downgrade would expose). */
+    static URI checkedHop(URI from, URI to) {
+        String scheme = to.getScheme() == null ? "" : to.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http") || to.getHost() == null) {
+            throw new ModelDownloadException(Reason.PROTOCOL, shown(from) + " redirected to '" + shown(to) + "', which is not an http(s) URL");
+        }
+        if ("https".equalsIgnoreCase(from.getScheme()) && !scheme.equals("https")) {
+            throw new ModelDownloadException(Reason.PROTOCOL, from.getScheme() + "://" + from.getAuthority() + " redirected to "
+                    + scheme + "://" + to.getAuthority() + ": refusing to leave https (the download would travel unprotected)");
+        }
+        return to;
     }
 
     static boolean retryableStatus(int s) {
@@ -347,7 +423,7 @@ final class HubHttp {
                             + " (-Dhttps.proxyHost) and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only the local cache", e);
                 }
             }
-            LOG.warn("{} {} failed ({}); retrying in {} ms", req.method(), req.uri(), failure, wait.toMillis());
+            LOG.warn("{} {} failed ({}); retrying in {} ms", req.method(), shown(req.uri()), failure, wait.toMillis());
             job.sleep(wait);
             wait = min(wait.multipliedBy(2), Duration.ofSeconds(8));
             if (cause != null) LOG.debug("retry cause", cause);
@@ -436,7 +512,7 @@ final class HubHttp {
         if (status == 404) {
             return who.file() != null
                     ? new ModelDownloadException(Reason.ENTRY_NOT_FOUND, "file '" + who.file() + "' of " + who.repoId()
-                            + " was not found at " + url + " (HTTP 404)" + said)
+                            + " was not found at " + shown(url) + " (HTTP 404)" + said)
                     : new ModelDownloadException(Reason.REPO_NOT_FOUND, "repo " + who.repoId() + " was not found on " + endpoint
                             + " (HTTP 404)" + said);
         }
@@ -444,7 +520,7 @@ final class HubHttp {
             return new ModelDownloadException(Reason.NETWORK, "the Hub keeps failing for " + describe(who) + " (HTTP " + status
                     + ")" + said + "; try again later, or set HF_HUB_OFFLINE=1 to use only the local cache");
         }
-        return new ModelDownloadException(Reason.PROTOCOL, "unexpected HTTP " + status + " from " + url + " for "
+        return new ModelDownloadException(Reason.PROTOCOL, "unexpected HTTP " + status + " from " + shown(url) + " for "
                 + describe(who) + said);
     }
 

@@ -42,11 +42,16 @@ public final class Timesteps {
         return out;
     }
 
-    /** (B) timesteps → (B, channels) projections, computed by the backend (the timestep stays a graph input). */
+    /**
+     * (B) timesteps → (B, channels) projections, computed by the backend (the timestep stays a graph input) in the
+     * latents' type, then given in the compute type: diffusers' {@code get_timestep_embedding} takes
+     * {@code timesteps.float()} whatever their dtype and the embedder casts the projection to the model's dtype.
+     */
     public static Tensor project(Tensor t, int channels) {
         TensorBackend be = t.backend();
         int half = channels / 2;
-        Tensor arg = t.reshape(t.size(0), 1).mul(be.fromFloats(frequencies(channels), 1, half));
-        return be.concat(List.of(be.cos(arg), be.sin(arg)), 1);
+        Tensor freqs = be.upload(dev.sprint.core.tensor.HostTensor.ofFloats(frequencies(channels), 1, half), be.latentType());
+        Tensor arg = t.to(be.latentType()).reshape(t.size(0), 1).mul(freqs);
+        return be.concat(List.of(be.cos(arg), be.sin(arg)), 1).to(be.floatType());
     }
 }

@@ -151,6 +151,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         m.put("backend", backend.name());
         m.put("device", backend.device());
         m.put("dtype", backend.floatType().toString());
+        if (!backend.precisionReason().isEmpty()) m.put("precision", backend.precisionReason());
         if (memory != null) m.put("memory", memory.mode().name().toLowerCase(java.util.Locale.ROOT));
         m.put("preview", previewName());
         return m;

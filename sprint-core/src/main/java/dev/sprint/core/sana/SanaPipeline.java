@@ -152,7 +152,7 @@ public final class SanaPipeline extends SanaBasePipeline<SanaPipeline.Plan> {
                 : conditioning.open(p.conditioning(), new SanaConditioning.Setup(be, vae(), r.genWidth(), r.genHeight(), rows, run));
         try {
             // 3. initial noise, 4. Euler steps with CFG
-            Tensor latents = be.fromFloats(BatchNoise.of(r.seed(), r.seeds()).randn(latentShape), latentShape);
+            Tensor latents = be.latents(BatchNoise.of(r.seed(), r.seeds()).randn(latentShape), latentShape);
             FlowMatchEulerScheduler.Schedule sch = p.schedule();
             Denoiser velocity = (x, t, i) -> {
                 List<Tensor> residuals = hook == null ? List.of()

@@ -127,10 +127,10 @@ public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipelin
                 Tensor encoded = dc.encode(imageTensor(p.image(), r.genHeight(), r.genWidth()))
                         .mul(dc.config().scalingFactor() * sd);
                 if (batch > 1) encoded = be.indexSelect(encoded, 0, be.fromLongs(new long[batch], batch));
-                return scheduler.noised(encoded, t0, be.fromFloats(noise.randn(latentShape), latentShape));
+                return scheduler.noised(encoded, t0, be.latents(noise.randn(latentShape), latentShape));
             });
         } else {
-            latents = be.fromFloats(noise.randn(latentShape), latentShape).mul(sd);
+            latents = be.latents(noise.randn(latentShape), latentShape).mul(sd);
         }
         float g = (float) p.guidance() * (float) transformerConfig.guidanceEmbedsScale();
         float[] guidance = transformerConfig.guidanceEmbeds() ? fill(batch, g) : null;

@@ -18,6 +18,7 @@ import dev.sprint.core.nn.SanaCombinedTimestepGuidanceEmbeddings;
 import dev.sprint.core.nn.TimestepConditioning;
 import dev.sprint.core.nn.Timesteps;
 import dev.sprint.core.nn.Weights;
+import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
@@ -89,7 +90,9 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
         List<Tensor> inputs = new ArrayList<>();
         inputs.add(hidden);
         inputs.add(encoderHidden);
-        inputs.add(backend().fromFloats(timestep, b));
+        // as diffusers: timesteps stay float32 (rounded to bf16, t = 991.07 would become 992), while the guidance
+        // values are held in the compute type (SanaSprintPipeline casts them to the prompt embeddings' dtype)
+        inputs.add(backend().latents(timestep, b));
         inputs.add(config().guidanceEmbeds() ? backend().fromFloats(guidance, b) : null);
         inputs.add(AttentionMask.bias(backend(), encoderMask));
         int nControl = controlResiduals == null ? 0 : controlResiduals.size();
@@ -254,12 +257,18 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
                 q = normQ.forward(q);
                 k = normK.forward(k);
             }
+            DType dtype = x.dtype();
             q = be.relu(q.transpose(1, 2).reshape(b, heads, hd, n));                    // (B, H, hd, N)
             k = be.relu(k.transpose(1, 2).reshape(b, heads, hd, n)).transpose(2, 3);    // (B, H, N, hd)
             Tensor v = toV.forward(x).transpose(1, 2).reshape(b, heads, hd, n);
+            if (dtype != DType.F32) { // diffusers computes the linear attention in float32 (the normaliser is a sum over N)
+                q = q.to(DType.F32);
+                k = k.to(DType.F32);
+                v = v.to(DType.F32);
+            }
             v = be.pad(v, new long[] {0, 0, 0, 1}, 1.0);                                 // (B, H, hd+1, N)
             Tensor o = v.matmul(k).matmul(q);                                            // (B, H, hd+1, N)
-            Tensor out = o.slice(2, 0, hd).div(o.slice(2, hd, hd + 1).add(1e-15));
+            Tensor out = o.slice(2, 0, hd).div(o.slice(2, hd, hd + 1).add(1e-15)).to(dtype);
             return toOut.forward(out.reshape(b, (long) heads * headDim, n).transpose(1, 2));
         }
 

@@ -17,8 +17,13 @@ public final class Guidance {
         return scale > 1.0;
     }
 
-    /** {@code u + g·(c − u)} of a batch stacked {@code [uncond; cond]} (2B rows → B rows). */
+    /**
+     * {@code u + g·(c − u)} of a batch stacked {@code [uncond; cond]} (2B rows → B rows), in the latents' type: the
+     * difference of two bf16 predictions scaled by g would amplify their rounding (diffusers' Sana pipelines take
+     * {@code noise_pred.float()} first).
+     */
     public static Tensor combine(Tensor stacked, double scale) {
+        stacked = stacked.to(stacked.backend().latentType());
         List<Tensor> halves = stacked.backend().chunk(stacked, 2, 0);
         Tensor u = halves.get(0);
         return u.add(halves.get(1).sub(u).mul(scale));

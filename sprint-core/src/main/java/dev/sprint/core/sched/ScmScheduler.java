@@ -147,7 +147,7 @@ public record ScmScheduler(double sigmaData, String predictionType) {
                 // flow velocity → TrigFlow output F, then x0 = cos(s)·x − sin(s)·σd·F
                 Tensor f = xIn.mul(1 - 2 * tf).add(v.mul(1 - 2 * tf + 2 * tf * tf)).mul(1.0 / c).mul(sd);
                 Tensor x0 = latents.mul(cosS).sub(f.mul(sinS));
-                Tensor z = be.fromFloats(noise.randn(shape), shape).mul(sd); // drawn every step
+                Tensor z = be.latents(noise.randn(shape), shape).mul(sd); // drawn every step
                 latents = step.keep(x0.mul(Math.cos(next)).add(z.mul(Math.sin(next))));
                 denoised = step.keep(x0);
                 if (observer != null) observer.onStep(i, s, x0, null, latents);

@@ -18,6 +18,18 @@ public enum DType {
         return this == F64 || this == F32 || this == F16 || this == BF16;
     }
 
+    /**
+     * {@code torch.finfo(dtype).min} as a float: the additive mask value transformers uses for this compute type (the
+     * float32 minimum would round to -inf in bfloat16).
+     */
+    public float lowest() {
+        return switch (this) {
+            case F16 -> -65504f;
+            case BF16 -> -3.3895313892515355e38f;
+            default -> -Float.MAX_VALUE;
+        };
+    }
+
     /** Parses a safetensors dtype name ("F32", "BF16", ...); null if unknown. */
     public static DType fromSafetensors(String name) {
         return switch (name) {

@@ -181,6 +181,19 @@ public interface TensorBackend extends Backend {
         return upload(HostTensor.ofFloats(values, shape), floatType());
     }
 
+    /**
+     * The type of noise, latents and the scheduler's state: float32 where the compute type is bfloat16 (diffusers keeps
+     * them float32 and casts at the transformer's input), else the compute type.
+     */
+    default DType latentType() {
+        return floatType() == DType.BF16 ? DType.F32 : floatType();
+    }
+
+    /** Uploads noise or latents in {@link #latentType()}. */
+    default Tensor latents(float[] values, long... shape) {
+        return upload(HostTensor.ofFloats(values, shape), latentType());
+    }
+
     default Tensor fromLongs(long[] values, long... shape) {
         return upload(HostTensor.ofLongs(values, shape), DType.I64);
     }

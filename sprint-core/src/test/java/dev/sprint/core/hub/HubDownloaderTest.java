@@ -29,35 +29,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@link HubDownloader} against {@link LoopbackHub}: protocol, layout, resume, checksums, errors, offline. */
-class HubDownloaderTest {
+class HubDownloaderTest extends LoopbackHubCase {
     private static final String BIG = "test/big-model";
     private static final int BIG_SIZE = 3 * 1024 * 1024 + 123;
-
-    @TempDir
-    Path tmp;
-    LoopbackHub hub;
-    Path root;
-
-    @BeforeEach
-    void start() {
-        hub = LoopbackHub.start();
-        root = tmp.resolve("hub");
-    }
-
-    @AfterEach
-    void stop() {
-        hub.close();
-    }
-
-    private HubDownloader.Builder downloader() {
-        return HubFixtures.downloader(hub, root);
-    }
 
     /** A model repo with one 3 MB LFS weight file, served through the CDN. */
     private LoopbackHub.Repo bigRepo() {
@@ -679,7 +656,8 @@ class HubDownloaderTest {
     private String tokenOf(HubDownloader.Builder b) {
         HubFixtures.publishSana(hub, SANA);
         hub.clearRequests();
-        b.endpoint(hub.endpoint()).cacheDir(tmp.resolve("token-probe")).build().downloadFile(SANA, "model_index.json");
+        b.endpoint(hub.endpoint()).allowInsecureToken(true).cacheDir(tmp.resolve("token-probe")).build()
+                .downloadFile(SANA, "model_index.json");
         String a = hub.requests().get(0).header("Authorization");
         return a == null ? null : a.substring("Bearer ".length());
     }

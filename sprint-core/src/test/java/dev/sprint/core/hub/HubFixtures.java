@@ -85,10 +85,14 @@ public final class HubFixtures {
         }
     }
 
-    /** A downloader for the loopback Hub and a cache at {@code cacheRoot}: no implicit token, quick retries. */
+    /**
+     * A downloader for the loopback Hub and a cache at {@code cacheRoot}: no implicit token, quick retries; a token
+     * given to it may go over the loopback Hub's plain http ({@link HubDownloader.Builder#allowInsecureToken}).
+     */
     public static HubDownloader.Builder downloader(LoopbackHub hub, Path cacheRoot) {
         return HubDownloader.builder(k -> null, cacheRoot.resolveSibling("home"))
                 .endpoint(hub.endpoint())
+                .allowInsecureToken(true)
                 .cacheDir(cacheRoot)
                 .retryBackoff(Duration.ofMillis(10))
                 .timeout(Duration.ofSeconds(5))

@@ -45,8 +45,10 @@ import java.util.stream.Stream;
  *       RevisionNotFound, EntryNotFound, GatedRepo (401 anonymous, 403 with a token without access); a renamed repo
  *       answers a relative 307 to its new name.</li>
  * </ul>
- * Faults per file: cut the connection after N bytes, ignore {@code Range}, serve corrupted bytes, stall, throttle.
- * Every request is recorded.
+ * Faults per file: cut the connection after N bytes, ignore {@code Range}, serve corrupted bytes, stall, throttle,
+ * never end the body, answer an error with a huge body. Hostile Hubs: API answers redirected to the CDN's host,
+ * tree pages linked on the CDN's host, the Hub itself served over TLS ({@link #startTls}, while the CDN stays on
+ * plain http). Every request is recorded, with its headers.
  */
 public final class LoopbackHub implements AutoCloseable {
     /** One request as the server saw it. */
@@ -92,6 +94,12 @@ public final class LoopbackHub implements AutoCloseable {
         volatile long chunkDelayMillis;
         final AtomicInteger failStatus = new AtomicInteger();
         final AtomicInteger failTimes = new AtomicInteger();
+        volatile boolean endless;
+        volatile int cdnFailStatus;
+        final AtomicInteger cdnFailTimes = new AtomicInteger();
+        volatile long errorBodyBytes = -1;
+        /** Body bytes the server managed to write for the last response with this fault. */
+        final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 
         /** The next {@code times} transfers of the file end (connection closed) after {@code bytes} bytes of body. */
         public Fault cutAfter(long bytes, int times) {
@@ -124,6 +132,33 @@ public final class LoopbackHub implements AutoCloseable {
         public Fault throttle(int bytes, long millis) {
             chunk = bytes;
             chunkDelayMillis = millis;
+            return this;
+        }
+
+        /**
+         * The file's body has no length and never ends: after the real bytes, zeros follow until the client hangs
+         * up (or {@link #ENDLESS_CAP} bytes, so that a broken client cannot keep a test running forever).
+         */
+        public Fault endless() {
+            endless = true;
+            return this;
+        }
+
+        /** Errors injected by {@link #failWith} carry a body of {@code bytes} bytes, streamed (never held in memory). */
+        public Fault errorBody(long bytes) {
+            errorBodyBytes = bytes;
+            return this;
+        }
+
+        /** Body bytes written for the last response that used this fault (how far a client let it go). */
+        public long sent() {
+            return sent.get();
+        }
+
+        /** The next {@code times} GETs of the LFS file from the CDN (not the Hub's HEAD) answer this HTTP status. */
+        public Fault cdnFailWith(int status, int times) {
+            cdnFailStatus = status;
+            cdnFailTimes.set(times);
             return this;
         }
 
@@ -230,6 +265,9 @@ public final class LoopbackHub implements AutoCloseable {
         }
     }
 
+    /** Where an {@link Fault#endless} body stops when the client does not. */
+    public static final long ENDLESS_CAP = 512L << 20;
+
     private final ServerSocket hub;
     private final ServerSocket cdn;
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
@@ -242,10 +280,14 @@ public final class LoopbackHub implements AutoCloseable {
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile int treePageSize = 3;
+    private volatile String treeLinkBase;
+    private volatile String apiRedirectBase;
+    private final boolean tls;
 
-    private LoopbackHub() throws IOException {
+    private LoopbackHub(javax.net.ssl.SSLContext tlsContext) throws IOException {
         InetAddress lo = InetAddress.getLoopbackAddress();
-        hub = new ServerSocket(0, 50, lo);
+        tls = tlsContext != null;
+        hub = tls ? tlsContext.getServerSocketFactory().createServerSocket(0, 50, lo) : new ServerSocket(0, 50, lo);
         cdn = new ServerSocket(0, 50, lo);
         accept(hub, "hub");
         accept(cdn, "cdn");
@@ -253,7 +295,16 @@ public final class LoopbackHub implements AutoCloseable {
 
     public static LoopbackHub start() {
         try {
-            return new LoopbackHub();
+            return new LoopbackHub(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A Hub served over https with the key of {@code tls}; its CDN stays on plain http. */
+    public static LoopbackHub startTls(TestTls tls) {
+        try {
+            return new LoopbackHub(tls.serverContext());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -261,7 +312,17 @@ public final class LoopbackHub implements AutoCloseable {
 
     /** The Hub endpoint, e.g. {@code http://127.0.0.1:40123}. */
     public String endpoint() {
-        return "http://" + hub.getInetAddress().getHostAddress() + ":" + hub.getLocalPort();
+        return (tls ? "https://" : "http://") + hub.getInetAddress().getHostAddress() + ":" + hub.getLocalPort();
+    }
+
+    /** Tree pages link their next page on {@code base} (another host) instead of the Hub. */
+    public void linkTreePagesTo(String base) {
+        treeLinkBase = base;
+    }
+
+    /** Every API request to the Hub answers 302 to the same path on {@code base}; the CDN serves the API too. */
+    public void redirectApiTo(String base) {
+        apiRedirectBase = base;
     }
 
     public String cdnEndpoint() {
@@ -369,13 +430,26 @@ public final class LoopbackHub implements AutoCloseable {
         StringBuilder h = new StringBuilder("HTTP/1.1 ").append(r.status).append(' ')
                 .append(REASONS.getOrDefault(r.status, "Status")).append("\r\n");
         Map<String, String> hs = new LinkedHashMap<>(r.headers);
-        hs.putIfAbsent("Content-Length", String.valueOf(r.body.length));
+        Fault ff = r.fault;
+        boolean hugeError = ff != null && r.status >= 400 && ff.errorBodyBytes >= 0;
+        boolean endless = ff != null && (r.status == 200 || r.status == 206) && ff.endless;
+        if (hugeError) hs.put("Content-Length", String.valueOf(ff.errorBodyBytes));
+        else if (!endless) hs.putIfAbsent("Content-Length", String.valueOf(r.body.length));
         hs.put("Connection", "close");
         hs.forEach((k, v) -> h.append(k).append(": ").append(v).append("\r\n"));
         h.append("\r\n");
         out.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
         if (req.method().equals("HEAD")) {
             out.flush();
+            return;
+        }
+        if (hugeError || endless) {
+            ff.sent.set(0);
+            if (endless) {
+                out.write(r.body);
+                ff.sent.addAndGet(r.body.length);
+            }
+            streamZeros(out, hugeError ? ff.errorBodyBytes : ENDLESS_CAP, ff.sent);
             return;
         }
         byte[] body = r.body;
@@ -407,12 +481,33 @@ public final class LoopbackHub implements AutoCloseable {
         // returning closes the socket: a cut or stalled transfer ends short of its Content-Length
     }
 
+    /** Writes {@code n} zero bytes from one small buffer, counting them; stops quietly when the client hangs up. */
+    private static void streamZeros(OutputStream out, long n, java.util.concurrent.atomic.AtomicLong counter) {
+        byte[] zeros = new byte[64 * 1024];
+        long left = n;
+        try {
+            while (left > 0) {
+                int k = (int) Math.min(zeros.length, left);
+                out.write(zeros, 0, k);
+                counter.addAndGet(k);
+                left -= k;
+            }
+            out.flush();
+        } catch (IOException e) {
+            // the client stopped reading and closed the connection: what the tests expect of it
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static Response withFault(Response r, Fault f) {
+        return new Response(r.status(), r.headers(), r.body(), f, 0);
     }
 
     private static Response text(int status, String body, Map<String, String> headers) {
@@ -444,7 +539,11 @@ public final class LoopbackHub implements AutoCloseable {
         String target = req.target();
         String path = target.contains("?") ? target.substring(0, target.indexOf('?')) : target;
         String query = target.contains("?") ? target.substring(target.indexOf('?') + 1) : "";
-        if (path.startsWith("/api/models/")) return api(req, path.substring("/api/models/".length()), query);
+        if (path.startsWith("/api/models/")) {
+            String away = apiRedirectBase;
+            if (away != null) return text(302, "", Map.of("Location", away + target));
+            return api(req, path.substring("/api/models/".length()), query);
+        }
         int r = path.indexOf("/resolve/");
         if (r > 0) return resolve(req, path.substring(1, r), path.substring(r + "/resolve/".length()));
         return error(404, null, "Not Found");
@@ -472,7 +571,7 @@ public final class LoopbackHub implements AutoCloseable {
         if (repo == null) return repoMissing(req, id);
         Fault f = faults.get(id + "/" + "@api");
         if (f != null && f.failTimes.getAndUpdate(x -> Math.max(0, x - 1)) > 0) {
-            return error(f.failStatus.get(), null, "injected failure");
+            return withFault(error(f.failStatus.get(), null, "injected failure"), f);
         }
         String commit = repo.resolve(rev);
         if (commit == null) return error(404, "RevisionNotFound", "Invalid rev id: " + rev);
@@ -502,7 +601,7 @@ public final class LoopbackHub implements AutoCloseable {
             Map<String, String> h = new LinkedHashMap<>();
             h.put("Content-Type", "application/json");
             if (from + treePageSize < names.size()) {
-                h.put("Link", "<" + endpoint() + "/api/models/" + id + "/tree/" + commit + "?recursive=True&expand=False&cursor="
+                h.put("Link", "<" + (treeLinkBase != null ? treeLinkBase : endpoint()) + "/api/models/" + id + "/tree/" + commit + "?recursive=True&expand=False&cursor="
                         + (page + 1) + ">; rel=\"next\"");
             }
             return text(200, arr.toString(), h);
@@ -523,7 +622,8 @@ public final class LoopbackHub implements AutoCloseable {
             }
         }
         o.add("siblings", sib);
-        return text(200, o.toString(), Map.of("Content-Type", "application/json"));
+        Response answer = text(200, o.toString(), Map.of("Content-Type", "application/json"));
+        return f != null && f.endless ? withFault(answer, f) : answer;
     }
 
     private Response resolve(Request req, String id, String rest) {
@@ -546,7 +646,7 @@ public final class LoopbackHub implements AutoCloseable {
         RepoFile f = repo.files(commit).get(file);
         Fault fault = faults.get(id + "/" + file);
         if (fault != null && fault.failTimes.getAndUpdate(x -> Math.max(0, x - 1)) > 0) {
-            return error(fault.failStatus.get(), null, "injected failure");
+            return withFault(error(fault.failStatus.get(), null, "injected failure"), fault);
         }
         if (f == null) {
             Response e = error(404, "EntryNotFound", "Entry not found");
@@ -603,10 +703,19 @@ public final class LoopbackHub implements AutoCloseable {
 
     private Response cdnAnswer(Request req) {
         String path = req.target().contains("?") ? req.target().substring(0, req.target().indexOf('?')) : req.target();
+        if (path.startsWith("/api/models/") && apiRedirectBase != null) {
+            String query = req.target().contains("?") ? req.target().substring(req.target().indexOf('?') + 1) : "";
+            return api(req, path.substring("/api/models/".length()), query);
+        }
         if (!path.startsWith("/lfs/")) return text(404, "no such object", Map.of());
         String sha = path.substring(5);
         RepoFile f = lfsBySha.get(sha);
         if (f == null) return text(403, "<Error><Code>AccessDenied</Code></Error>", Map.of("Content-Type", "application/xml"));
+        Fault fault = faults.get(lfsOwner.get(sha));
+        if (fault != null && fault.cdnFailTimes.getAndUpdate(x -> Math.max(0, x - 1)) > 0) {
+            return withFault(text(fault.cdnFailStatus, "<Error><Code>AccessDenied</Code></Error>",
+                    Map.of("Content-Type", "application/xml")), fault);
+        }
         Map<String, String> h = new LinkedHashMap<>();
         h.put("Content-Type", "application/octet-stream");
         h.put("Content-Disposition", "inline; filename*=UTF-8''" + f.path().substring(f.path().lastIndexOf('/') + 1) + "; filename=\""

@@ -17,6 +17,8 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.springai.SprintImageGenerationMetadata;
 import dev.sprint.springai.SprintImageModel;
 import dev.sprint.springai.SprintImageOptions;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -25,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.ai.image.ImageModel;
 import org.springframework.ai.image.ImagePrompt;
 import org.springframework.ai.image.ImageResponse;
+import org.springframework.ai.image.observation.DefaultImageModelObservationConvention;
+import org.springframework.ai.image.observation.ImageModelObservationDocumentation.LowCardinalityKeyNames;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -143,5 +147,28 @@ class SprintImageAutoConfigurationTest {
             assertNotNull(t, "cause chain holds a ModelLoadException: " + failure);
             assertTrue(t.getMessage().contains("/no/such/model-folder"), t.getMessage());
         });
+    }
+
+    @Configuration
+    static class Observed {
+        @Bean
+        TestObservationRegistry observationRegistry() {
+            return TestObservationRegistry.create();
+        }
+    }
+
+    @Test
+    void anObservationRegistryBeanReceivesSpringAisImageModelObservations() {
+        runner.withUserConfiguration(Observed.class).withPropertyValues("spring.ai.sprint.image.options.width=64",
+                "spring.ai.sprint.image.options.height=64", "spring.ai.sprint.image.options.resolution-binning=false",
+                "spring.ai.sprint.image.options.steps=1").run(ctx -> {
+                    ctx.getBean(ImageModel.class).call(new ImagePrompt("a red fox"));
+                    TestObservationRegistryAssert.assertThat(ctx.getBean(TestObservationRegistry.class))
+                            .hasObservationWithNameEqualTo(DefaultImageModelObservationConvention.DEFAULT_NAME).that()
+                            .hasLowCardinalityKeyValue(LowCardinalityKeyNames.AI_OPERATION_TYPE.asString(), "image")
+                            .hasLowCardinalityKeyValue(LowCardinalityKeyNames.AI_PROVIDER.asString(), "sprint")
+                            .hasLowCardinalityKeyValue(LowCardinalityKeyNames.REQUEST_MODEL.asString(), "model")
+                            .hasBeenStopped();
+                });
     }
 }

@@ -29,7 +29,7 @@ public final class ScaleWiseSampler {
                                 Noise noise, StepObserver observer) {
         int[] s0 = table.scales().get(0);
         long[] shape = {batch, channels, s0[0], s0[1]};
-        Tensor x = be.fromFloats(noise.randn(shape), shape);
+        Tensor x = be.latents(noise.randn(shape), shape);
         float[] sigmas = table.sigmas();
         for (int i = 0; i < table.steps(); i++) {
             try (Scope scope = be.newScope()) {
@@ -48,7 +48,7 @@ public final class ScaleWiseSampler {
                     }
                 }
                 long[] ns = up.shape();
-                Tensor eps = be.fromFloats(noise.randn(ns), ns);
+                Tensor eps = be.latents(noise.randn(ns), ns);
                 x = up.mul(1f - next).add(eps.mul(next));
                 if (observer != null) observer.onStep(i, t, x0, up, x);
                 x = scope.keep(x);

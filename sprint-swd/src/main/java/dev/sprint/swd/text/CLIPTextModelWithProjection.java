@@ -119,7 +119,7 @@ public final class CLIPTextModelWithProjection extends Model<CLIPTextConfig> {
 
     /** 0 on and below the diagonal, the dtype's most negative value above it. */
     public float[] causalMask(int len) {
-        float min = backend().floatType() == DType.F16 ? -65504f : -Float.MAX_VALUE;
+        float min = backend().floatType().lowest();
         float[] m = new float[len * len];
         for (int i = 0; i < len; i++) for (int j = i + 1; j < len; j++) m[i * len + j] = min;
         return m;

@@ -1,0 +1,701 @@
+package dev.sprint.backend.libtorch;
+
+import dev.sprint.api.BackendException;
+import dev.sprint.core.tensor.Arena;
+import dev.sprint.core.tensor.DType;
+import dev.sprint.core.tensor.HostTensor;
+import dev.sprint.core.tensor.Scope;
+import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.TensorData;
+import dev.sprint.core.tensor.UnaryOp;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
+import org.bytedeco.pytorch.DoubleOptional;
+import org.bytedeco.pytorch.LongOptional;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.ScalarTypeOptional;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The tensor API on libtorch's own C++ API (JavaCPP's {@code org.bytedeco:pytorch}), eager, on CPU or CUDA, in
+ * float32, bfloat16 or float16. Obtain one through {@link LibtorchBackendProvider} ({@code Backends.select("libtorch")}).
+ *
+ * <p>Mixed precision follows what diffusers does when a pipeline is moved to bfloat16: weights and activations are
+ * in the compute type, while the caller keeps latents, noise and the scheduler in float32. So, as under
+ * {@code torch.autocast}, a matmul, linear or convolution whose operands differ in type computes in the compute type;
+ * element-wise operations promote as PyTorch does (bf16 with float32 gives float32); softmax and RMS statistics are
+ * computed in float32 and rounded back, as diffusers' and transformers' modules do; layer and group norms use
+ * libtorch's kernels, which accumulate reduced types in float32; attention is libtorch's
+ * {@code scaled_dot_product_attention} (flash kernels on CPU).
+ *
+ * <p>Memory: every result belongs to the calling thread's innermost open {@link Scope} (or arena) and is freed when it
+ * closes; native temporaries of one operation (scalars, optionals, intermediate tensors) are freed when the operation
+ * returns. Weights that are stored in the compute type in a memory-mapped checkpoint are used in place (no copy).
+ */
+public final class LibtorchBackend implements TensorBackend {
+    private final Device device;
+    private final boolean cuda;
+    private final String deviceName;
+    private final DType floatType;
+    private final String precisionReason;
+    private final Owner root = new Owner(null, true);
+    private final ThreadLocal<Deque<Owner>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+    private final ThreadLocal<ByteBuffer> chunk = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(TensorData.CHUNK_ELEMENTS * 8).order(ByteOrder.LITTLE_ENDIAN));
+    private final ThreadLocal<long[]> kernelNanos = ThreadLocal.withInitial(() -> new long[1]);
+    /** bf16 convolutions in channels-last layout (oneDNN's native one: no reorder of every activation per call). */
+    private final boolean channelsLast;
+    private volatile boolean closed;
+
+    LibtorchBackend(Device device, String deviceName, DType floatType, String precisionReason, boolean channelsLast) {
+        this.channelsLast = channelsLast && floatType == DType.BF16;
+        this.device = device;
+        this.deviceName = deviceName;
+        this.cuda = deviceName.startsWith("cuda");
+        this.floatType = floatType;
+        this.precisionReason = precisionReason;
+    }
+
+    @Override
+    public String name() {
+        return "libtorch";
+    }
+
+    @Override
+    public String device() {
+        return deviceName;
+    }
+
+    @Override
+    public DType floatType() {
+        return floatType;
+    }
+
+    @Override
+    public String precisionReason() {
+        return precisionReason;
+    }
+
+    /** Nanoseconds this thread has spent inside libtorch operations since the backend opened. */
+    public long kernelNanos() {
+        return kernelNanos.get()[0];
+    }
+
+    // ---- ownership ---------------------------------------------------------------------------------
+
+    /** A set of tensors freed together: the root, a scope or an arena. */
+    static final class Owner {
+        final Owner parent;
+        /** The root or an arena: what it owns are weights (never written in place). */
+        final boolean weights;
+        private final List<LtTensor> tensors = new ArrayList<>();
+        /** Memory that aliased tensors read (mapped checkpoint bytes): kept reachable while they live. */
+        private final List<Object> pins = new ArrayList<>();
+        private boolean open = true;
+
+        Owner(Owner parent, boolean weights) {
+            this.parent = parent;
+            this.weights = weights;
+        }
+
+        synchronized void pin(Object memory) {
+            pins.add(memory);
+        }
+
+        synchronized void add(LtTensor t) {
+            if (!open) throw new BackendException("the scope or arena that would own this tensor is closed");
+            tensors.add(t);
+        }
+
+        /** Frees the tensors this owner still owns (those kept elsewhere have moved on). */
+        synchronized void freeAll() {
+            open = false;
+            for (LtTensor t : tensors) {
+                if (t.owner == this) t.free();
+            }
+            tensors.clear();
+            pins.clear();
+        }
+
+        synchronized int liveCount() {
+            int n = 0;
+            for (LtTensor t : tensors) if (t.owner == this && !t.isFreed()) n++;
+            return n;
+        }
+    }
+
+    private Owner current() {
+        Owner o = scopes.get().peek();
+        return o != null ? o : root;
+    }
+
+    /** Tensors alive in the calling thread's innermost scope (root if none); for leak tests. */
+    int currentScopeTensorCount() {
+        return current().liveCount();
+    }
+
+    @Override
+    public Scope newScope() {
+        checkOpen();
+        Deque<Owner> stack = scopes.get();
+        Owner parent = current();
+        Owner me = new Owner(parent, false);
+        stack.push(me);
+        return new Scope() {
+            private boolean open = true;
+
+            @Override
+            public Tensor keep(Tensor x) {
+                if (!open) throw new BackendException("scope is closed");
+                LtTensor l = t(x);
+                if (l.owner == me) { // only what this scope owns moves; weights and outer tensors stay
+                    l.owner = parent;
+                    parent.add(l);
+                }
+                return x;
+            }
+
+            @Override
+            public void close() {
+                if (!open) return;
+                if (stack.peek() != me) throw new BackendException("scopes must be closed in reverse order of opening");
+                open = false;
+                stack.pop();
+                me.freeAll();
+            }
+        };
+    }
+
+    /** While {@link Arena#build} runs the arena is the calling thread's innermost owner; closing it frees its weights. */
+    @Override
+    public Arena newArena() {
+        checkOpen();
+        Owner me = new Owner(root, true);
+        return new Arena() {
+            private volatile boolean open = true;
+
+            @Override
+            public <T> T build(Supplier<T> f) {
+                if (!open) throw new BackendException("the arena was closed");
+                Deque<Owner> stack = scopes.get();
+                stack.push(me);
+                try {
+                    return f.get();
+                } finally {
+                    if (stack.peek() == me) stack.pop();
+                    else stack.remove(me);
+                }
+            }
+
+            @Override
+            public void close() {
+                if (!open) return;
+                open = false;
+                me.freeAll();
+            }
+        };
+    }
+
+    // ---- running one operation ---------------------------------------------------------------------
+
+    /**
+     * Runs one libtorch operation: times it, frees every native temporary it made, turns C++ errors into
+     * {@link BackendException}s, and hands the result to the innermost owner.
+     */
+    private Tensor op(Supplier<org.bytedeco.pytorch.Tensor> f) {
+        checkOpen();
+        long start = System.nanoTime();
+        org.bytedeco.pytorch.Tensor r;
+        try (PointerScope temps = new PointerScope()) {
+            r = f.get();
+            r.retainReference(); // survives the scope's release; LtTensor.free drops it
+        } catch (RuntimeException e) {
+            if (e instanceof BackendException b) throw b;
+            throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getMessage(), e);
+        } finally {
+            kernelNanos.get()[0] += System.nanoTime() - start;
+        }
+        Owner o = current();
+        LtTensor out = new LtTensor(this, r, dtypeOf(r.scalar_type()), o);
+        o.add(out);
+        return out;
+    }
+
+    private static LtTensor t(Tensor x) {
+        if (x instanceof LtTensor l) return l;
+        throw new BackendException("tensor " + x + " does not belong to the libtorch backend");
+    }
+
+    private static org.bytedeco.pytorch.Tensor n(Tensor x) {
+        return t(x).t();
+    }
+
+    private void checkOpen() {
+        if (closed) throw new BackendException("libtorch backend is closed");
+    }
+
+    static ScalarType scalarType(DType d) {
+        return switch (d) {
+            case F64 -> ScalarType.Double;
+            case F32 -> ScalarType.Float;
+            case F16 -> ScalarType.Half;
+            case BF16 -> ScalarType.BFloat16;
+            case I64 -> ScalarType.Long;
+            case I32 -> ScalarType.Int;
+            case I16 -> ScalarType.Short;
+            case I8 -> ScalarType.Char;
+            case U8 -> ScalarType.Byte;
+            case BOOL -> ScalarType.Bool;
+        };
+    }
+
+    /** The type of a native result (JavaCPP hands enums back from native code by value: intern before switching). */
+    static DType dtypeOf(ScalarType s) {
+        return switch (s.intern()) {
+            case Double -> DType.F64;
+            case Float -> DType.F32;
+            case Half -> DType.F16;
+            case BFloat16 -> DType.BF16;
+            case Long -> DType.I64;
+            case Int -> DType.I32;
+            case Short -> DType.I16;
+            case Char -> DType.I8;
+            case Byte -> DType.U8;
+            case Bool -> DType.BOOL;
+            default -> throw new BackendException("libtorch produced a tensor of unsupported type " + s);
+        };
+    }
+
+    private TensorOptions options(DType d) {
+        return new TensorOptions(scalarType(d)).device(new DeviceOptional(device));
+    }
+
+    private static TensorOptional opt(Tensor x) {
+        return x == null ? new TensorOptional() : new TensorOptional(n(x));
+    }
+
+    /** The operand in {@code d} (a temporary of the running operation when it has to be converted). */
+    private static org.bytedeco.pytorch.Tensor as(Tensor x, DType d) {
+        return x.dtype() == d ? n(x) : n(x).to(scalarType(d));
+    }
+
+    /** The type a matmul/linear/convolution of these operands computes in: autocast's rule. */
+    private DType matmulType(Tensor... xs) {
+        DType first = xs[0].dtype();
+        for (Tensor x : xs) {
+            if (x != null && x.dtype() != first) return floatType;
+        }
+        return first;
+    }
+
+    private static boolean reduced(DType d) {
+        return d == DType.BF16 || d == DType.F16;
+    }
+
+    // ---- lifetime and data -------------------------------------------------------------------------
+
+    @Override
+    public Tensor upload(HostTensor data, DType dtype) {
+        checkOpen();
+        DType stored = data.dtype();
+        long[] shape = data.shape();
+        ByteBuffer src = data.data().slice().order(ByteOrder.LITTLE_ENDIAN);
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor cpu = torch.empty(shape, new TensorOptions(scalarType(stored)), new MemoryFormatOptional());
+            long bytes = cpu.nbytes();
+            if (bytes > 0) {
+                BytePointer dst = new BytePointer(cpu.data_ptr()).capacity(bytes);
+                dst.asBuffer().put(src.duplicate().limit((int) bytes));
+            }
+            org.bytedeco.pytorch.Tensor placed = cuda ? cpu.to(device, scalarType(stored)) : cpu;
+            return stored == dtype ? placed : placed.to(scalarType(dtype));
+        });
+    }
+
+    /**
+     * A checkpoint weight: floating tensors in the compute type, others as stored. A tensor already in that type,
+     * memory-mapped and aligned, is used in place on CPU (libtorch reads the mapped pages; no copy, nothing
+     * converted); everything else is streamed in bounded chunks that libtorch converts into the destination
+     * (rounding as {@code .to()} does), so no whole-tensor Java buffer exists and tensors over 2 GiB work.
+     */
+    @Override
+    public Tensor weight(TensorData data) {
+        checkOpen();
+        DType target = data.dtype().isFloating() ? floatType : data.dtype();
+        boolean convWeight = channelsLast && data.shape().length == 4 && target.isFloating();
+        if (data.dtype() == target && !cuda && !convWeight && data.byteLength() <= Integer.MAX_VALUE) {
+            HostTensor h = data.host();
+            ByteBuffer b = h.data();
+            if (b.isDirect() && b.isReadOnly() && (b.remaining() == 0 || b.alignmentOffset(b.position(), target.bytes()) == 0)) {
+                ByteBuffer mapped = b.slice();
+                current().pin(mapped);
+                return op(() -> torch.from_blob(new BytePointer(mapped), h.shape(), options(target)));
+            }
+        }
+        return streamed(data, target);
+    }
+
+    private Tensor streamed(TensorData data, DType target) {
+        long n = data.numel();
+        DType src = data.dtype();
+        int per = (int) Math.min(Math.max(n, 1), TensorData.CHUNK_ELEMENTS);
+        ByteBuffer buf = chunk.get();
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor flat = torch.empty(new long[] {n}, options(target), new MemoryFormatOptional());
+            for (long s = 0; s < n; s += per) {
+                int c = (int) Math.min(per, n - s);
+                try (PointerScope part = new PointerScope()) {
+                    buf.clear().limit(c * src.bytes());
+                    data.read(s * src.bytes(), buf);
+                    buf.flip();
+                    org.bytedeco.pytorch.Tensor piece = torch.from_blob(new BytePointer(buf), new long[] {c},
+                            new TensorOptions(scalarType(src)));
+                    flat.narrow(0, s, c).copy_(piece);
+                }
+            }
+            org.bytedeco.pytorch.Tensor shaped = flat.view(data.shape());
+            return channelsLast && data.shape().length == 4 && target.isFloating() ? shaped.contiguous(torch.MemoryFormat.ChannelsLast) : shaped;
+        });
+    }
+
+    @Override
+    public HostTensor download(Tensor x) {
+        checkOpen();
+        LtTensor l = t(x);
+        long[] shape = l.shape();
+        try (PointerScope temps = new PointerScope()) {
+            org.bytedeco.pytorch.Tensor c = l.t().contiguous();
+            if (cuda) c = c.cpu();
+            long bytes = c.nbytes();
+            if (bytes > Integer.MAX_VALUE) throw new BackendException("cannot read back " + x.describe() + ": over 2 GiB");
+            ByteBuffer out = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+            if (bytes > 0) out.put(new BytePointer(c.data_ptr()).capacity(bytes).asBuffer());
+            out.flip();
+            return new HostTensor(l.dtype(), shape, out);
+        } catch (BackendException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new BackendException("libtorch (" + deviceName + ") failed to read a tensor back: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Tensor full(double value, DType dtype, long... shape) {
+        return op(() -> torch.full(shape, scalar(value, dtype), options(dtype)));
+    }
+
+    private static Scalar scalar(double v, DType d) {
+        return d.isFloating() || d == DType.BOOL ? new Scalar(v) : new Scalar((long) v);
+    }
+
+    // ---- elementwise -------------------------------------------------------------------------------
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        return op(() -> n(a).add(n(b)));
+    }
+
+    @Override
+    public Tensor sub(Tensor a, Tensor b) {
+        return op(() -> n(a).sub(n(b)));
+    }
+
+    @Override
+    public Tensor mul(Tensor a, Tensor b) {
+        return op(() -> n(a).mul(n(b)));
+    }
+
+    @Override
+    public Tensor div(Tensor a, Tensor b) {
+        return op(() -> n(a).div(n(b)));
+    }
+
+    @Override
+    public Tensor addInPlace(Tensor a, Tensor b) {
+        if (!inPlaceOk(a, b)) return TensorBackend.super.addInPlace(a, b);
+        inPlace(() -> n(a).add_(n(b)));
+        return a;
+    }
+
+    @Override
+    public Tensor mulInPlace(Tensor a, Tensor b) {
+        if (!inPlaceOk(a, b)) return TensorBackend.super.mulInPlace(a, b);
+        inPlace(() -> n(a).mul_(n(b)));
+        return a;
+    }
+
+    @Override
+    public Tensor unaryInPlace(Tensor a, UnaryOp u) {
+        if (u != UnaryOp.SILU || !ownsActivation(a)) return TensorBackend.super.unaryInPlace(a, u);
+        inPlace(() -> torch.silu_(n(a)));
+        return a;
+    }
+
+    /** Runs an in-place operation; the reference it returns is a temporary (the tensor is the caller's). */
+    private void inPlace(Supplier<org.bytedeco.pytorch.Tensor> f) {
+        checkOpen();
+        long start = System.nanoTime();
+        try (PointerScope temps = new PointerScope()) {
+            f.get();
+        } catch (RuntimeException e) {
+            throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getMessage(), e);
+        } finally {
+            kernelNanos.get()[0] += System.nanoTime() - start;
+        }
+    }
+
+    /** Never a weight (root/arena) nor a view of one: only a tensor a scope owns. */
+    private boolean ownsActivation(Tensor a) {
+        Owner o = t(a).owner;
+        return o != null && !o.weights;
+    }
+
+    private boolean inPlaceOk(Tensor a, Tensor b) {
+        if (a.dtype() != b.dtype() || !ownsActivation(a)) return false;
+        long[] as = a.shape();
+        long[] bs = b.shape();
+        if (bs.length > as.length) return false;
+        for (int i = 0; i < bs.length; i++) {
+            long d = bs[bs.length - 1 - i];
+            if (d != 1 && d != as[as.length - 1 - i]) return false;
+        }
+        return true;
+    }
+
+    @Override
+    public Tensor addScalar(Tensor a, double v) {
+        return op(() -> n(a).add(new Scalar(v)));
+    }
+
+    @Override
+    public Tensor mulScalar(Tensor a, double v) {
+        return op(() -> n(a).mul(new Scalar(v)));
+    }
+
+    @Override
+    public Tensor powScalar(Tensor a, double p) {
+        return op(() -> n(a).pow(new Scalar(p)));
+    }
+
+    @Override
+    public Tensor unary(Tensor a, UnaryOp u) {
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor x = n(a);
+            return switch (u) {
+                case NEG -> x.neg();
+                case ABS -> x.abs();
+                case EXP -> x.exp();
+                case LOG -> x.log();
+                case SQRT -> x.sqrt();
+                case RSQRT -> x.rsqrt();
+                case SQUARE -> x.mul(x);
+                case TANH -> x.tanh();
+                case SIGMOID -> x.sigmoid();
+                case SIN -> x.sin();
+                case COS -> x.cos();
+                case ERF -> x.erf();
+                case RELU -> x.relu();
+                case SILU -> torch.silu(x);
+                case GELU -> torch.gelu(x);
+                case GELU_TANH -> torch.gelu(x, "tanh");
+                case QUICK_GELU -> x.mul(x.mul(new Scalar(1.702)).sigmoid()); // x·σ(1.702x)
+            };
+        });
+    }
+
+    @Override
+    public Tensor clamp(Tensor a, double min, double max) {
+        return op(() -> n(a).clamp(new ScalarOptional(new Scalar(min)), new ScalarOptional(new Scalar(max))));
+    }
+
+    // ---- reductions --------------------------------------------------------------------------------
+
+    private static int axis(int axis, int rank) {
+        int ax = axis < 0 ? axis + rank : axis;
+        if (ax < 0 || ax >= rank) throw new BackendException("axis " + axis + " out of range for rank " + rank);
+        return ax;
+    }
+
+    @Override
+    public Tensor sum(Tensor a, int axis, boolean keepDim) {
+        long[] ax = {axis(axis, a.rank())};
+        return op(() -> n(a).sum(ax, keepDim, new ScalarTypeOptional()));
+    }
+
+    @Override
+    public Tensor mean(Tensor a, int axis, boolean keepDim) {
+        long[] ax = {axis(axis, a.rank())};
+        return op(() -> n(a).mean(ax, keepDim, new ScalarTypeOptional()));
+    }
+
+    @Override
+    public Tensor max(Tensor a, int axis, boolean keepDim) {
+        long[] ax = {axis(axis, a.rank())};
+        return op(() -> n(a).amax(ax, keepDim));
+    }
+
+    /** In float32 for reduced types, rounded back: {@code softmax(x, dim, dtype=torch.float32).to(x.dtype)} as transformers does. */
+    @Override
+    public Tensor softmax(Tensor a, int axis) {
+        int ax = axis(axis, a.rank());
+        if (!reduced(a.dtype())) return op(() -> n(a).softmax(ax));
+        ScalarType back = scalarType(a.dtype());
+        return op(() -> n(a).softmax(ax, new ScalarTypeOptional(ScalarType.Float)).to(back));
+    }
+
+    // ---- linear algebra ----------------------------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        if (a.rank() < 2 || b.rank() < 2) throw new BackendException("matmul needs rank >= 2, got " + a + " and " + b);
+        DType d = matmulType(a, b);
+        return op(() -> as(a, d).matmul(as(b, d)));
+    }
+
+    /** {@code F.linear}: one addmm. */
+    @Override
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        DType d = matmulType(x, w, b);
+        return op(() -> torch.linear(as(x, d), as(w, d), b == null ? new TensorOptional() : new TensorOptional(as(b, d))));
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        DType d = matmulType(x, w, bias);
+        long[] st = {stride[0], stride[1]};
+        long[] pd = {padding[0], padding[1]};
+        long[] dl = {dilation[0], dilation[1]};
+        boolean cl = channelsLast && d == DType.BF16;
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor in = as(x, d);
+            org.bytedeco.pytorch.Tensor wt = as(w, d);
+            if (cl) {
+                in = in.contiguous(torch.MemoryFormat.ChannelsLast);
+                wt = wt.contiguous(torch.MemoryFormat.ChannelsLast);
+            }
+            return torch.conv2d(in, wt, bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)), st, pd, dl, groups);
+        });
+    }
+
+    /** libtorch's fused layer norm (statistics in float32 for reduced types). */
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        long[] normalized = {x.size(-1)};
+        DType d = weight != null ? weight.dtype() : x.dtype();
+        return op(() -> torch.layer_norm(as(x, d), normalized, weight == null ? new TensorOptional() : new TensorOptional(as(weight, d)),
+                bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)), eps, false));
+    }
+
+    /**
+     * diffusers' {@code RMSNorm}: the mean square in float32, {@code x·rsqrt(ms + eps)} in float32, then rounded to
+     * the weight's type and scaled (or back to the input's type without a weight).
+     */
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
+        if (!reduced(x.dtype()) && (weight == null || weight.dtype() == x.dtype())) return TensorBackend.super.rmsNorm(x, weight, eps);
+        ScalarType in = scalarType(x.dtype());
+        long[] last = {-1};
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor xf = n(x).to(ScalarType.Float);
+            org.bytedeco.pytorch.Tensor ms = xf.mul(xf).mean(last, true, new ScalarTypeOptional());
+            org.bytedeco.pytorch.Tensor y = xf.mul(ms.add(new Scalar(eps)).rsqrt());
+            if (weight == null) return y.to(in);
+            return y.to(scalarType(weight.dtype())).mul(n(weight));
+        });
+    }
+
+    @Override
+    public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
+        DType d = weight != null ? weight.dtype() : x.dtype();
+        return op(() -> torch.group_norm(as(x, d), groups, weight == null ? new TensorOptional() : new TensorOptional(as(weight, d)),
+                bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)), eps, false));
+    }
+
+    /**
+     * {@code F.scaled_dot_product_attention}: libtorch picks its fused CPU (flash) or CUDA kernel, so the score
+     * matrix is never materialised whole. The additive mask is given in the queries' type, as PyTorch requires.
+     */
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        DType d = matmulType(q, k, v);
+        return op(() -> torch.scaled_dot_product_attention(as(q, d), as(k, d), as(v, d),
+                mask == null ? new TensorOptional() : new TensorOptional(as(mask, d)), 0.0, false, new DoubleOptional(scale), false));
+    }
+
+    @Override
+    public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale, long maxScoreBytes) {
+        return attention(q, k, v, mask, scale);
+    }
+
+    // ---- shape -------------------------------------------------------------------------------------
+
+    @Override
+    public Tensor reshape(Tensor a, long... shape) {
+        return op(() -> n(a).reshape(shape));
+    }
+
+    @Override
+    public Tensor permute(Tensor a, int... axes) {
+        long[] p = new long[axes.length];
+        for (int i = 0; i < p.length; i++) p[i] = axis(axes[i], axes.length);
+        return op(() -> n(a).permute(p));
+    }
+
+    @Override
+    public Tensor concat(List<Tensor> parts, int axis) {
+        int ax = axis(axis, parts.get(0).rank());
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor[] ts = new org.bytedeco.pytorch.Tensor[parts.size()];
+            for (int i = 0; i < ts.length; i++) ts[i] = n(parts.get(i));
+            return torch.cat(new TensorVector(ts), ax);
+        });
+    }
+
+    @Override
+    public Tensor slice(Tensor a, int axis, long start, long end) {
+        int ax = axis(axis, a.rank());
+        long[] bounds = TensorBackend.sliceBounds(start, end, a.size(ax));
+        return op(() -> n(a).slice(ax, new LongOptional(bounds[0]), new LongOptional(bounds[1]), 1));
+    }
+
+    @Override
+    public Tensor indexSelect(Tensor a, int axis, Tensor indices) {
+        int ax = axis(axis, a.rank());
+        return op(() -> torch.index_select(n(a), ax, n(indices)));
+    }
+
+    @Override
+    public Tensor broadcastTo(Tensor a, long... shape) {
+        return op(() -> n(a).expand(shape));
+    }
+
+    @Override
+    public Tensor cast(Tensor a, DType dtype) {
+        if (a.dtype() == dtype) return a;
+        ScalarType s = scalarType(dtype);
+        return op(() -> n(a).to(s));
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        root.freeAll();
+    }
+}
