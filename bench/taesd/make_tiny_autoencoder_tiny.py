@@ -2,13 +2,17 @@
 """Makes golden/taesd/: a tiny random diffusers-format AutoencoderTiny folder and its reference outputs.
 
 The reference is diffusers' AutoencoderTiny (src/diffusers/models/autoencoders/autoencoder_tiny.py, vae.py
-EncoderTiny/DecoderTiny, unet_2d_blocks.py AutoencoderTinyBlock at huggingface/diffusers 58eb52c0), rebuilt here
-layer for layer with torch.nn because this machine's torch (Debian python3-torch 1.13) cannot import current
-diffusers. The nn.Sequential indices, and so the weight names, are the ones diffusers' classes produce.
+EncoderTiny/DecoderTiny, unet_2d_blocks.py AutoencoderTinyBlock at huggingface/diffusers 58eb52c0). Importing the
+diffusers package needs more than this machine's Debian python3-torch 1.13 environment has, so the script does two
+things: it builds the model layer for layer with torch.nn (below), and, given --diffusers SRC (a diffusers checkout's
+src/ folder), it also runs diffusers' OWN EncoderTiny / DecoderTiny / AutoencoderTinyBlock / get_activation source,
+taken from those files and executed with torch, loads the same state dict into them with strict=True (so the weight
+names are diffusers') and requires bit-identical outputs; the stored outputs are then diffusers' classes' outputs.
 
-Run (from the repository root):
-    /usr/bin/python3 bench/taesd/make_tiny_autoencoder_tiny.py golden/taesd
+Run (from the repository root; the three diffusers files can come from `git archive` of a checkout):
+    /usr/bin/python3 bench/taesd/make_tiny_autoencoder_tiny.py golden/taesd --diffusers /tmp/diffusers-src/src
 """
+import ast
 import json
 import struct
 import sys
@@ -108,7 +112,42 @@ def save_safetensors(path, tensors):
             f.write(b)
 
 
-def main(out):
+def diffusers_classes(src):
+    """diffusers' own EncoderTiny, DecoderTiny (vae.py), AutoencoderTinyBlock (unet_2d_blocks.py) and get_activation
+    with ACT2CLS (activations.py), their source executed as written; only their imports are replaced by torch's."""
+    wanted = {"models/activations.py": ["ACT2CLS", "get_activation"],
+              "models/unets/unet_2d_blocks.py": ["AutoencoderTinyBlock"],
+              "models/autoencoders/vae.py": ["EncoderTiny", "DecoderTiny"]}
+    ns = {"torch": torch, "nn": nn, "F": torch.nn.functional}
+    for file, names in wanted.items():
+        tree = ast.parse((Path(src) / "diffusers" / file).read_text())
+        for node in tree.body:
+            name = getattr(node, "name", None) or (isinstance(node, ast.Assign) and node.targets[0].id)
+            if name in names:
+                exec(compile(ast.Module(body=[node], type_ignores=[]), file, "exec"), ns)
+    return ns
+
+
+def check_against_diffusers(model, src, latents, image):
+    """Loads the model's weights into diffusers' classes (strict) and requires the same outputs, bit for bit."""
+    ns = diffusers_classes(src)
+    c = CONFIG
+    enc = ns["EncoderTiny"](in_channels=c["in_channels"], out_channels=c["latent_channels"], num_blocks=c["num_encoder_blocks"],
+                            block_out_channels=c["encoder_block_out_channels"], act_fn=c["act_fn"]).eval()
+    dec = ns["DecoderTiny"](in_channels=c["latent_channels"], out_channels=c["out_channels"], num_blocks=c["num_decoder_blocks"],
+                            block_out_channels=c["decoder_block_out_channels"],
+                            upsampling_scaling_factor=c["upsampling_scaling_factor"], act_fn=c["act_fn"],
+                            upsample_fn=c["upsample_fn"]).eval()
+    enc.load_state_dict(model.encoder.state_dict(), strict=True)
+    dec.load_state_dict(model.decoder.state_dict(), strict=True)
+    decoded, encoded = dec(latents), enc(image)
+    assert torch.equal(decoded, model.decoder(latents)), "decoder differs from diffusers' DecoderTiny"
+    assert torch.equal(encoded, model.encoder(image)), "encoder differs from diffusers' EncoderTiny"
+    print("diffusers' EncoderTiny/DecoderTiny: same weight names, identical outputs")
+    return decoded, encoded
+
+
+def main(out, src=None):
     out = Path(out)
     (out / "model").mkdir(parents=True, exist_ok=True)
     torch.manual_seed(20261207)
@@ -121,10 +160,13 @@ def main(out):
         (out / "model" / "config.json").write_text(json.dumps(CONFIG, indent=2) + "\n")
         latents = torch.randn(2, 16, 5, 6) * 1.5
         image = torch.rand(1, 3, 32, 40) * 2 - 1
+        decoded, encoded = model.decoder(latents), model.encoder(image)
+        if src is not None:
+            decoded, encoded = check_against_diffusers(model, src, latents, image)
         save_safetensors(out / "cases.safetensors", {
-            "decode_input": latents, "decode_output": model.decoder(latents),
-            "encode_input": image, "encode_output": model.encoder(image)})
+            "decode_input": latents, "decode_output": decoded, "encode_input": image, "encode_output": encoded})
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    args = sys.argv[1:]
+    main(args[0], args[args.index("--diffusers") + 1] if "--diffusers" in args else None)
