@@ -30,6 +30,11 @@ class ImageStreamTest extends OnTinyServer {
         return out;
     }
 
+    /** The event names of a response, in order. */
+    static List<String> names(Http.Response r) {
+        return events(r.body()).stream().map(Event::name).toList();
+    }
+
     @Test
     void partialImagesPerImageThenOneCompletedEventPerImage() {
         Http.Response r = tiny.http.post("/v1/images/generations", "{\"prompt\": \"a fox\", \"n\": 2, \"size\": \"64x32\","
@@ -64,16 +69,14 @@ class ImageStreamTest extends OnTinyServer {
                 "partial_images", "1", "steps", "3", "strength", "1.0"),
                 java.util.Map.of("image", new Object[] {"in.png", "image/png", png.toByteArray()}));
         assertEquals(200, r.status(), r.body());
-        List<String> names = events(r.body()).stream().map(Event::name).toList();
-        assertEquals(List.of("image_edit.partial_image", "image_edit.completed"), names);
+        assertEquals(List.of("image_edit.partial_image", "image_edit.completed"), names(r));
     }
 
     @Test
     void fewerPartialImagesWhenThereAreFewerSteps() {
         Http.Response r = tiny.http.post("/v1/images/generations", "{\"prompt\": \"a fox\", \"size\": \"32x32\", \"stream\": true,"
                 + " \"partial_images\": 3, \"steps\": 2}");
-        List<String> names = events(r.body()).stream().map(Event::name).toList();
-        assertEquals(List.of("image_generation.partial_image", "image_generation.completed"), names);
+        assertEquals(List.of("image_generation.partial_image", "image_generation.completed"), names(r));
     }
 
     @Test
