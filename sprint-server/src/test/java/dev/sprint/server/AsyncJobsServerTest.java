@@ -149,6 +149,34 @@ class AsyncJobsServerTest {
         assertEquals(404, fetch(tiny.server.url() + "/v1/sprint/images/AAAAAAAAAAAAAAAAAAAAAA").statusCode());
     }
 
+    /** Polls until the job's status is not queued or running; returns the last body. */
+    private JsonObject finished(String location, String owner) throws InterruptedException {
+        for (int i = 0; i < 600; i++) {
+            JsonObject o = get(location, owner).json();
+            String st = o.get("status").getAsString();
+            if (!st.equals("queued") && !st.equals("running")) return o;
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the job did not finish");
+    }
+
+    @Test
+    void aFailedJobCarriesItsErrorAndACancelledOneSaysSo() throws Exception {
+        // accepted by the HTTP layer, rejected by the pipeline: not a multiple of 32 with binning off
+        Http.Response bad = submit("{\"prompt\": \"a\", \"size\": \"40x32\", \"resolution_binning\": false}", "dave");
+        assertEquals(202, bad.status());
+        JsonObject failed = finished(bad.header("Location"), "dave");
+        assertEquals("failed", failed.get("status").getAsString(), failed.toString());
+        assertTrue(failed.getAsJsonObject("error").get("message").getAsString().contains("multiples of"), failed.toString());
+        assertFalse(failed.has("data"));
+
+        Http.Response slow = submit("{\"prompt\": \"a\", \"size\": \"512x512\", \"steps\": 4}", "dave");
+        Http.Response del = tiny.http.send("DELETE", slow.header("Location"), "X-Test-Owner", "dave");
+        assertEquals(200, del.status(), del.body());
+        JsonObject cancelled = finished(slow.header("Location"), "dave");
+        assertEquals("cancelled", cancelled.get("status").getAsString(), cancelled.toString());
+    }
+
     @Test
     void asyncAndStreamExcludeEachOther() {
         Http.Response r = submit("{\"prompt\": \"a\", \"stream\": true}", "alice");

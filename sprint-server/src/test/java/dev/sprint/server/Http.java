@@ -41,6 +41,13 @@ final class Http {
         return send(HttpRequest.newBuilder(URI.create(base + path)).DELETE());
     }
 
+    /** A body-less request with a method and headers (name, value, ...). */
+    Response send(String method, String path, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody());
+        for (int i = 0; i < headers.length; i += 2) b.header(headers[i], headers[i + 1]);
+        return send(b);
+    }
+
     Response post(String path, String json, String... headers) {
         return join(postAsync(path, json, headers));
     }
