@@ -542,7 +542,6 @@ public final class SprintServer implements AutoCloseable {
         return o;
     }
 
-
     /**
      * The name a model is shown by to clients: a folder's name for a local path (never the path: it says how
      * the machine is laid out), a Hugging Face repo id as given.
