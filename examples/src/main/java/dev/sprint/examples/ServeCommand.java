@@ -29,6 +29,7 @@ final class ServeCommand {
                                   [--api-key KEY].. [--api-key-file FILE] [--insecure-no-auth] [--allow-host NAME]..
                                   [--allow-origin URL].. [--max-work N] [--max-concurrent-per-key N] [--max-timesteps N]
                                   [--idle-timeout-s S] [--header-timeout-s S]
+                                  [--preview-decoder projection|vae|DIR] [--image-store-mb MB] [--image-ttl-s S]
                                   [--backend NAME] [--device D] [--precision P] [--threads N]
                                   [--controlnet DIR] [--components DIR] [--swd-weights DIR [--swd-preset NAME | --scales .. --sigmas ..]]
                                   [--lora SRC[:SCALE] ...]
@@ -47,6 +48,10 @@ final class ServeCommand {
               --no-warmup          report ready without generating a warm-up image first
               --warmup-size WxH    size of the warm-up image (default: the model's default size)
               --lora SRC[:SCALE]   a LoRA fused into the served model at load (repeatable; default scale 1; docs/lora.md)
+              --preview-decoder D  what "stream": true partial images are made with: projection (SD3/SwD default), vae,
+                                   or a diffusers AutoencoderTiny folder; Sana models stream partial images only with one
+              --image-store-mb MB  memory for response_format "url" images (default 256; the oldest go first)
+              --image-ttl-s S      how long an image link works (default 3600)
               --bench              run the throughput/latency benchmark (see ServeBench) and exit
 
               Security (docs/security.md):
@@ -91,6 +96,12 @@ final class ServeCommand {
         if (queue != null) sb.queueCapacity(positive(queue, "--queue"));
         Integer timeout = a.getInt("request-timeout-s");
         if (timeout != null) sb.requestTimeout(Duration.ofSeconds(positive(timeout, "--request-timeout-s")));
+        Integer storeMb = a.getInt("image-store-mb");
+        Integer ttl = a.getInt("image-ttl-s");
+        if (storeMb != null || ttl != null) {
+            sb.imageStore((storeMb == null ? 256L : positive(storeMb, "--image-store-mb")) << 20,
+                    Duration.ofSeconds(ttl == null ? 3600 : positive(ttl, "--image-ttl-s")));
+        }
         if (a.flag("no-warmup")) sb.warmup(false);
         String warm = a.get("warmup-size");
         if (warm != null) {

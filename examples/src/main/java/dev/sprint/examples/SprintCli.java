@@ -14,6 +14,8 @@ import dev.sprint.controlnet.ControlImage;
 import dev.sprint.controlnet.ControlNet;
 import dev.sprint.core.lora.Lora;
 import dev.sprint.core.pipeline.ComponentSource;
+import dev.sprint.core.pipeline.PreviewDecoder;
+import dev.sprint.api.PreviewEvent;
 import dev.sprint.swd.sampler.SwdSpec;
 import dev.sprint.swd.sampler.ScaleSchedule;
 import dev.sprint.swd.sampler.SwdConfig;
@@ -98,6 +100,9 @@ public final class SprintCli {
                                         layer by layer)
               --memory-budget GB        plan for this many gigabytes instead of the machine's memory
               --vae-tiling T            auto (default: tiled only when the untiled decode does not fit), on, off
+              --previews N              also write a preview of every N-th step's estimate: OUT-stepK.png (generate)
+              --preview-decoder D       projection (SD3/SwD default), vae (the model's VAE, exact, full decode cost) or
+                                        DIR: a diffusers AutoencoderTiny folder (e.g. madebyollin/taesd3 for SD3/SwD)
             """;
 
     private SprintCli() {}
@@ -177,6 +182,8 @@ public final class SprintCli {
         if (tiling != null) pb.vaeTiling(choice(VaeTiling.class, tiling, "--vae-tiling"));
         String budget = a.get("memory-budget");
         if (budget != null) pb.with(MemoryBudget.of(gigabytes(budget)));
+        String preview = a.get("preview-decoder");
+        if (preview != null) pb.with(PreviewDecoder.parse(preview));
         return pb;
     }
 
@@ -286,15 +293,31 @@ public final class SprintCli {
         }
         String output = a.get("output");
         if (output == null) output = "out.png";
+        Integer previews = a.getInt("previews");
+        if (previews != null) rb.previews(ServeCommand.positive(previews, "--previews"));
         a.rejectUnknown();
 
         GenerationRequest request = rb.build();
+        String out0 = output;
         try (Pipeline p = pb.build()) {
             err.println("loaded " + p.describe());
             GenerationResult r = p.generate(request, new GenerationListener() {
                 @Override
                 public void onStep(StepEvent e) {
                     err.printf(Locale.ROOT, "step %d/%d  t=%.5f  %.0f ms%n", e.step() + 1, e.steps(), e.timestep(), e.elapsedMs());
+                }
+
+                @Override
+                public void onPreview(PreviewEvent e) {
+                    List<Path> files = previewFiles(out0, e.images().size(), e.step());
+                    for (int i = 0; i < files.size(); i++) {
+                        try {
+                            ImageIO.write(e.images().get(i), "png", files.get(i).toFile());
+                        } catch (IOException x) {
+                            throw new CliException("cannot write " + files.get(i) + ": " + x.getMessage());
+                        }
+                        out.println(files.get(i) + "  preview of step " + (e.step() + 1) + "/" + e.steps());
+                    }
                 }
             }, new CancellationToken());
             List<Path> files = outputFiles(output, r.images().size());
@@ -337,6 +360,17 @@ public final class SprintCli {
         String base = output.toLowerCase(Locale.ROOT).endsWith(".png") ? output.substring(0, output.length() - 4) : output;
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < count; i++) files.add(Path.of(base + "-" + i + ".png"));
+        return files;
+    }
+
+    /** The preview files of step {@code step}: out.png → out-stepK.png, a batch out-0-stepK.png, ... (K 1-based). */
+    static List<Path> previewFiles(String output, int count, int step) {
+        List<Path> files = new ArrayList<>();
+        for (Path p : outputFiles(output, count)) {
+            String s = p.toString();
+            String base = s.toLowerCase(Locale.ROOT).endsWith(".png") ? s.substring(0, s.length() - 4) : s;
+            files.add(Path.of(base + "-step" + (step + 1) + ".png"));
+        }
         return files;
     }
 

@@ -9,4 +9,10 @@ public interface GenerationListener {
 
     /** A sampler step finished. */
     default void onStep(StepEvent event) {}
+
+    /**
+     * A preview of the current estimate, after each step the request's {@link GenerationRequest#previewEvery()}
+     * selects (never called when the request asks for no previews, which is the default).
+     */
+    default void onPreview(PreviewEvent event) {}
 }

@@ -33,6 +33,8 @@ import java.util.Optional;
  * @param options               typed options of a model family or module (e.g. a ControlNet's control image), at
  *                              most one per {@link RequestOption#type()}; a pipeline that does not read one rejects
  *                              the request
+ * @param previewEvery          send {@link GenerationListener#onPreview} after every N-th sampler step (steps N−1,
+ *                              2N−1, ...), or null/0 for no previews; previews cost nothing unless asked for
  */
 public record GenerationRequest(
         List<String> prompts,
@@ -54,7 +56,8 @@ public record GenerationRequest(
         BufferedImage image,
         Double strength,
         OutputType output,
-        List<RequestOption> options) {
+        List<RequestOption> options,
+        Integer previewEvery) {
 
     /** Null lists and null list items are {@link InvalidRequestException}s, never a NullPointerException. */
     public GenerationRequest {
@@ -64,6 +67,9 @@ public record GenerationRequest(
         instruction = instruction == null ? null : copy(instruction, "instruction");
         output = output == null ? OutputType.IMAGE : output;
         options = options == null ? List.of() : copy(options, "options");
+        if (previewEvery != null && previewEvery < 0) {
+            throw new InvalidRequestException("previewEvery must be 0 (off) or a positive step count, got " + previewEvery);
+        }
     }
 
     private static <T> List<T> copy(List<T> list, String what) {
@@ -116,6 +122,7 @@ public record GenerationRequest(
         b.strength = strength;
         b.output = output;
         b.options.addAll(options);
+        b.previewEvery = previewEvery;
         return b;
     }
 
@@ -141,6 +148,7 @@ public record GenerationRequest(
         private Double strength;
         private OutputType output = OutputType.IMAGE;
         private final List<RequestOption> options = new ArrayList<>();
+        private Integer previewEvery;
 
         private Builder() {}
 
@@ -182,6 +190,8 @@ public record GenerationRequest(
         public Builder image(BufferedImage v) { image = v; return this; }
         public Builder strength(double v) { strength = v; return this; }
         public Builder output(OutputType v) { output = v; return this; }
+        /** Previews of the current estimate after every N-th step to the listener (0 = none, the default). */
+        public Builder previews(int everyNSteps) { previewEvery = everyNSteps; return this; }
 
         /** Sets a typed option of a model family or module (replacing one of the same type). */
         public Builder with(RequestOption option) {
@@ -200,7 +210,7 @@ public record GenerationRequest(
         public GenerationRequest build() {
             return new GenerationRequest(prompts, negativePrompt, width, height, steps, timesteps, maxTimestep,
                     intermediateTimestep, guidanceScale, seed, seeds, imagesPerPrompt, maxSequenceLength, resolutionBinning,
-                    instruction, normalizePrompt, image, strength, output, options);
+                    instruction, normalizePrompt, image, strength, output, options, previewEvery);
         }
     }
 }

@@ -99,6 +99,8 @@ public interface Pipeline extends AutoCloseable {
         public Builder guidanceScale(double v) { defaults.guidanceScale(v); return this; }
         public Builder resolutionBinning(boolean v) { defaults.resolutionBinning(v); return this; }
         public Builder maxSequenceLength(int v) { defaults.maxSequenceLength(v); return this; }
+        /** Default previews: every N-th step to listeners that take them (0 = none, the default); see {@link PreviewEvent}. */
+        public Builder previews(int everyNSteps) { defaults.previews(everyNSteps); return this; }
         /** Request defaults as a whole (prompts ignored). */
         public Builder defaults(GenerationRequest request) {
             if (request == null) throw new InvalidRequestException("the default request is null");

@@ -26,7 +26,7 @@ record BatchKey(GenerationRequest shape, String image, List<Object> options) {
         GenerationRequest shape = new GenerationRequest(List.of(), r.negativePrompt(), r.width(), r.height(), r.steps(),
                 r.timesteps(), r.maxTimestep(), r.intermediateTimestep(), r.guidanceScale(), null, null, 1,
                 r.maxSequenceLength(), r.resolutionBinning(), r.instruction(), r.normalizePrompt(), null, r.strength(),
-                r.output(), List.of());
+                r.output(), List.of(), r.previewEvery());
         return new BatchKey(shape, digest(r.image()), r.options().stream().map(RequestOption::batchKey).toList());
     }
 

@@ -42,7 +42,16 @@ final class ImageEncoding {
     /** The image in {@code format}; {@code compression} 0..100 is the JPEG/WebP quality (PNG is lossless). */
     static byte[] encode(GeneratedImage img, String format, int compression) {
         if (format.equals("png")) return img.toPng();
-        BufferedImage rgb = img.toBufferedImage();
+        return write(img.toBufferedImage(), format, compression, img.provenance().asText());
+    }
+
+    /** A preview image (no provenance) in {@code format}. */
+    static byte[] encode(BufferedImage preview, String format, int compression) {
+        return write(preview, format, compression, null);
+    }
+
+    /** Encodes with ImageIO; {@code jpegText}, when given, goes into a JPEG's COM segment. */
+    private static byte[] write(BufferedImage rgb, String format, int compression, Map<String, String> jpegText) {
         ImageWriter writer = ImageIO.getImageWritersByFormatName(format).next();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ImageOutputStream ios = ImageIO.createImageOutputStream(out)) {
@@ -56,7 +65,7 @@ final class ImageEncoding {
                 param.setCompressionQuality(compression / 100f);
             }
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(rgb), param);
-            if (format.equals("jpeg")) addJpegComment(meta, img.provenance().asText());
+            if (format.equals("jpeg") && jpegText != null) addJpegComment(meta, jpegText);
             writer.write(null, new IIOImage(rgb, null, meta), param);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode " + format, e);

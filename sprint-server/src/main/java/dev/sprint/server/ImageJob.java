@@ -2,8 +2,10 @@ package dev.sprint.server;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
+import dev.sprint.api.PreviewEvent;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * One request accepted by an {@link ImageService}: a {@link CompletableFuture} of its result plus where it is
@@ -17,6 +19,7 @@ public final class ImageJob extends CompletableFuture<GenerationResult> {
     private final GenerationRequest request;
     private final BatchKey key;
     private final int images;
+    private final Consumer<PreviewEvent> previews;
     final long arrivalNanos;
 
     // written by the worker under the service lock, read by status() from any thread
@@ -27,8 +30,9 @@ public final class ImageJob extends CompletableFuture<GenerationResult> {
     private volatile int steps;
     private volatile double queueMs = Double.NaN;
 
-    ImageJob(ImageService service, String id, GenerationRequest request, BatchKey key) {
+    ImageJob(ImageService service, String id, GenerationRequest request, BatchKey key, Consumer<PreviewEvent> previews) {
         this.service = service;
+        this.previews = previews;
         this.id = id;
         this.request = request;
         this.key = key;
@@ -70,6 +74,11 @@ public final class ImageJob extends CompletableFuture<GenerationResult> {
         ImageService.Batch b = batch;
         int position = s == JobStatus.State.QUEUED ? service.queuePosition(this) : 0;
         return new JobStatus(s, position, b == null ? 0 : b.images, stage, step, steps);
+    }
+
+    /** Where this job's previews go, or null. */
+    Consumer<PreviewEvent> previews() {
+        return previews;
     }
 
     BatchKey key() {

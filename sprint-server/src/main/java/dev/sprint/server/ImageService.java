@@ -9,6 +9,7 @@ import dev.sprint.api.GenerationResult;
 import dev.sprint.api.InvalidRequestException;
 import dev.sprint.api.Latents;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PreviewEvent;
 import dev.sprint.api.Provenance;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
@@ -34,6 +35,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -143,12 +145,22 @@ public final class ImageService implements AutoCloseable {
      * @throws InvalidRequestException for a request that can never run (no prompt, seeds that do not match)
      */
     public ImageJob submit(GenerationRequest request, Duration timeout) {
+        return submit(request, timeout, null);
+    }
+
+    /**
+     * Queues a request whose previews ({@link GenerationRequest#previewEvery()}) go to {@code previews}: its own images
+     * only, also when it runs batched with others, called on the worker thread (hand slow work elsewhere).
+     *
+     * @param previews receives the request's previews, or null
+     */
+    public ImageJob submit(GenerationRequest request, Duration timeout, Consumer<PreviewEvent> previews) {
         Objects.requireNonNull(request, "request");
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new InvalidRequestException("the timeout must be positive, got " + timeout);
         }
         GenerationRequest resolved = withSeeds(request);
-        ImageJob job = new ImageJob(this, "job-" + ids.incrementAndGet(), resolved, BatchKey.of(resolved));
+        ImageJob job = new ImageJob(this, "job-" + ids.incrementAndGet(), resolved, BatchKey.of(resolved), previews);
         lock.lock();
         try {
             if (state != State.RUNNING) {
@@ -463,12 +475,12 @@ public final class ImageService implements AutoCloseable {
         for (ImageJob j : b.members) metrics.started(j);
         try {
             if (b.members.size() == 1) {
-                complete(b.members, call(pipeline, b.members.get(0).request(), b));
+                complete(b.members, call(pipeline, b.members.get(0).request(), b, b.members));
                 return;
             }
             GenerationResult merged;
             try {
-                merged = call(pipeline, merge(b.members), b);
+                merged = call(pipeline, merge(b.members), b, b.members);
             } catch (GenerationCancelledException e) {
                 throw e;
             } catch (SprintException e) {
@@ -477,7 +489,7 @@ public final class ImageService implements AutoCloseable {
                 for (ImageJob j : b.members) {
                     if (j.isDone()) continue;
                     try {
-                        complete(List.of(j), call(pipeline, j.request(), b));
+                        complete(List.of(j), call(pipeline, j.request(), b, List.of(j)));
                     } catch (GenerationCancelledException c) {
                         throw c;
                     } catch (SprintException alone) {
@@ -496,12 +508,12 @@ public final class ImageService implements AutoCloseable {
     }
 
     /** One pipeline call; a raw runtime exception from a pipeline becomes a {@link SprintException}. */
-    private GenerationResult call(Pipeline pipeline, GenerationRequest request, Batch b) {
+    private GenerationResult call(Pipeline pipeline, GenerationRequest request, Batch b, List<ImageJob> inCall) {
         long t0 = System.nanoTime();
         int images = request.prompts().size() * request.imagesPerPrompt();
         GenerationResult r;
         try {
-            r = pipeline.generate(request, listener(b), b.cancel);
+            r = pipeline.generate(request, listener(b, inCall), b.cancel);
         } catch (SprintException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -513,7 +525,8 @@ public final class ImageService implements AutoCloseable {
         return r;
     }
 
-    private static GenerationListener listener(Batch b) {
+    /** Progress to every member of the batch; previews to the jobs of this call ({@code inCall}, in image order). */
+    private static GenerationListener listener(Batch b, List<ImageJob> inCall) {
         return new GenerationListener() {
             @Override
             public void onStage(String stage) {
@@ -523,6 +536,18 @@ public final class ImageService implements AutoCloseable {
             @Override
             public void onStep(StepEvent e) {
                 for (ImageJob j : b.members) j.progress("step", e.step() + 1, e.steps());
+            }
+
+            @Override
+            public void onPreview(PreviewEvent e) {
+                int offset = 0;
+                for (ImageJob j : inCall) { // in merge order: each takes its own images of the call
+                    int n = j.images();
+                    if (j.previews() != null && !j.isDone() && e.images().size() >= offset + n) {
+                        j.previews().accept(new PreviewEvent(e.step(), e.steps(), e.images().subList(offset, offset + n)));
+                    }
+                    offset += n;
+                }
             }
         };
     }

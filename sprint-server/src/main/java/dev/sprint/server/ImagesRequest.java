@@ -26,8 +26,15 @@ import java.util.regex.Pattern;
  * @param outputFormat png, jpeg or webp
  * @param compression  0..100 for jpeg/webp (OpenAI's output_compression), default 100
  * @param user         the caller's end-user id, or null
+ * @param stream        answer with server-sent events ({@code stream: true}) instead of one JSON body
+ * @param partialImages 0..3 partial images (previews) to stream before each final image
+ * @param url           {@code response_format: url}: images are served from the image store, the body holds links
  */
-record ImagesRequest(GenerationRequest request, String outputFormat, int compression, String user) {
+record ImagesRequest(GenerationRequest request, String outputFormat, int compression, String user, boolean stream,
+                     int partialImages, boolean url) {
+    /** OpenAI's most partial images per request. */
+    static final int MAX_PARTIAL_IMAGES = 3;
+
 
     /** Request size limits of the server. */
     record Limits(long maxBodyBytes, int maxPromptChars, int maxImages, long maxPixels, int maxTimesteps) {}
@@ -112,14 +119,11 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             b.size(wh[0], wh[1]);
         }
         String responseFormat = f.string("response_format");
-        if (responseFormat != null && !responseFormat.equals("b64_json")) {
-            if (responseFormat.equals("url")) {
-                throw ApiError.invalid("response_format 'url' is not supported by this server: images are returned inline; use 'b64_json'.",
-                        "response_format", "unsupported_value");
-            }
-            throw ApiError.invalid("Invalid 'response_format': '" + responseFormat + "'. Supported values are: 'b64_json'.",
+        if (responseFormat != null && !responseFormat.equals("b64_json") && !responseFormat.equals("url")) {
+            throw ApiError.invalid("Invalid 'response_format': '" + responseFormat + "'. Supported values are: 'b64_json' and 'url'.",
                     "response_format", "invalid_value");
         }
+        boolean url = "url".equals(responseFormat);
         String format = f.string("output_format");
         format = format == null ? "png" : format.toLowerCase(Locale.ROOT);
         if (format.equals("jpg")) format = "jpeg";
@@ -141,14 +145,18 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             throw ApiError.invalid("background '" + background + "' is not supported: images are opaque RGB; use 'auto' or 'opaque'.",
                     "background", "unsupported_value");
         }
-        Boolean stream = f.bool("stream");
-        if (Boolean.TRUE.equals(stream)) {
-            throw ApiError.invalid("stream is not supported by this server; leave it false.", "stream", "unsupported_value");
-        }
+        boolean stream = Boolean.TRUE.equals(f.bool("stream"));
         Long partial = f.integer("partial_images");
-        if (partial != null && partial != 0) {
-            throw ApiError.invalid("partial_images needs streaming, which this server does not support.", "partial_images",
-                    "unsupported_value");
+        if (partial != null && (partial < 0 || partial > MAX_PARTIAL_IMAGES)) {
+            throw ApiError.invalid("Invalid 'partial_images': expected 0.." + MAX_PARTIAL_IMAGES + ", got " + partial + ".",
+                    "partial_images", "invalid_value");
+        }
+        if (partial != null && partial > 0 && !stream) {
+            throw ApiError.invalid("partial_images needs 'stream': true.", "partial_images", "invalid_value");
+        }
+        if (stream && url) {
+            throw ApiError.invalid("Streamed images are sent inline as b64_json; response_format 'url' does not apply to 'stream': true.",
+                    "response_format", "unsupported_value");
         }
         f.string("quality");
         f.string("style");
@@ -186,7 +194,8 @@ record ImagesRequest(GenerationRequest request, String outputFormat, int compres
             Double strength = f.number("strength");
             if (strength != null) b.strength(strength);
         }
-        return new ImagesRequest(b.build(), format, compression == null ? 100 : compression.intValue(), user);
+        return new ImagesRequest(b.build(), format, compression == null ? 100 : compression.intValue(), user, stream,
+                partial == null ? 0 : partial.intValue(), url);
     }
 
     private static ApiError tooMany(String name, int max) {

@@ -73,6 +73,12 @@ import org.slf4j.LoggerFactory;
  * ({@link JobRegistry}) and are cancelled when their client hangs up ({@link ClientDisconnects}); slow clients
  * are dropped ({@link HeaderDeadline}, Jetty's minimum data rate and idle timeout).
  *
+ * <p>{@code "stream": true} answers OpenAI's image streaming events ({@link ImageStreamHandler}); the header
+ * {@code Prefer: respond-async} answers 202 with a job to poll at {@code GET /v1/sprint/jobs/{id}} ({@link AsyncJobs});
+ * {@code response_format: url} links images kept in a bounded, expiring store at {@code GET /v1/sprint/images/{token}}
+ * ({@link ImageStore}). Streamed and async requests pass the same key, budget and per-key checks as the others, and
+ * their jobs and stored images belong to the caller's API key ({@link #OWNER_ATTRIBUTE}): another key gets 404.
+ *
  * <p>The HTTP port opens at once; the model loads and warms up in the background (readiness 503, image endpoints
  * 503 with {@code code: model_loading} meanwhile). Errors have OpenAI's shape
  * {@code {"error": {"message", "type", "param", "code"}}}: 400 for every invalid request, 401 without a valid
@@ -99,7 +105,11 @@ public final class SprintServer implements AutoCloseable {
     public static final String JOB_HEADER = "X-Sprint-Job-Id";
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final String ACCESS_KEY = "sprint.access";
-    private static final String OWNER_KEY = "sprint.owner";
+    /**
+     * Request attribute holding the caller's identity: the owner id of its API key ({@link ApiKeys}), set before
+     * every route that needs a key. Jobs, async jobs and stored images belong to it.
+     */
+    public static final String OWNER_ATTRIBUTE = "sprint.owner";
     /** Paths that need no API key and answer any Host: the page (it asks for the key) and the health checks. */
     private static final Set<String> OPEN = Set.of("/", "/health/live", "/health/ready");
     private static final Set<String> HEALTH = Set.of("/health/live", "/health/ready");
@@ -120,6 +130,8 @@ public final class SprintServer implements AutoCloseable {
     private volatile ServerConnector connector;
     private volatile HeaderDeadline headerDeadline;
     private volatile WorkBudget budget;
+    private final AsyncJobs asyncJobs;
+    private final ImageStore images;
     private final CountDownLatch settled = new CountDownLatch(1);
     private final String page;
     private volatile Phase phase = Phase.LOADING;
@@ -138,6 +150,8 @@ public final class SprintServer implements AutoCloseable {
         policy = new RequestPolicy(b.allowedHosts, b.allowedOrigins);
         jobs = new JobRegistry(b.maxConcurrentPerKey);
         budget = new WorkBudget(b.maxWork, 1024L * 1024, 4);
+        asyncJobs = new AsyncJobs(b.asyncJobs, b.asyncResultTtl, b.clock);
+        images = new ImageStore(b.imageStoreBytes, b.imageTtl, b.clock);
         new JvmMemoryMetrics().bindTo(registry);
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -376,11 +390,16 @@ public final class SprintServer implements AutoCloseable {
             submit(ctx, s, readEdit(ctx));
         });
         app.get("/v1/sprint/jobs/{id}", ctx -> {
+            AsyncJobs.Entry async = asyncJob(ctx);
+            if (async != null) {
+                json(ctx, 200, asyncStatus(ctx.pathParam("id"), async));
+                return;
+            }
             JobRegistry.Found f = jobs.find(owner(ctx), ctx.pathParam("id"));
             JobStatus st = f.job().status();
             JsonObject o = obj("id", f.id());
             o.addProperty("label", f.label());
-            o.addProperty("status", st.state().name().toLowerCase(Locale.ROOT));
+            o.addProperty("status", statusName(st.state()));
             o.addProperty("queue_position", st.queuePosition());
             o.addProperty("batch_size", st.batchSize());
             o.addProperty("stage", st.stage());
@@ -389,11 +408,28 @@ public final class SprintServer implements AutoCloseable {
             json(ctx, 200, o);
         });
         app.delete("/v1/sprint/jobs/{id}", ctx -> {
-            JobRegistry.Found f = jobs.find(owner(ctx), ctx.pathParam("id"));
-            JsonObject o = obj("id", f.id());
-            o.addProperty("label", f.label());
-            o.addProperty("cancelled", f.job().cancel(false));
+            AsyncJobs.Entry async = asyncJob(ctx);
+            JsonObject o;
+            if (async != null) {
+                o = obj("id", ctx.pathParam("id"));
+                o.addProperty("cancelled", async.job.cancel(false));
+            } else {
+                JobRegistry.Found f = jobs.find(owner(ctx), ctx.pathParam("id"));
+                o = obj("id", f.id());
+                o.addProperty("label", f.label());
+                o.addProperty("cancelled", f.job().cancel(false));
+            }
             json(ctx, 200, o);
+        });
+
+        app.get("/v1/sprint/images/{token}", ctx -> {
+            ImageStore.Entry e = images.get(ctx.pathParam("token"), owner(ctx));
+            if (e == null) {
+                throw new ApiError(404, ApiError.INVALID_REQUEST, "No such image: it expired, was never stored, or the store"
+                        + " made room for newer ones.", "token", "image_not_found", 0);
+            }
+            long left = Math.max(0, Duration.between(cfg.clock.instant(), e.expires()).toSeconds());
+            ctx.header("Cache-Control", "private, max-age=" + left).contentType(e.contentType()).result(e.bytes());
         });
 
         app.exception(ApiError.class, (e, ctx) -> error(ctx, e));
@@ -457,13 +493,53 @@ public final class SprintServer implements AutoCloseable {
             return;
         }
         if (OPEN.contains(path)) return;
-        ctx.attribute(OWNER_KEY, keys.authenticate(ctx.header("Authorization")));
+        ctx.attribute(OWNER_ATTRIBUTE, keys.authenticate(ctx.header("Authorization")));
     }
 
-    /** Who sent the request: the owner id of its API key ({@link ApiKeys}). */
-    private static String owner(Context ctx) {
-        String o = ctx.attribute(OWNER_KEY);
+    /**
+     * Who sent the request: the owner id of its API key ({@link ApiKeys}, via {@link #OWNER_ATTRIBUTE}), to which
+     * its jobs, async jobs and stored images belong.
+     */
+    private String owner(Context ctx) {
+        String o = ctx.attribute(OWNER_ATTRIBUTE);
         return o == null ? ApiKeys.ANONYMOUS : o;
+    }
+
+    /** The caller's async job under the path's id; another owner's job is a 404 like an unknown one. */
+    private AsyncJobs.Entry asyncJob(Context ctx) {
+        String id = ctx.pathParam("id");
+        if (!asyncJobs.contains(id)) return null;
+        AsyncJobs.Entry e = asyncJobs.get(id, owner(ctx));
+        if (e == null) {
+            throw new ApiError(404, ApiError.INVALID_REQUEST, "No request with id '" + id + "' is queued or running.", "id",
+                    "job_not_found", 0);
+        }
+        return e;
+    }
+
+    /** Status names of the job API: OpenAI's batch words, succeeded for done. */
+    static String statusName(JobStatus.State s) {
+        return s == JobStatus.State.DONE ? "succeeded" : s.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** An async job's status; once finished, with the synchronous call's body (or its error) merged in. */
+    private static JsonObject asyncStatus(String id, AsyncJobs.Entry e) {
+        JsonObject o = obj("id", id);
+        o.addProperty("object", "sprint.job");
+        JsonObject result = e.result();
+        JobStatus st = e.job.status();
+        o.addProperty("status", result == null && st.state() != JobStatus.State.QUEUED ? "running" : statusName(st.state()));
+        o.addProperty("created_at", e.created.getEpochSecond());
+        if (result == null) {
+            o.addProperty("queue_position", st.queuePosition());
+            o.addProperty("batch_size", st.batchSize());
+            o.addProperty("stage", st.stage());
+            o.addProperty("step", st.step());
+            o.addProperty("steps", st.steps());
+        } else {
+            result.entrySet().forEach(en -> o.add(en.getKey(), en.getValue()));
+        }
+        return o;
     }
 
     /**
@@ -517,16 +593,27 @@ public final class SprintServer implements AutoCloseable {
     }
 
     private void submit(Context ctx, ImageService s, ImagesRequest call) {
-        budget.check(call.request());
+        boolean async = prefersAsync(ctx);
+        if (async && call.stream()) {
+            throw ApiError.invalid("'stream': true and 'Prefer: respond-async' exclude each other: a stream is already asynchronous.",
+                    "stream", "invalid_value");
+        }
+        boolean canPreview = !"none".equals(describe.getOrDefault("preview", "none"));
+        // a stream's previews from the model's own VAE cost about one decode per step: counted as one more step each
+        budget.check(call.request(), call.stream() && call.partialImages() > 0 && "vae".equals(describe.get("preview")));
         String label = ctx.header(JOB_HEADER);
-        String id = jobs.reserve(owner(ctx), label == null || label.isBlank() ? null : label);
+        String owner = owner(ctx);
+        String id = jobs.reserve(owner, label == null || label.isBlank() ? null : label);
         Access a = access(ctx);
         a.job = id;
         a.request = call.request();
         a.user = call.user();
+        ImageStreamHandler stream = call.stream() ? new ImageStreamHandler(ctx, call, responses,
+                ctx.path().endsWith("/edits") ? "image_edit" : "image_generation", publicModel()) : null;
         ImageJob job;
         try {
-            job = s.submit(call.request(), cfg.requestTimeout);
+            job = stream != null ? stream.submit(s, cfg.requestTimeout, canPreview)
+                    : s.submit(call.request(), cfg.requestTimeout);
         } catch (RuntimeException e) {
             jobs.release(id);
             throw e;
@@ -534,7 +621,45 @@ public final class SprintServer implements AutoCloseable {
         jobs.attach(id, job);
         a.submitted = job;
         ctx.header(JOB_HEADER, id);
-        ClientDisconnects.Watch watch = disconnects.watch(ctx.req(), job, id);
+        ClientDisconnects.Watch watch = async ? null : disconnects.watch(ctx.req(), job, id);
+        if (stream != null) {
+            // the watch may read bytes of a pipelined next request, which a stream cannot answer with Connection: close
+            // once its headers are out: a stream's connection closes at its end
+            ctx.header("Connection", "close");
+            stream.start(job, id, () -> {
+                jobs.release(id);
+                watch.stop();
+            });
+            return;
+        }
+        String origin = origin(ctx);
+        if (async) {
+            AsyncJobs.Entry entry;
+            try {
+                entry = asyncJobs.add(id, owner, job);
+            } catch (ApiError e) {
+                job.cancel(false);
+                jobs.release(id);
+                throw e;
+            }
+            job.handleAsync((result, error) -> {
+                jobs.release(id);
+                JsonObject body;
+                try {
+                    body = error != null ? failure(id, error) : imagesResponse(call, job, result, id, owner, origin);
+                } catch (RuntimeException e) {
+                    body = failure(id, e);
+                }
+                asyncJobs.finish(entry, body);
+                return null;
+            }, responses);
+            JsonObject accepted = obj("id", id);
+            accepted.addProperty("object", "sprint.job");
+            accepted.addProperty("status", "queued");
+            ctx.header("Location", "/v1/sprint/jobs/" + id).header("Preference-Applied", "respond-async");
+            json(ctx, 202, accepted);
+            return;
+        }
         // the response is encoded on another thread: never on the worker, which must go on to the next batch
         ctx.future(() -> job.handleAsync((result, error) -> {
             jobs.release(id);
@@ -543,7 +668,7 @@ public final class SprintServer implements AutoCloseable {
                 error(ctx, ApiError.forClient(error, LOG, id));
             } else {
                 try {
-                    json(ctx, 200, imagesResponse(call, job, result, id, publicModel()));
+                    json(ctx, 200, imagesResponse(call, job, result, id, owner, origin));
                 } catch (RuntimeException e) {
                     error(ctx, ApiError.forClient(e, LOG, id + " (encoding the response)"));
                 }
@@ -557,21 +682,54 @@ public final class SprintServer implements AutoCloseable {
         return describe.getOrDefault("model", cfg.modelName);
     }
 
-    private static JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id, String model) {
+    /** Whether the request says {@code Prefer: respond-async} (RFC 7240: comma-separated preferences, any case). */
+    private static boolean prefersAsync(Context ctx) {
+        for (String header : ctx.req().getHeaders("Prefer") == null ? java.util.Collections.<String>emptyList()
+                : java.util.Collections.list(ctx.req().getHeaders("Prefer"))) {
+            for (String pref : header.split(",")) {
+                if (pref.split(";")[0].trim().equalsIgnoreCase("respond-async")) return true;
+            }
+        }
+        return false;
+    }
+
+    /** scheme://host[:port] the client used, for the links of response_format url. */
+    private String origin(Context ctx) {
+        String host = ctx.host();
+        return host == null || host.isBlank() ? url() : ctx.scheme() + "://" + host;
+    }
+
+    /** A failed async job's result: OpenAI's error object (no internals; the details go to the log). */
+    private static JsonObject failure(String id, Throwable error) {
+        return ApiError.forClient(error, LOG, id).body();
+    }
+
+    private JsonObject imagesResponse(ImagesRequest call, ImageJob job, GenerationResult r, String id, String owner, String origin) {
         JsonObject out = new JsonObject();
         out.addProperty("created", Instant.now().getEpochSecond());
         JsonArray data = new JsonArray();
         List<GeneratedImage> images = r.images();
         for (int i = 0; i < images.size(); i++) {
             JsonObject d = new JsonObject();
-            GeneratedImage img = ImageEncoding.withModel(images.get(i), model);
-            d.addProperty("b64_json", Base64.getEncoder().encodeToString(ImageEncoding.encode(img, call.outputFormat(), call.compression())));
+            GeneratedImage img = ImageEncoding.withModel(images.get(i), publicModel());
+            byte[] encoded = ImageEncoding.encode(img, call.outputFormat(), call.compression());
+            if (call.url()) {
+                d.addProperty("url", origin + "/v1/sprint/images/" + this.images.put(owner, encoded, "image/" + call.outputFormat()));
+            } else {
+                d.addProperty("b64_json", Base64.getEncoder().encodeToString(encoded));
+            }
             d.addProperty("seed", job.seeds().get(i));
             data.add(d);
         }
         out.add("data", data);
         out.addProperty("output_format", call.outputFormat());
         if (!images.isEmpty()) out.addProperty("size", images.get(0).width() + "x" + images.get(0).height());
+        out.add("sprint", sprintInfo(job, r, id));
+        return out;
+    }
+
+    /** Sprint's extras of a response: job id, batch size, queue and stage milliseconds. */
+    static JsonObject sprintInfo(ImageJob job, GenerationResult r, String id) {
         JsonObject sprint = new JsonObject();
         sprint.addProperty("job_id", id);
         sprint.addProperty("batch_size", job.status().batchSize());
@@ -579,8 +737,7 @@ public final class SprintServer implements AutoCloseable {
         JsonObject timings = new JsonObject();
         r.timingsMs().forEach((k, v) -> timings.addProperty(k, round(v)));
         sprint.add("timings_ms", timings);
-        out.add("sprint", sprint);
-        return out;
+        return sprint;
     }
 
     private ImagesRequest readEdit(Context ctx) {
@@ -758,6 +915,11 @@ public final class SprintServer implements AutoCloseable {
         private Duration idleTimeout = Duration.ofSeconds(30);
         private Duration headerTimeout = Duration.ofSeconds(10);
         private long minRequestDataRate = 4096;
+        private int asyncJobs = 256;
+        private Duration asyncResultTtl = Duration.ofHours(1);
+        private long imageStoreBytes = 256L << 20;
+        private Duration imageTtl = Duration.ofHours(1);
+        private java.time.Clock clock = java.time.Clock.systemUTC();
 
         private Builder() {}
 
@@ -952,6 +1114,38 @@ public final class SprintServer implements AutoCloseable {
             if (width < 1 || height < 1) throw new InvalidRequestException("warm-up size must be positive");
             warmupWidth = width;
             warmupHeight = height;
+            return this;
+        }
+
+        /**
+         * Async jobs ({@code Prefer: respond-async}) kept at most (default 256) and how long a finished one's result is
+         * kept for polling (default 1 hour).
+         */
+        public Builder asyncJobs(int max, Duration resultTtl) {
+            if (max < 1 || resultTtl.isNegative() || resultTtl.isZero()) {
+                throw new InvalidRequestException("asyncJobs needs a positive count and result lifetime");
+            }
+            asyncJobs = max;
+            asyncResultTtl = resultTtl;
+            return this;
+        }
+
+        /**
+         * The store of {@code response_format: url} images: total bytes (default 256 MiB; the oldest images make room
+         * for new ones) and how long a link works (default 1 hour).
+         */
+        public Builder imageStore(long maxBytes, Duration ttl) {
+            if (maxBytes < 1 || ttl.isNegative() || ttl.isZero()) {
+                throw new InvalidRequestException("imageStore needs a positive size and lifetime");
+            }
+            imageStoreBytes = maxBytes;
+            imageTtl = ttl;
+            return this;
+        }
+
+        /** The clock of expiry (tests). */
+        Builder clock(java.time.Clock c) {
+            clock = c;
             return this;
         }
 

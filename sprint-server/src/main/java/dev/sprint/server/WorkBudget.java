@@ -26,11 +26,20 @@ record WorkBudget(long maxWork, long defaultPixels, int defaultSteps) {
 
     /** 400 naming the limit when the request needs more than {@link #maxWork}. */
     void check(GenerationRequest r) {
+        check(r, false);
+    }
+
+    /**
+     * {@link #check(GenerationRequest)}, with a preview decoded by the model's VAE after every step counted as one
+     * more step (a decode costs about as much as a step at the output size).
+     */
+    void check(GenerationRequest r, boolean vaePreviewEachStep) {
         long w = work(r);
+        if (vaePreviewEachStep) w = w > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : 2 * w;
         if (w <= maxWork) return;
         String size = r.width() != null && r.height() != null ? r.width() + "x" + r.height() : "the default " + defaultPixels;
-        throw ApiError.invalid("This request needs " + size + " pixels × " + images(r) + " image(s) × " + steps(r) + " step(s) = "
-                + w + " pixel-steps, above this server's work limit of " + maxWork + " pixel-steps per request (--max-work);"
+        throw ApiError.invalid("This request needs " + size + " pixels × " + images(r) + " image(s) × " + steps(r) + " step(s)"
+                + (vaePreviewEachStep ? " × 2 (a VAE-decoded preview per step)" : "") + " = " + w + " pixel-steps, above this server's work limit of " + maxWork + " pixel-steps per request (--max-work);"
                 + " ask for fewer images, fewer steps or a smaller size.", null, "work_limit_exceeded");
     }
 

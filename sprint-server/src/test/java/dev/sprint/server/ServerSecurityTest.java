@@ -175,12 +175,17 @@ class ServerSecurityTest {
 
     @Test
     void aClientThatHangsUpHasItsJobCancelledWithinOneStep() throws IOException {
+        hangUpAfterTheFirstStep(gen("slow, then the client hangs up", "\"steps\": 4"));
+    }
+
+    /** Sends a 4-step generation, closes the connection after its first step, and checks that it stops within one more. */
+    private void hangUpAfterTheFirstStep(String body) throws IOException {
         int stepsBefore = slow.steps.get();
         int cancelledBefore = slow.cancelled.get();
         int atClose;
         try (Socket s = RawHttp.connect(tiny.server.url(), 60_000)) {
             s.getOutputStream().write(RawHttp.request("POST", "/v1/images/generations", "127.0.0.1:" + port,
-                    gen("slow, then the client hangs up", "\"steps\": 4"), "Content-Type", "application/json", "Authorization", "Bearer " + A));
+                    body, "Content-Type", "application/json", "Authorization", "Bearer " + A));
             Await.until(() -> slow.steps.get() > stepsBefore, "the first step");
             atClose = slow.steps.get();
         }
@@ -274,6 +279,48 @@ class ServerSecurityTest {
         for (int i = 0; i < 2; i++) a.delete("/v1/sprint/jobs/busy-" + i);
         for (CompletableFuture<Http.Response> f : running) assertEquals(409, Http.join(f).status());
         assertEquals(200, Http.join(other).status(), "another key is not limited by the first key's requests");
+    }
+
+    @Test
+    void streamedAndAsyncRequestsPassTheSameChecks() {
+        error(anon.post("/v1/images/generations", gen("a", "\"stream\": true")), 401, null);
+        error(anon.post("/v1/images/generations", gen("a", ""), "Prefer", "respond-async"), 401, null);
+        error(a.send("POST", "/v1/images/generations", "text/plain", gen("a", "\"stream\": true")), 415, "unsupported_media_type");
+        error(a.send("POST", "/v1/images/generations", "text/plain", gen("a", ""), "Prefer", "respond-async"), 415,
+                "unsupported_media_type");
+        error(a.post("/v1/images/generations", gen("a", "\"steps\": 1000, \"stream\": true")), 400, "work_limit_exceeded");
+        error(a.post("/v1/images/generations", gen("a", "\"steps\": 1000"), "Prefer", "respond-async"), 400, "work_limit_exceeded");
+        // the tiny server previews with the model's VAE: one decode per step counts as one more step
+        JsonObject e = error(a.post("/v1/images/generations", gen("a", "\"n\": 4, \"steps\": 4, \"stream\": true, \"partial_images\": 1")),
+                400, "work_limit_exceeded");
+        assertTrue(e.get("message").getAsString().contains("VAE-decoded preview"), e.toString());
+        Http.Response half = a.post("/v1/images/generations", gen("a", "\"n\": 2, \"steps\": 4, \"stream\": true, \"partial_images\": 1"));
+        assertEquals(200, half.status(), half.body());
+        assertTrue(half.body().contains("event: image_generation.completed"), half.body());
+        assertEquals(0, tiny.server.service().queueDepth());
+    }
+
+    @Test
+    void asyncAndStreamedRequestsCountAgainstTheKeysLimit() {
+        List<String> locations = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Http.Response r = a.post("/v1/images/generations", gen("slow async " + i, "\"steps\": 4"), "Prefer", "respond-async");
+            assertEquals(202, r.status(), r.body());
+            locations.add(r.header("Location"));
+        }
+        error(a.post("/v1/images/generations", gen("a third, streamed", "\"stream\": true")), 429, "too_many_concurrent_requests");
+        error(a.post("/v1/images/generations", gen("a third, async", ""), "Prefer", "respond-async"), 429, "too_many_concurrent_requests");
+        error(b.get(locations.get(0)), 404, "job_not_found");
+        for (String l : locations) assertEquals(200, a.delete(l).status());
+        Await.until(() -> a.get(locations.get(1)).json().get("status").getAsString().equals("cancelled"), "the async jobs to end");
+        Http.Response again = a.post("/v1/images/generations", gen("after them", "\"stream\": true"));
+        assertEquals(200, again.status(), "a finished async job frees its place: " + again.body());
+    }
+
+    @Test
+    void aStreamingClientThatHangsUpHasItsJobCancelled() throws IOException {
+        // no partial images: nothing is written until the end, so only the connection watch can notice
+        hangUpAfterTheFirstStep(gen("slow, streamed, then the client hangs up", "\"steps\": 4, \"stream\": true"));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.sprint.api.GenerationListener;
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.GenerationResult;
 import dev.sprint.api.Pipeline;
+import dev.sprint.api.PreviewEvent;
 import dev.sprint.api.StepEvent;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,6 +32,11 @@ final class SlowSteps extends RecordingPipeline {
             @Override
             public void onStage(String stage) {
                 listener.onStage(stage);
+            }
+
+            @Override
+            public void onPreview(PreviewEvent e) {
+                listener.onPreview(e);
             }
 
             @Override

@@ -124,8 +124,8 @@ class SprintServerTest {
         assertError(http.post("/v1/images/generations", body("\"n\": 11")), 400, inv, "n", "integer_above_max_value");
         assertError(http.post("/v1/images/generations", "{\"prompt\": \"a\", \"size\": \"huge\"}"), 400, inv, "size", "invalid_value");
         assertError(http.post("/v1/images/generations", "{\"prompt\": \"a\", \"size\": \"4096x4096\"}"), 400, inv, "size", "invalid_value");
-        assertError(http.post("/v1/images/generations", body("\"response_format\": \"url\"")), 400, inv, "response_format",
-                "unsupported_value");
+        assertError(http.post("/v1/images/generations", body("\"response_format\": \"url\", \"stream\": true")), 400, inv,
+                "response_format", "unsupported_value");
         assertError(http.post("/v1/images/generations", body("\"response_format\": \"svg\"")), 400, inv, "response_format", "invalid_value");
         assertError(http.post("/v1/images/generations", body("\"output_format\": \"gif\"")), 400, inv, "output_format", "invalid_value");
         if (!ImageIO.getImageWritersByFormatName("webp").hasNext()) {
@@ -136,7 +136,8 @@ class SprintServerTest {
                 "invalid_value");
         assertError(http.post("/v1/images/generations", body("\"background\": \"transparent\"")), 400, inv, "background",
                 "unsupported_value");
-        assertError(http.post("/v1/images/generations", body("\"stream\": true")), 400, inv, "stream", "unsupported_value");
+        assertError(http.post("/v1/images/generations", body("\"stream\": true, \"partial_images\": 4")), 400, inv, "partial_images",
+                "invalid_value");
         assertError(http.post("/v1/images/generations", body("\"guidance\": 3")), 400, inv, "guidance", "unknown_parameter");
         assertError(http.post("/v1/images/generations", body("\"seed\": 1e30")), 400, inv, "seed", "invalid_type");
         assertError(http.post("/v1/images/generations", body("\"timesteps\": [1.5, \"x\"]")), 400, inv, "timesteps", "invalid_type");

@@ -2,6 +2,7 @@ package dev.sprint.server;
 
 import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
+import dev.sprint.core.pipeline.PreviewDecoder;
 import dev.sprint.core.testing.Golden;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,11 @@ final class TinyServer implements AutoCloseable {
         this(maxBatch, b -> {}, p -> p);
     }
 
+    /** @param settings more server settings (async jobs, image store, identity, clock) */
+    TinyServer(int maxBatch, UnaryOperator<SprintServer.Builder> settings) {
+        this(maxBatch, settings::apply, p -> p);
+    }
+
     /**
      * @param settings more server settings (keys, limits)
      * @param wrap     what the server runs instead of the pipeline (a wrapper around it), or the pipeline itself
@@ -38,7 +44,9 @@ final class TinyServer implements AutoCloseable {
                 .pipeline(() -> {
                     // absolute: the server must show the folder's name only, never where it lies
                     Path model = Golden.sana().resolve("model").toAbsolutePath();
-                    Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS).build();
+                    // the VAE as preview decoder: the tiny DC-AE is cheap, and Sana has no latent→RGB projection
+                    Pipeline p = Pipeline.builder().model(model).backend("reference").defaults(DEFAULTS)
+                            .with(PreviewDecoder.vae()).build();
                     loaded.set(p);
                     return wrap.apply(p);
                 });

@@ -91,7 +91,8 @@ class WebPageBrowserTest {
             el("seed").sendKeys("7");
             el("guidance").sendKeys("4.5");
             el("generate").click();
-            waiting(120).until(d -> !el("result-box").getAttribute("class").contains("hidden") || !el("error").getText().isEmpty());
+            // the result box opens with the first streamed preview; the final image comes with "Done"
+            waiting(120).until(d -> el("status").getText().startsWith("Done") || !el("error").getText().isEmpty());
             assertEquals("", el("error").getText(), "the page shows no error");
             String src = el("result").getAttribute("src");
             assertTrue(src.startsWith("data:image/png;base64,"), src.substring(0, Math.min(60, src.length())));
@@ -133,6 +134,38 @@ class WebPageBrowserTest {
             assertTrue(el("result-info").getText().contains("64x64"), el("result-info").getText());
             Object stored = ((JavascriptExecutor) browser).executeScript("return sessionStorage.getItem('sprint-api-key');");
             assertEquals("page-key-0123456789", stored, "kept for this tab only");
+        }
+    }
+
+    @Test
+    void thePageShowsStreamedPreviewsBeforeTheFinalImage() throws IOException {
+        try (TinyServer tiny = new TinyServer(8)) {
+            browser.get(tiny.server.url() + "/");
+            waiting(20).until(d -> el("model").getText().contains(TinyServer.MODEL));
+            // every image the result element shows, in order
+            ((JavascriptExecutor) browser).executeScript("window.shown = []; new MutationObserver(() => window.shown.push("
+                    + "document.getElementById('result').src)).observe(document.getElementById('result'),"
+                    + " {attributes: true, attributeFilter: ['src']});");
+            el("prompt").sendKeys("a lighthouse on a cliff at dusk");
+            new Select(el("steps")).selectByVisibleText("4");
+            el("width").sendKeys("128");
+            el("height").sendKeys("128");
+            el("seed").sendKeys("3");
+            el("generate").click();
+            waiting(120).until(d -> el("status").getText().startsWith("Done") || !el("error").getText().isEmpty());
+            assertEquals("", el("error").getText());
+            java.util.List<?> shown = (java.util.List<?>) ((JavascriptExecutor) browser).executeScript("return window.shown;");
+            assertEquals(4, shown.size(), "three partial images, then the final image");
+            java.util.List<WebElement> previews = browser.findElements(By.cssSelector("#previews figure"));
+            assertEquals(3, previews.size());
+            assertEquals("step 1", previews.get(0).findElement(By.tagName("figcaption")).getText());
+            assertEquals("step 3", previews.get(2).findElement(By.tagName("figcaption")).getText());
+            assertTrue(!shown.get(0).equals(shown.get(3)), "the first preview is not the final image");
+            assertEquals(shown.get(3), el("result").getAttribute("src"));
+            assertTrue(el("provenance").getText().contains("sprint:seed 3"), el("provenance").getText());
+            Path shot = Path.of("target", "previews-page.png");
+            Files.createDirectories(shot.getParent());
+            Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), shot, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.sprint.core.pipeline.BaseRequest;
 import dev.sprint.core.pipeline.Component;
 import dev.sprint.core.pipeline.DiffusionPipeline;
 import dev.sprint.core.pipeline.GenerationRun;
+import dev.sprint.core.pipeline.LatentPreview;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.pipeline.RequestField;
 import dev.sprint.core.pipeline.RequestReader;
@@ -48,6 +49,7 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
     private final FlowMatchEulerScheduler scheduler;
     private final SD3TransformerConfig transformerConfig;
     private final int vaeScale;
+    private final AutoencoderKL.KLConfig vaeConfig;
     private final boolean hasT5;
 
     StableDiffusion3Pipeline(PipelineContext ctx, SD3TransformerConfig transformerConfig, AutoencoderKL.KLConfig vaeConfig,
@@ -63,6 +65,7 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
         this.scheduler = scheduler;
         this.transformerConfig = transformerConfig;
         this.vaeScale = vaeConfig.spatialCompression();
+        this.vaeConfig = vaeConfig;
         this.hasT5 = ctx.folder().declares("text_encoder_3");
     }
 
@@ -163,10 +166,20 @@ final class StableDiffusion3Pipeline extends DiffusionPipeline<Sd3Request> {
         }
         run.checkpoint();
         if (b.output() == OutputType.LATENT) return latents(b, latents, run);
+        return images(b, latents, this::decode, run, r.steps(), i -> provenance(r, i));
+    }
+
+    private Tensor decode(Tensor z, boolean tiled) {
         AutoencoderKL kl = vae.get();
-        return images(b, latents, (z, tiled) -> tiled
-                ? kl.decodeTiled(kl.toVaeSpace(z), kl.defaultTiling(), dev.sprint.core.nn.Cancellation::check)
-                : kl.decode(kl.toVaeSpace(z)), run, r.steps(), i -> provenance(r, i));
+        return tiled ? kl.decodeTiled(kl.toVaeSpace(z), kl.defaultTiling(), dev.sprint.core.nn.Cancellation::check)
+                : kl.decode(kl.toVaeSpace(z));
+    }
+
+    @Override
+    protected LatentPreview latentPreview() {
+        int channels = transformerConfig.inChannels();
+        return new LatentPreview(channels, 1, vaeConfig.scalingFactor(), vaeConfig.shiftFactor(),
+                channels == Sd3Previews.FACTORS.channels() ? Sd3Previews.FACTORS : null, this::decode);
     }
 
     private Map<String, String> provenance(Sd3Request r, int i) {

@@ -31,6 +31,14 @@ public final class ImageProcessing {
         return out;
     }
 
+    /** A {@code TYPE_INT_RGB} image of HWC uint8 pixels (written straight into its pixel array). */
+    public static BufferedImage toBufferedImage(byte[] rgb, int width, int height) {
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] px = ((java.awt.image.DataBufferInt) img.getRaster().getDataBuffer()).getData();
+        for (int p = 0, i = 0; p < px.length; p++, i += 3) px[p] = (rgb[i] & 0xFF) << 16 | (rgb[i + 1] & 0xFF) << 8 | (rgb[i + 2] & 0xFF);
+        return img;
+    }
+
     /**
      * RGB pixels of an image as HWC uint8, as PIL's {@code convert("RGB")} makes them (what diffusers'
      * image processor does to any input): alpha is dropped (not composited); a palette image takes its

@@ -23,6 +23,8 @@ import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.taesd.AutoencoderTiny;
+import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +66,8 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
     private final OutputCheck outputCheck;
     private final MemoryPlan memory;
     private final VaeTiling tiling;
+    private final PreviewDecoder previewDecoder;
+    private final AutoencoderTiny tinyDecoder;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile boolean closed;
     private boolean released;
@@ -76,6 +80,9 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         this.outputCheck = context.settings().option(OutputCheck.class).orElse(OutputCheck.FAIL);
         this.memory = context.settings().option(MemoryPlan.class).orElse(null);
         this.tiling = context.settings().option(VaeTiling.class).orElse(VaeTiling.AUTO);
+        this.previewDecoder = context.settings().option(PreviewDecoder.class).orElse(null);
+        this.tinyDecoder = previewDecoder != null && previewDecoder.kind() == PreviewDecoder.Kind.TINY
+                ? AutoencoderTiny.load(previewDecoder.folder(), backend) : null;
     }
 
     /** The memory plan this pipeline runs under, or null (a pipeline opened without one, e.g. the plan's twin). */
@@ -115,6 +122,11 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
     /** Family-specific entries of {@link #describe()}. */
     protected void describe(Map<String, String> out) {}
 
+    /** How this family's sampler latents are previewed, or null when it cannot preview. */
+    protected LatentPreview latentPreview() {
+        return null;
+    }
+
     // ---- for families ------------------------------------------------------------------------------
 
     protected final TensorBackend backend() {
@@ -150,6 +162,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         m.put("dtype", backend.floatType().toString());
         if (!backend.precisionReason().isEmpty()) m.put("precision", backend.precisionReason());
         if (memory != null) m.put("memory", memory.mode().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("preview", previewName());
         return m;
     }
 
@@ -160,7 +173,10 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
         GenerationRun run = new GenerationRun(listener, cancel, () -> closed);
         run.checkpoint(); // an already cancelled token or interrupted thread: no work at all
         RequestReader reader = new RequestReader(request, defaults, limits);
-        P plan = plan(resolve(reader), reader);
+        BaseRequest base = resolve(reader);
+        P plan = plan(base, reader);
+        Integer every = reader.previewEvery();
+        if (every != null && every > 0 && run.listening()) run.previews(every, previewer(base));
         if (memory != null) run.tiledDecode(memory.admit(request).tiled());
         else if (MemoryPlan.forcedTiling() || tiling == VaeTiling.ON) run.tiledDecode(true);
         try {
@@ -208,6 +224,7 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
     private void release() {
         released = true;
         try {
+            if (tinyDecoder != null) tinyDecoder.close();
             context.components().close();
             if (memory != null) memory.close();
         } finally {
@@ -278,6 +295,63 @@ public abstract class DiffusionPipeline<P> implements Pipeline {
             throw new InvalidRequestException(seeds.size() + " seeds for " + total + " images (one per image needed)");
         }
         return new BaseRequest(r.prompts(), ipp, width, height, gw, gh, Seeds.resolve(in.seed()), seeds, r.output());
+    }
+
+    // ---- previews ---------------------------------------------------------------------------------------
+
+    /** What {@link #describe()} says under "preview": the decoder previews use, or "none". */
+    private String previewName() {
+        LatentPreview lp = latentPreview();
+        if (previewDecoder == null) {
+            return lp != null && lp.projection() != null ? "projection (" + lp.projection().source() + ")" : "none";
+        }
+        return switch (previewDecoder.kind()) {
+            case PROJECTION -> lp != null && lp.projection() != null ? "projection (" + lp.projection().source() + ")" : "none";
+            case TINY -> "tiny (" + previewDecoder.folder() + ")";
+            case VAE -> "vae";
+        };
+    }
+
+    /** The renderer of this call's previews; an {@link InvalidRequestException} when this pipeline cannot preview. */
+    private java.util.function.Function<Tensor, List<BufferedImage>> previewer(BaseRequest r) {
+        LatentPreview lp = latentPreview();
+        String family = context.folder().pipelineClass();
+        PreviewDecoder.Kind kind = previewDecoder == null ? PreviewDecoder.Kind.PROJECTION : previewDecoder.kind();
+        if (lp == null || (kind == PreviewDecoder.Kind.PROJECTION && lp.projection() == null)) {
+            throw new InvalidRequestException(family + " has no latent→RGB projection for previews (no published factors for"
+                    + " its latents); open it with .with(PreviewDecoder.vae()) (exact, full decode cost) or"
+                    + " .with(PreviewDecoder.tiny(dir)) (a diffusers AutoencoderTiny folder for its latents)");
+        }
+        if (kind == PreviewDecoder.Kind.TINY && tinyDecoder.config().latentChannels() != lp.channels()) {
+            throw new InvalidRequestException("the preview decoder " + previewDecoder.folder() + " takes "
+                    + tinyDecoder.config().latentChannels() + " latent channels; " + family + " has " + lp.channels());
+        }
+        return x0 -> {
+            int batch = (int) x0.size(0);
+            Tensor z = lp.samplerScale() == 1 ? x0 : x0.mul(1 / lp.samplerScale());
+            float[] rgb;
+            int h;
+            int w;
+            if (kind == PreviewDecoder.Kind.PROJECTION) {
+                h = (int) z.size(2);
+                w = (int) z.size(3);
+                rgb = lp.projection().project(backend.toFloats(z), batch, h, w);
+            } else {
+                Tensor image = kind == PreviewDecoder.Kind.VAE ? lp.vae().decode(z, false)
+                        : tinyDecoder.decode(z.mul(1 / lp.scalingFactor()).add(lp.shiftFactor()));
+                // a binned generation's full-size estimate is resized back to the asked size, as the final image is
+                if (r.binned() && image.size(2) == r.genHeight() && image.size(3) == r.genWidth()) {
+                    image = ResolutionBinning.resizeAndCrop(image, r.height(), r.width());
+                }
+                h = (int) image.size(2);
+                w = (int) image.size(3);
+                rgb = backend.toFloats(image);
+            }
+            byte[][] pixels = ImageProcessing.toRgb8(rgb, batch, h, w);
+            List<BufferedImage> images = new ArrayList<>(batch);
+            for (byte[] p : pixels) images.add(ImageProcessing.toBufferedImage(p, w, h));
+            return images;
+        };
     }
 
     // ---- shared output ------------------------------------------------------------------------------

@@ -4,13 +4,18 @@ import dev.sprint.api.CancellationToken;
 import dev.sprint.api.GenerationCancelledException;
 import dev.sprint.api.GenerationListener;
 import dev.sprint.api.PipelineClosedException;
+import dev.sprint.api.PreviewEvent;
 import dev.sprint.api.SprintException;
 import dev.sprint.api.StepEvent;
 import dev.sprint.core.sched.Denoiser;
 import dev.sprint.core.sched.StepObserver;
+import dev.sprint.core.tensor.Tensor;
+import java.awt.image.BufferedImage;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +32,8 @@ public final class GenerationRun {
     private long stepStart;
     private boolean denoising;
     private boolean tiledDecode;
+    private int previewEvery;
+    private Function<Tensor, List<BufferedImage>> previewer;
 
     GenerationRun(GenerationListener listener, CancellationToken token, BooleanSupplier closed) {
         this.listener = listener == null ? GenerationListener.NONE : listener;
@@ -76,13 +83,43 @@ public final class GenerationRun {
         };
     }
 
-    /** An observer that records each step's milliseconds and tells the listener ({@code steps} in all). */
+    /**
+     * An observer that records each step's milliseconds and tells the listener ({@code steps} in all); after every
+     * N-th step, when previews are on ({@link #previews}), it renders the step's x0 estimate, records the
+     * milliseconds as {@code preview_i} and sends a {@link PreviewEvent}.
+     */
     public StepObserver stepDone(int steps) {
-        return (i, t, x0, resized, latents) -> {
-            double elapsed = ms(stepStart);
-            timings.put("step_" + i, elapsed);
-            notify(() -> listener.onStep(new StepEvent(i, steps, t, elapsed)), "onStep");
+        return new StepObserver() {
+            @Override
+            public void onStep(int i, float t, Tensor x0, Tensor resized, Tensor latents) {
+                double elapsed = ms(stepStart);
+                timings.put("step_" + i, elapsed);
+                GenerationRun.notify(() -> listener.onStep(new StepEvent(i, steps, t, elapsed)), "onStep");
+                if (x0 != null && wantsDenoised(i)) {
+                    checkpoint();
+                    long p = System.nanoTime();
+                    List<BufferedImage> images = previewer.apply(x0);
+                    timings.put("preview_" + i, ms(p));
+                    GenerationRun.notify(() -> listener.onPreview(new PreviewEvent(i, steps, images)), "onPreview");
+                }
+            }
+
+            @Override
+            public boolean wantsDenoised(int step) {
+                return previewer != null && (step + 1) % previewEvery == 0;
+            }
         };
+    }
+
+    /** Whether anyone listens: previews are only made for a listener other than {@link GenerationListener#NONE}. */
+    boolean listening() {
+        return listener != GenerationListener.NONE;
+    }
+
+    /** Turns previews on: after every {@code every}-th step, {@code previewer} renders x0 (sampler latents) to images. */
+    void previews(int every, Function<Tensor, List<BufferedImage>> render) {
+        previewEvery = every;
+        previewer = render;
     }
 
     /** Whether the decoder must tile (the memory plan found that only a tiled decode fits, or tiling is on). */

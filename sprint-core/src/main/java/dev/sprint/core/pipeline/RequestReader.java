@@ -42,6 +42,11 @@ public record RequestReader(GenerationRequest request, GenerationRequest default
         return first(request.seeds(), defaults.seeds());
     }
 
+    /** Previews every N steps, or null / 0 for none. */
+    public Integer previewEvery() {
+        return first(request.previewEvery(), defaults.previewEvery());
+    }
+
     /** Steps, or null; checked against {@link RequestLimits#maxSteps()} and ≥ 1 when set. */
     public Integer steps() {
         Integer s = first(request.steps(), defaults.steps());

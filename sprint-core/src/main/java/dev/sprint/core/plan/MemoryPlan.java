@@ -307,7 +307,9 @@ public final class MemoryPlan implements AutoCloseable, dev.sprint.api.PipelineO
         };
         meta.resetPeak();
         meta.resetFlops();
-        GenerationRequest probe = request.toBuilder().output(request.output() == null ? OutputType.IMAGE : request.output()).build();
+        // previews are left out: a preview decode peaks no higher than the decode stage, which is measured
+        GenerationRequest probe = request.toBuilder().output(request.output() == null ? OutputType.IMAGE : request.output())
+                .previews(0).build();
         twin.generate(probe, listener, new dev.sprint.api.CancellationToken());
         listener.onStage("end");
         peaks.remove("end");

@@ -4,6 +4,7 @@ import dev.sprint.core.dcae.AutoencoderDC;
 import dev.sprint.core.pipeline.BaseRequest;
 import dev.sprint.core.pipeline.Component;
 import dev.sprint.core.pipeline.DiffusionPipeline;
+import dev.sprint.core.pipeline.LatentPreview;
 import dev.sprint.core.pipeline.PipelineContext;
 import dev.sprint.core.pipeline.SizeRule;
 import dev.sprint.core.tensor.Tensor;
@@ -52,6 +53,21 @@ abstract class SanaBasePipeline<P> extends DiffusionPipeline<P> {
 
     final AutoencoderDC vae() {
         return vae.get();
+    }
+
+    /**
+     * No projection: no latent→RGB factors are published for DC-AE's 32-channel latents (and none can be fitted
+     * honestly without the real decoder), so Sana previews need {@code PreviewDecoder.vae()} or a tiny decoder.
+     */
+    @Override
+    protected LatentPreview latentPreview() {
+        return new LatentPreview(configs.transformer().inChannels(), samplerScale(), configs.vae().scalingFactor(), 0, null,
+                this::decode);
+    }
+
+    /** Sampler latents per model latent (σ_data for the TrigFlow sampler). */
+    double samplerScale() {
+        return 1;
     }
 
     /** (B, C, h, w) of the latents for the generation size. */

@@ -94,6 +94,11 @@ public final class SanaSprintPipeline extends SanaBasePipeline<SanaSprintPipelin
         return new Plan(base, ts, guidance, maxLen, instruction, normalize, image, strength);
     }
 
+    @Override
+    double samplerScale() {
+        return scheduler.sigmaData();
+    }
+
     /** diffusers' img2img rule: {@code int(N − N·strength)} leading steps are skipped. */
     private static int start(int n, double strength) {
         double init = Math.min(n * strength, n);

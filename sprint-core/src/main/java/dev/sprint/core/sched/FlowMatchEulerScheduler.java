@@ -200,8 +200,10 @@ public final class FlowMatchEulerScheduler {
                 float[] ts = new float[batch];
                 Arrays.fill(ts, t);
                 Tensor v = denoiser.velocity(x, ts, i);
+                // x0 = x_t − σ·v, formed only for an observer that asks (previews)
+                Tensor x0 = observer != null && observer.wantsDenoised(i) ? x.sub(v.mul(schedule.sigmas()[i])) : null;
                 x = step(schedule, i, v, x);
-                if (observer != null) observer.onStep(i, t, null, null, x);
+                if (observer != null) observer.onStep(i, t, x0, null, x);
                 x = scope.keep(x);
             }
         }

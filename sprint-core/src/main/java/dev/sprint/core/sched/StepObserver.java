@@ -13,4 +13,12 @@ public interface StepObserver {
      * @param latents  the latents after the step
      */
     void onStep(int step, float timestep, Tensor denoised, Tensor resized, Tensor latents);
+
+    /**
+     * Whether this observer needs step {@code step}'s x0 estimate: samplers that do not form one anyway (Euler)
+     * compute it only then, so that an observer without previews costs nothing.
+     */
+    default boolean wantsDenoised(int step) {
+        return false;
+    }
 }

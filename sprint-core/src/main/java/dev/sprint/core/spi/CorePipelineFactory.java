@@ -21,6 +21,7 @@ import dev.sprint.api.spi.PipelineFactory;
 import dev.sprint.core.hub.ModelLocator;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.pipeline.OutputCheck;
+import dev.sprint.core.pipeline.PreviewDecoder;
 import dev.sprint.core.pipeline.RequestLimits;
 import dev.sprint.core.tensor.TensorBackend;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public final class CorePipelineFactory implements PipelineFactory {
 
     /** Options every pipeline reads (they configure the shared skeleton). */
     private static final Set<Class<? extends PipelineOption>> COMMON = Set.of(RequestLimits.class, OutputCheck.class,
-            MemoryMode.class, VaeTiling.class, MemoryPlan.class, MemoryBudget.class);
+            MemoryMode.class, VaeTiling.class, MemoryPlan.class, MemoryBudget.class, PreviewDecoder.class);
 
     @Override
     public Pipeline open(PipelineSettings settings) {

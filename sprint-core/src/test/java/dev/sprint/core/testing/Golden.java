@@ -43,6 +43,11 @@ public final class Golden {
         return require(dir().resolve("swd"));
     }
 
+    /** {@code golden/taesd}: a tiny random AutoencoderTiny and its reference outputs (bench/taesd). */
+    public static Path taesd() {
+        return require(dir().resolve("taesd"));
+    }
+
     public static Path require(Path p) {
         if (!Files.exists(p)) fail("missing golden fixture " + p);
         return p;
