@@ -691,6 +691,19 @@ public final class LibtorchBackend implements TensorBackend {
         return attention(q, k, v, mask, scale);
     }
 
+    /**
+     * Nearest mode through libtorch's upsampling kernel (the default composite gathers rows, then columns: two passes
+     * over the largest DC-AE activations); same source pixels, so the same values.
+     */
+    @Override
+    public Tensor interpolate(Tensor x, int outH, int outW, dev.sprint.core.tensor.ResizeMode mode, boolean alignCorners) {
+        long[] size = {outH, outW};
+        if (mode == dev.sprint.core.tensor.ResizeMode.NEAREST) {
+            return op(() -> torch.upsample_nearest2d(n(x), size, new DoubleOptional(), new DoubleOptional()));
+        }
+        return TensorBackend.super.interpolate(x, outH, outW, mode, alignCorners);
+    }
+
     // ---- shape -------------------------------------------------------------------------------------
 
     @Override
