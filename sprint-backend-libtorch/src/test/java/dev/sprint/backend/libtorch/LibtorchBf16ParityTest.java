@@ -108,15 +108,8 @@ class LibtorchBf16ParityTest {
         assertTrue(d[2] >= refPsnr - 3, msg);
     }
 
-    private GenerationRequest t2i(String name) {
-        JsonObject c = caseInfo(name);
-        return GenerationRequest.builder()
-                .prompt(c.get("prompt").getAsString())
-                .steps(c.get("num_inference_steps").getAsInt())
-                .seed(c.get("generator_seed").getAsLong())
-                .size(c.get("width").getAsInt(), c.get("height").getAsInt())
-                .resolutionBinning(false)
-                .build();
+    private static GenerationRequest t2i(String name) {
+        return dev.sprint.core.sana.SanaSprintPipelineParityTest.t2iRequest(name);
     }
 
     @Test

@@ -82,16 +82,21 @@ public abstract class SanaSprintPipelineParityTest {
         Golden.assertImage(what, img.rgb(), ref.toLongs(), index * h * w * 3);
     }
 
-    private void t2i(String name) {
+    /** The request of text-to-image golden case {@code name}: its prompt, steps, seed and exact size. */
+    public static GenerationRequest t2iRequest(String name) {
         JsonObject c = caseInfo(name);
-        Map<String, HostTensor> t = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
-        GenerationRequest req = GenerationRequest.builder()
+        return GenerationRequest.builder()
                 .prompt(c.get("prompt").getAsString())
                 .steps(c.get("num_inference_steps").getAsInt())
                 .seed(c.get("generator_seed").getAsLong())
                 .size(c.get("width").getAsInt(), c.get("height").getAsInt())
                 .resolutionBinning(false)
                 .build();
+    }
+
+    private void t2i(String name) {
+        Map<String, HostTensor> t = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
+        GenerationRequest req = t2iRequest(name);
         GenerationResult latents = pipeline().generate(req.toBuilder().output(OutputType.LATENT).build());
         HostTensor decodeIn = Golden.get(t, "vae_decode_input");
         float[] expected = decodeIn.toFloats();
