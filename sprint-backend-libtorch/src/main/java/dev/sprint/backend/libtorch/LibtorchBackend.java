@@ -357,8 +357,7 @@ public final class LibtorchBackend implements TensorBackend {
         checkOpen();
         if (data instanceof LowRankUpdate u) return merged(u);
         DType target = data.dtype().isFloating() ? floatType : data.dtype();
-        boolean convWeight = channelsLast && data.shape().length == 4 && target.isFloating();
-        if (data.dtype() == target && !cuda && !convWeight && data.byteLength() <= Integer.MAX_VALUE) {
+        if (data.dtype() == target && !cuda && !channelsLastWeight(data.shape(), target) && data.byteLength() <= Integer.MAX_VALUE) {
             HostTensor h = data.host();
             ByteBuffer b = h.data();
             if (b.isDirect() && b.isReadOnly() && (b.remaining() == 0 || b.alignmentOffset(b.position(), target.bytes()) == 0)) {
@@ -388,13 +387,13 @@ public final class LibtorchBackend implements TensorBackend {
                 if (term.transposed()) delta = transpose(delta, 0, 1);
                 acc = addInPlace(acc, reshape(delta, shape));
             }
-            Tensor out = cast(acc, target);
-            if (channelsLast && shape.length == 4) {
-                Tensor cl = op(() -> n(out).contiguous(torch.MemoryFormat.ChannelsLast));
-                return s.keep(cl);
-            }
-            return s.keep(out);
+            return s.keep(cast(acc, target)); // the cast keeps streamed()'s channels-last layout of a conv weight
         }
+    }
+
+    /** A convolution weight held channels-last (so it is copied rather than used in place from the mapped file). */
+    private boolean channelsLastWeight(long[] shape, DType target) {
+        return channelsLast && shape.length == 4 && target.isFloating();
     }
 
     private Tensor streamed(TensorData data, DType target) {
@@ -416,7 +415,7 @@ public final class LibtorchBackend implements TensorBackend {
                 }
             }
             org.bytedeco.pytorch.Tensor shaped = flat.view(data.shape());
-            return channelsLast && data.shape().length == 4 && target.isFloating() ? shaped.contiguous(torch.MemoryFormat.ChannelsLast) : shaped;
+            return channelsLastWeight(data.shape(), target) ? shaped.contiguous(torch.MemoryFormat.ChannelsLast) : shaped;
         });
     }
 

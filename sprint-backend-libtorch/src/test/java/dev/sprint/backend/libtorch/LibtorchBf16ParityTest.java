@@ -12,6 +12,7 @@ import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.sana.SanaFamily;
+import dev.sprint.core.sana.SanaSprintPipelineParityTest;
 import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.testing.Golden;
@@ -55,13 +56,6 @@ class LibtorchBf16ParityTest {
         } catch (IOException e) {
             throw new AssertionError("cannot read " + p, e);
         }
-    }
-
-    private static JsonObject caseInfo(String name) {
-        for (var c : json(Golden.sana().resolve("cases.json")).getAsJsonArray("cases")) {
-            if (c.getAsJsonObject().get("name").getAsString().equals(name)) return c.getAsJsonObject();
-        }
-        throw new AssertionError("no case " + name);
     }
 
     /** The reference bf16 run's distance from the float32 golden for one case. */
@@ -109,7 +103,7 @@ class LibtorchBf16ParityTest {
     }
 
     private static GenerationRequest t2i(String name) {
-        return dev.sprint.core.sana.SanaSprintPipelineParityTest.t2iRequest(name);
+        return SanaSprintPipelineParityTest.t2iRequest(name);
     }
 
     @Test
@@ -129,20 +123,7 @@ class LibtorchBf16ParityTest {
 
     @Test
     void imageToImage() {
-        String name = "pipeline_img2img";
-        JsonObject c = caseInfo(name);
-        Map<String, HostTensor> t = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
-        HostTensor init = Golden.get(t, "init_image_uint8");
-        GenerationRequest req = GenerationRequest.builder()
-                .prompt(c.get("prompt").getAsString())
-                .steps(c.get("num_inference_steps").getAsInt())
-                .seed(c.get("generator_seed").getAsLong())
-                .size((int) init.shape()[1], (int) init.shape()[0])
-                .resolutionBinning(false)
-                .image(Golden.image(init))
-                .strength(c.get("strength").getAsDouble())
-                .build();
-        assertAsCloseAsTheReference(name, req);
+        assertAsCloseAsTheReference("pipeline_img2img", SanaSprintPipelineParityTest.img2imgRequest("pipeline_img2img"));
     }
 
     @Test

@@ -59,7 +59,7 @@ public abstract class SanaSprintPipelineParityTest {
         if (pipeline != null && !sharedBackend()) pipeline.close();
     }
 
-    static JsonObject caseInfo(String name) {
+    public static JsonObject caseInfo(String name) {
         try {
             JsonObject all = JsonParser.parseString(Files.readString(Golden.sana().resolve("cases.json"))).getAsJsonObject();
             for (var c : all.getAsJsonArray("cases")) {
@@ -121,24 +121,26 @@ public abstract class SanaSprintPipelineParityTest {
         t2i("pipeline_t2i_steps4");
     }
 
-    @Test
-    void imageToImage() {
-        String name = "pipeline_img2img";
+    /** The request of img2img golden case {@code name}: its prompt, steps, seed, input image (at its size) and strength. */
+    public static GenerationRequest img2imgRequest(String name) {
         JsonObject c = caseInfo(name);
-        Map<String, HostTensor> t = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
-        HostTensor init = Golden.get(t, "init_image_uint8");
-        int h = (int) init.shape()[0];
-        int w = (int) init.shape()[1];
-        BufferedImage image = Golden.image(init);
-        GenerationRequest req = GenerationRequest.builder()
+        HostTensor init = Golden.get(Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors")), "init_image_uint8");
+        return GenerationRequest.builder()
                 .prompt(c.get("prompt").getAsString())
                 .steps(c.get("num_inference_steps").getAsInt())
                 .seed(c.get("generator_seed").getAsLong())
-                .size(w, h)
+                .size((int) init.shape()[1], (int) init.shape()[0])
                 .resolutionBinning(false)
-                .image(image)
+                .image(Golden.image(init))
                 .strength(c.get("strength").getAsDouble())
                 .build();
+    }
+
+    @Test
+    void imageToImage() {
+        String name = "pipeline_img2img";
+        Map<String, HostTensor> t = Golden.load(Golden.sana().resolve("cases/" + name + ".safetensors"));
+        GenerationRequest req = img2imgRequest(name);
         GenerationResult img = pipeline().generate(req);
         assertImage(name, img.image(), Golden.get(t, "image_uint8"), 0);
     }
