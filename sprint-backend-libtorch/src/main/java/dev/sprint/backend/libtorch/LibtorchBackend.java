@@ -238,9 +238,13 @@ public final class LibtorchBackend implements TensorBackend {
         checkOpen();
         long start = System.nanoTime();
         org.bytedeco.pytorch.Tensor r;
+        long[] shape;
+        DType dtype;
         try (PointerScope temps = new PointerScope()) {
             r = f.get();
             r.retainReference(); // survives the scope's release; LtTensor.free drops it
+            shape = r.sizes().vec().get(); // read here, so the size vectors are freed with the temporaries
+            dtype = dtypeOf(r.scalar_type());
         } catch (RuntimeException e) {
             if (e instanceof BackendException b) throw b;
             throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getMessage(), e);
@@ -250,7 +254,7 @@ public final class LibtorchBackend implements TensorBackend {
             if (PROFILE) record(t);
         }
         Owner o = current();
-        LtTensor out = new LtTensor(this, r, dtypeOf(r.scalar_type()), o);
+        LtTensor out = new LtTensor(this, r, shape, dtype, o);
         o.add(out);
         return out;
     }

@@ -17,10 +17,10 @@ final class LtTensor implements Tensor {
     /** Who frees it: the scope or arena that was innermost when it was made, or one it was kept into. */
     volatile LibtorchBackend.Owner owner;
 
-    LtTensor(LibtorchBackend backend, org.bytedeco.pytorch.Tensor t, DType dtype, LibtorchBackend.Owner owner) {
+    LtTensor(LibtorchBackend backend, org.bytedeco.pytorch.Tensor t, long[] shape, DType dtype, LibtorchBackend.Owner owner) {
         this.backend = backend;
         this.native_ = t;
-        this.shape = t.sizes().vec().get();
+        this.shape = shape;
         this.dtype = dtype;
         this.owner = owner;
     }
