@@ -515,8 +515,13 @@ public final class LibtorchBackend implements TensorBackend {
         return o != null && !o.weights;
     }
 
+    /**
+     * {@code a} can hold {@code a ∘ b}: an activation of the promoted type (equal types, or a float32 {@code a} and a
+     * reduced-type {@code b}: a float32 residual stream taking a bf16 block output) and {@code b} broadcasts to it.
+     */
     private boolean inPlaceOk(Tensor a, Tensor b) {
-        if (a.dtype() != b.dtype() || !ownsActivation(a)) return false;
+        boolean promotesToA = a.dtype() == b.dtype() || (a.dtype() == DType.F32 && reduced(b.dtype()));
+        if (!promotesToA || !ownsActivation(a)) return false;
         long[] as = a.shape();
         long[] bs = b.shape();
         if (bs.length > as.length) return false;
@@ -632,11 +637,14 @@ public final class LibtorchBackend implements TensorBackend {
         long[] dl = {dilation[0], dilation[1]};
         boolean cl = channelsLast && d == DType.BF16;
         return op(() -> {
-            org.bytedeco.pytorch.Tensor in = as(x, d);
+            org.bytedeco.pytorch.Tensor in;
             org.bytedeco.pytorch.Tensor wt = as(w, d);
             if (cl) {
-                in = in.contiguous(torch.MemoryFormat.ChannelsLast);
+                // cast and re-layout in one pass (a float32 DC-AE residual stream feeds every conv)
+                in = n(x).to(scalarType(d), false, false, new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
                 wt = wt.contiguous(torch.MemoryFormat.ChannelsLast);
+            } else {
+                in = as(x, d);
             }
             return torch.conv2d(in, wt, bias == null ? new TensorOptional() : new TensorOptional(as(bias, d)), st, pd, dl, groups);
         });
@@ -657,17 +665,61 @@ public final class LibtorchBackend implements TensorBackend {
      */
     @Override
     public Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        if (!reduced(x.dtype()) && (weight == null || weight.dtype() == x.dtype())) return TensorBackend.super.rmsNorm(x, weight, eps);
-        ScalarType in = scalarType(x.dtype());
+        if (!reducedRmsNorm(x, weight, null)) return TensorBackend.super.rmsNorm(x, weight, eps);
+        return rmsNorm(x, weight, null, eps);
+    }
+
+    /** A reduced-type input, or parameters of another type than the input: the float32-statistics path. */
+    private static boolean reducedRmsNorm(Tensor x, Tensor weight, Tensor bias) {
+        return reduced(x.dtype()) || (weight != null && weight.dtype() != x.dtype()) || (bias != null && bias.dtype() != x.dtype());
+    }
+
+    /** Float32 elements of one {@link #rmsNorm} chunk: its temporaries stay in a core's cache. */
+    static final long RMS_CHUNK_ELEMENTS = 1 << 18;
+
+    /**
+     * {@link #rmsNorm(Tensor, Tensor, double)} plus diffusers' bias ({@code (y·w) + b}, each rounded in the weight's
+     * type). Reduced types run in chunks of rows: the float32 copy, square and product of a chunk stay in cache and
+     * the allocator reuses them, where whole-tensor float32 temporaries (a 1024² DC-AE activation: 512 MB each) cost
+     * more in page faults and memory traffic than the arithmetic. Same operations per element, so the same values.
+     */
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        if (!reducedRmsNorm(x, weight, bias)) {
+            Tensor y = TensorBackend.super.rmsNorm(x, weight, eps);
+            return bias == null ? y : addInPlace(y, bias);
+        }
+        DType outDType = weight != null ? weight.dtype() : x.dtype();
+        ScalarType outType = scalarType(outDType);
+        long[] shape = x.shape();
+        long c = shape[shape.length - 1];
+        long rows = c == 0 ? 0 : x.numel() / c;
+        long chunk = Math.max(1, RMS_CHUNK_ELEMENTS / Math.max(1, c));
         long[] last = {-1};
         return op(() -> {
-            // a contiguous last axis first: DC-AE normalises channels through a permuted view, and a reduction over a
-            // strided axis runs far below memory speed
-            org.bytedeco.pytorch.Tensor xf = n(x).contiguous().to(ScalarType.Float);
-            org.bytedeco.pytorch.Tensor ms = xf.mul(xf).mean(last, true, new ScalarTypeOptional());
-            org.bytedeco.pytorch.Tensor y = xf.mul(ms.add(new Scalar(eps)).rsqrt());
-            if (weight == null) return y.to(in);
-            return y.to(scalarType(weight.dtype())).mul(n(weight));
+            // a contiguous last axis first: DC-AE normalises channels through a permuted view (a no-op when its
+            // activations are channels-last), and a reduction over a strided axis runs far below memory speed
+            org.bytedeco.pytorch.Tensor in = n(x).contiguous().view(rows, c);
+            org.bytedeco.pytorch.Tensor out = torch.empty(new long[] {rows, c}, options(outDType), new MemoryFormatOptional());
+            for (long r0 = 0; r0 < rows; r0 += chunk) {
+                long len = Math.min(chunk, rows - r0);
+                try (PointerScope temps = new PointerScope()) {
+                    org.bytedeco.pytorch.Tensor xf = in.narrow(0, r0, len).to(ScalarType.Float);
+                    org.bytedeco.pytorch.Tensor ms = xf.mul(xf).mean(last, true, new ScalarTypeOptional());
+                    // not in place: for a float32 input, xf is the input itself
+                    org.bytedeco.pytorch.Tensor y = xf.mul(ms.add_(new Scalar(eps)).rsqrt_());
+                    org.bytedeco.pytorch.Tensor o = out.narrow(0, r0, len);
+                    if (weight == null) {
+                        o.copy_(y); // float32 → input type, rounded as .to() does
+                    } else if (bias == null) {
+                        torch.mul_out(o, y.to(outType), n(weight));
+                    } else {
+                        org.bytedeco.pytorch.Tensor scaled = y.to(outType).mul_(n(weight));
+                        torch.add_out(o, scaled, n(bias));
+                    }
+                }
+            }
+            return out.view(shape);
         });
     }
 

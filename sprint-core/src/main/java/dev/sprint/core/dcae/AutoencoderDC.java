@@ -110,7 +110,10 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
     // ---- building blocks --------------------------------------------------------------------------
 
-    /** A block of a stage: ResBlock, EfficientViTBlock, or a down/up-sampling block. */
+    /**
+     * A block of a stage: ResBlock, EfficientViTBlock, or a down/up-sampling block. The input is dead once the block
+     * has run ({@link dev.sprint.core.tensor.Tensors#step}), so a residual block adds its branch into it.
+     */
     interface Block {
         Tensor forward(Tensor x);
     }
@@ -189,7 +192,9 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             Tensor a = act.applyInPlace(h);
             h = free(conv2.forward(a), a);
             Tensor n = free(channelNorm(norm, h), h);
-            return be.addInPlace(n, x);
+            // into the residual stream x (dead after the block): under bf16 compute the stream is float32, since the
+            // decoder's input latents are, and a float32 stream cannot be added into a bf16 branch output in place
+            return free(be.addInPlace(x, n), n);
         }
     }
 
@@ -268,7 +273,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
                 out = v.matmul(dtype != DType.F32 ? be.cast(scores, dtype) : scores);
             }
             out = toOut.matmul(out.reshape(b, -1, hw)).reshape(b, -1, h, w);
-            return channelNorm(normOut, out).add(x);
+            return be.addInPlace(x, channelNorm(normOut, out));
         }
 
         private static Tensor toF32(Tensor t) {
@@ -280,7 +285,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             Tensor y = be.silu(convInverted.forward(x));
             List<Tensor> g = be.chunk(convDepth.forward(y), 2, 1);
             y = convPoint.forward(g.get(0).mul(be.silu(g.get(1))));
-            return channelNorm(convNorm, y).add(x);
+            return be.addInPlace(x, channelNorm(convNorm, y));
         }
     }
 

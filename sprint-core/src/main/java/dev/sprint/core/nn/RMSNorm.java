@@ -28,7 +28,6 @@ public final class RMSNorm extends Norm {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = x.backend().rmsNorm(x, weight, eps);
-        return bias == null ? y : x.backend().addInPlace(y, bias);
+        return x.backend().rmsNorm(x, weight, bias, eps);
     }
 }

@@ -326,6 +326,15 @@ public interface TensorBackend extends Backend {
         return weight == null ? y : mulInPlace(y, weight);
     }
 
+    /**
+     * diffusers' {@code RMSNorm} with a bias ({@code elementwise_affine=True, bias=True}, the DC-AE's channel norms):
+     * {@code rmsNorm(x, weight) + bias}, the sum rounded in the weight's type. {@code bias} may be null.
+     */
+    default Tensor rmsNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        Tensor y = rmsNorm(x, weight, eps);
+        return bias == null ? y : addInPlace(y, bias);
+    }
+
     /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
     default Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
         long[] s = x.shape();
