@@ -759,6 +759,58 @@ public final class LibtorchBackend implements TensorBackend {
         return TensorBackend.super.interpolate(x, outH, outW, mode, alignCorners);
     }
 
+    /**
+     * One pass: the four phase windows and the shortcut are read through strided views (no window copies, no
+     * concatenation, no pixel-shuffle copy) and summed into a channels-last result, the layout the next convolution
+     * wants. Shortcut channel {@code (4c + 2py + px) / r} is a linear index for r = 1, 2, 4; a larger multiple of 4
+     * first repeats the shortcut's channels r/4 times.
+     */
+    @Override
+    public Tensor upsamplePhases(Tensor phases, Tensor shortcut, int r) {
+        long b = phases.size(0);
+        long c = phases.size(1) / 4;
+        long h = phases.size(2) - 1;
+        long w = phases.size(3) - 1;
+        boolean linear = r == 1 || r == 2 || r % 4 == 0;
+        if (phases.size(1) % 4 != 0 || !linear || shortcut.size(1) * r != 4 * c || shortcut.size(0) != b
+                || shortcut.size(2) != h || shortcut.size(3) != w) {
+            return TensorBackend.super.upsamplePhases(phases, shortcut, r);
+        }
+        DType outType = phases.dtype() == shortcut.dtype() ? phases.dtype() : DType.F32;
+        if (outType == DType.F32 && !(phases.dtype() == DType.F32 || reduced(phases.dtype())) ) {
+            return TensorBackend.super.upsamplePhases(phases, shortcut, r);
+        }
+        long[] size = {b, c, h, 2, w, 2};
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor o = n(phases);
+            long[] os = o.strides().vec().get();
+            // phases[b, p·C + c, i + py, j + px] with p = 2py + px
+            org.bytedeco.pytorch.Tensor o6 = o.as_strided(size,
+                    new long[] {os[0], os[1], os[2], 2 * c * os[1] + os[2], os[3], c * os[1] + os[3]}, new LongOptional(o.storage_offset()));
+            org.bytedeco.pytorch.Tensor x = n(shortcut);
+            int rr = r;
+            if (r > 4) {
+                x = x.repeat_interleave(r / 4, new LongOptional(1), new LongOptional());
+                rr = 4;
+            }
+            long[] xs = x.strides().vec().get();
+            long[] xStride = switch (rr) {
+                case 1 -> new long[] {xs[0], 4 * xs[1], xs[2], 2 * xs[1], xs[3], xs[1]};
+                case 2 -> new long[] {xs[0], 2 * xs[1], xs[2], xs[1], xs[3], 0};
+                default -> new long[] {xs[0], xs[1], xs[2], 0, xs[3], 0};
+            };
+            org.bytedeco.pytorch.Tensor x6 = x.as_strided(size, xStride, new LongOptional(x.storage_offset()));
+            org.bytedeco.pytorch.Tensor y = torch.empty(new long[] {b, c, 2 * h, 2 * w}, options(outType),
+                    new MemoryFormatOptional(torch.MemoryFormat.ChannelsLast));
+            long[] ys = y.strides().vec().get();
+            // y[b, c, 2i + py, 2j + px]
+            org.bytedeco.pytorch.Tensor y6 = y.as_strided(size,
+                    new long[] {ys[0], ys[1], 2 * ys[2], ys[2], 2 * ys[3], ys[3]}, new LongOptional(y.storage_offset()));
+            torch.add_out(y6, o6, x6);
+            return y;
+        });
+    }
+
     // ---- shape -------------------------------------------------------------------------------------
 
     @Override

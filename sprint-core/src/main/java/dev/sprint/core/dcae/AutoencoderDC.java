@@ -404,26 +404,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         public Tensor forward(Tensor x) {
             TensorBackend be = x.backend();
             if (conv != null) return be.pixelShuffle(conv.forward(x), 2).add(be.pixelShuffle(repeatInterleave(x, repeats), 2));
-            long b = x.size(0);
-            long h = x.size(2);
-            long w = x.size(3);
             Tensor o = be.conv2d(x, phaseWeight, phaseBias, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
-            List<Tensor> phases = new ArrayList<>(4);
-            for (int p = 0; p < 4; p++) {
-                int py = p / 2;
-                int px = p % 2;
-                phases.add(o.slice(1, (long) p * out, (long) (p + 1) * out).slice(2, py, py + h).slice(3, px, px + w)
-                        .reshape(b, 1, out, h, w));
-            }
-            Tensor main = free(be.concat(phases, 1), o);                        // (B, 4 phases, out, h, w)
-            phases.forEach(Tensor::close);
-            // shortcut: repeat_interleave puts output channel c, phase p at index 4c + p
-            Tensor rep = repeatInterleave(x, repeats);
-            Tensor sc = rep.reshape(b, out, 4, h, w).permute(0, 2, 1, 3, 4);
-            // pixel shuffle of the phase-major sum: (B, py, px, out, h, w) → (B, out, h, py, w, px)
-            Tensor sum = free(be.addInPlace(main, sc), sc, rep);
-            Tensor y = sum.reshape(b, 2, 2, out, h, w).permute(0, 3, 4, 1, 5, 2);
-            return free(y.reshape(b, out, 2 * h, 2 * w), y, sum);
+            return free(be.upsamplePhases(o, x, repeats), o);
         }
     }
 

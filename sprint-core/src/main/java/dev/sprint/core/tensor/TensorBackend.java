@@ -428,6 +428,41 @@ public interface TensorBackend extends Backend {
         return reshape(y, s[0], c, s[2] * r, s[3] * r);
     }
 
+    /**
+     * Nearest ×2 upsampling followed by a 3×3 conv, given as its four output phases, plus a repeated-channel shortcut
+     * (the DC-AE's {@code DCUpBlock2d} in "interpolate" mode). {@code phases} is (B, 4·C, h+1, w+1): phase
+     * {@code p = 2·py + px} occupies channels [p·C, (p+1)·C) and is read at rows {@code i+py} and columns
+     * {@code j+px}. {@code shortcut} is (B, 4·C/r, h, w); diffusers repeats each of its channels r times and pixel
+     * shuffles them. Returns y (B, C, 2h, 2w):
+     * {@code y[b, c, 2i+py, 2j+px] = phases[b, p·C + c, i+py, j+px] + shortcut[b, (4c + p) / r, i, j]},
+     * in the promoted type of the two.
+     */
+    default Tensor upsamplePhases(Tensor phases, Tensor shortcut, int r) {
+        long b = phases.size(0);
+        long c = phases.size(1) / 4;
+        long h = phases.size(2) - 1;
+        long w = phases.size(3) - 1;
+        List<Tensor> parts = new java.util.ArrayList<>(4);
+        for (int p = 0; p < 4; p++) {
+            int py = p / 2;
+            int px = p % 2;
+            Tensor window = slice(slice(slice(phases, 1, p * c, (p + 1) * c), 2, py, py + h), 3, px, px + w);
+            parts.add(reshape(window, b, 1, c, h, w));
+            window.close();
+        }
+        Tensor main = concat(parts, 1);                                     // (B, 4 phases, C, h, w)
+        parts.forEach(Tensor::close);
+        // repeat_interleave puts output channel c, phase p at index 4c + p
+        long[] s = shortcut.shape();
+        Tensor e = broadcastTo(reshape(shortcut, s[0], s[1], 1, s[2], s[3]), s[0], s[1], r, s[2], s[3]);
+        Tensor rep = reshape(e, b, c, 4, h, w);
+        Tensor sc = permute(rep, 0, 2, 1, 3, 4);
+        Tensor sum = Tensors.free(addInPlace(main, sc), sc, rep, e);
+        // pixel shuffle of the phase-major sum: (B, py, px, C, h, w) → (B, C, h, py, w, px)
+        Tensor y = permute(reshape(sum, b, 2, 2, c, h, w), 0, 3, 4, 1, 5, 2);
+        return Tensors.free(reshape(y, b, c, 2 * h, 2 * w), y, sum);
+    }
+
     /** (N, C, H·r, W·r) → (N, C·r², H, W). */
     default Tensor pixelUnshuffle(Tensor x, int r) {
         long[] s = x.shape();

@@ -510,6 +510,41 @@ public abstract class CompositeConformanceTest {
         return be.download(t).toDoubles();
     }
 
+    /**
+     * {@code upsamplePhases} against its definition, for every shortcut repeat the DC-AE configs produce (and r = 1, 8),
+     * with the phases given as a plain tensor and as a channels-last view (how a channels-last conv returns them).
+     */
+    @Test
+    public void upsamplePhases() {
+        long b = 2, c = 4, h = 3, w = 5;
+        for (int r : new int[] {1, 2, 4, 8}) {
+            for (boolean channelsLast : new boolean[] {false, true}) {
+                Pair phases = channelsLast ? rand(b, h + 1, w + 1, 4 * c) : rand(b, 4 * c, h + 1, w + 1);
+                Pair sc = rand(b, 4 * c / r, h, w);
+                Tensor in = channelsLast ? be.permute(phases.t(), 0, 3, 1, 2) : phases.t();
+                double[] p = phases.nd().v();
+                double[] x = sc.nd().v();
+                double[] y = new double[(int) (b * c * 4 * h * w)];
+                long in4 = 4 * c / r;
+                for (int bi = 0; bi < b; bi++) for (int ci = 0; ci < c; ci++) for (int i = 0; i < h; i++) for (int py = 0; py < 2; py++) {
+                    for (int j = 0; j < w; j++) for (int px = 0; px < 2; px++) {
+                        int ph = 2 * py + px;
+                        long ch = ph * c + ci;
+                        long row = i + py;
+                        long col = j + px;
+                        double v = channelsLast ? p[(int) (((bi * (h + 1) + row) * (w + 1) + col) * 4 * c + ch)]
+                                : p[(int) (((bi * 4 * c + ch) * (h + 1) + row) * (w + 1) + col)];
+                        long xc = (4L * ci + ph) / r;
+                        v += x[(int) (((bi * in4 + xc) * h + i) * w + j)];
+                        y[(int) (((bi * c + ci) * 2 * h + 2 * i + py) * 2 * w + 2 * j + px)] = v;
+                    }
+                }
+                assertClose("upsamplePhases r=" + r + (channelsLast ? " channels-last" : ""),
+                        be.upsamplePhases(in, sc.t(), r), new Nd(new long[] {b, c, 2 * h, 2 * w}, y), tolerance());
+            }
+        }
+    }
+
     @Test
     public void pixelShuffleAndUnshuffle() {
         for (int r : new int[] {2, 3}) {
