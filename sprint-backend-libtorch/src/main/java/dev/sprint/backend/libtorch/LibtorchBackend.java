@@ -622,7 +622,10 @@ public final class LibtorchBackend implements TensorBackend {
         return op(() -> as(a, d).matmul(as(b, d)));
     }
 
-    /** {@code F.linear}: one addmm. */
+    /**
+     * {@code F.linear}: one addmm. A strided input (Sana's linear-attention output, heads transposed back) is made
+     * contiguous first: libtorch's bf16 matmul otherwise takes a path several times slower than the copy.
+     */
     @Override
     public Tensor linear(Tensor x, Tensor w, Tensor b) {
         DType d = matmulType(x, w, b);
@@ -690,7 +693,6 @@ public final class LibtorchBackend implements TensorBackend {
             return bias == null ? y : addInPlace(y, bias);
         }
         DType outDType = weight != null ? weight.dtype() : x.dtype();
-        ScalarType outType = scalarType(outDType);
         long[] shape = x.shape();
         long c = shape[shape.length - 1];
         long rows = c == 0 ? 0 : x.numel() / c;
@@ -704,19 +706,19 @@ public final class LibtorchBackend implements TensorBackend {
             for (long r0 = 0; r0 < rows; r0 += chunk) {
                 long len = Math.min(chunk, rows - r0);
                 try (PointerScope temps = new PointerScope()) {
-                    org.bytedeco.pytorch.Tensor xf = in.narrow(0, r0, len).to(ScalarType.Float);
-                    org.bytedeco.pytorch.Tensor ms = xf.mul(xf).mean(last, true, new ScalarTypeOptional());
-                    // not in place: for a float32 input, xf is the input itself
-                    org.bytedeco.pytorch.Tensor y = xf.mul(ms.add_(new Scalar(eps)).rsqrt_());
+                    org.bytedeco.pytorch.Tensor xc = in.narrow(0, r0, len);
+                    org.bytedeco.pytorch.Tensor xf = xc.to(ScalarType.Float);
+                    org.bytedeco.pytorch.Tensor rs = xf.mul(xf).mean(last, true, new ScalarTypeOptional()).add_(new Scalar(eps)).rsqrt_();
                     org.bytedeco.pytorch.Tensor o = out.narrow(0, r0, len);
-                    if (weight == null) {
-                        o.copy_(y); // float32 → input type, rounded as .to() does
-                    } else if (bias == null) {
-                        torch.mul_out(o, y.to(outType), n(weight));
+                    if (o.scalar_type().intern() == ScalarType.Float) {
+                        torch.mul_out(o, xf, rs); // float32 weights: x·r stays float32
                     } else {
-                        org.bytedeco.pytorch.Tensor scaled = y.to(outType).mul_(n(weight));
-                        torch.add_out(o, scaled, n(bias));
+                        // x·r computed in float32 (the promoted type) and rounded once into the output's type: the
+                        // same value as (x.float()·r).to(type), without a float32 product tensor
+                        torch.mul_out(o, xc, rs);
                     }
+                    if (weight != null) o.mul_(n(weight));
+                    if (bias != null) o.add_(n(bias));
                 }
             }
             return out.view(shape);
