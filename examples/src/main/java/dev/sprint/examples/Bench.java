@@ -27,8 +27,8 @@ import java.util.Set;
 final class Bench {
     static final String USAGE = """
             Usage: ./sprint bench [--model DIR|REPO_ID] [--backend NAME] [--steps N[,N...]] [--width W --height H]
-                                  [--no-binning] [--runs N] [--prompt TEXT] [--threads N] [--max-sequence-length L]
-                                  [--no-matmul-rate]
+                                  [--no-binning] [--runs N] [--prompt TEXT] [--batch N] [--threads N]
+                                  [--max-sequence-length L] [--no-matmul-rate]
                                   [--swd-weights DIR [--swd-preset NAME | --scales ... --sigmas ...]]   (SD3.5 folders)
                    ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,controlnet,decoder,text]
                                   [--backend NAME] [--runs N] [--threads N]
@@ -46,7 +46,13 @@ final class Bench {
               --config    a real SANA-Sprint config with random weights made in memory (no checkpoint needed);
                           stages are built, timed and freed one at a time (24 GiB cannot hold all at float32)
               --runs      measured runs after one warm-up (default 1 for --model DIR and --config, 3 for the tiny model)
+              --batch     N different prompts in one request (a batch): per-image times are printed beside the totals
             """;
+
+    /** Distinct prompts of different lengths for {@code --batch}: each row of a batch skips its own padding. */
+    static final List<String> BATCH_PROMPTS = List.of("a red fox in the snow, watercolor", "a lighthouse at dusk, oil painting",
+            "a bowl of ramen on a wooden table, studio photo", "an astronaut riding a horse", "a city street in the rain at night, neon signs",
+            "a cat sleeping on a stack of old books", "mountains above the clouds at sunrise", "a vintage car in a desert");
 
     private Bench() {}
 
@@ -83,6 +89,9 @@ final class Bench {
         String prompt = a.get("prompt");
         boolean swd = a.get("swd-weights") != null || a.get("swd-preset") != null || a.get("scales") != null;
         Integer maxLen = a.getInt("max-sequence-length");
+        int batch = opt(a.getInt("batch"), 1);
+        if (batch < 1) throw new CliException("--batch must be at least 1");
+        if (batch > 1 && prompt != null) throw new CliException("--batch uses its own distinct prompts; drop --prompt");
         boolean noMatmul = a.flag("no-matmul-rate");
         Pipeline.Builder b = SprintCli.pipelineBuilder(a, System.err); // model, backend, threads, memory, tiling, SwD, ...
         if (tiny) b.model("golden/sana-sprint/model");
@@ -107,8 +116,14 @@ final class Bench {
                         MemoryBudget.gb(plan.available()));
             }
             for (int steps : swd ? List.of(-1) : stepCounts) {
-                GenerationRequest.Builder rb = GenerationRequest.builder()
-                        .prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt).seed(42);
+                GenerationRequest.Builder rb = GenerationRequest.builder().seed(42);
+                if (batch > 1) {
+                    List<String> prompts = new ArrayList<>();
+                    for (int i = 0; i < batch; i++) prompts.add(BATCH_PROMPTS.get(i % BATCH_PROMPTS.size()));
+                    rb.prompts(prompts);
+                } else {
+                    rb.prompt(prompt == null ? "a red fox in the snow, watercolor" : prompt);
+                }
                 if (binning != null) rb.resolutionBinning(binning);
                 if (width != null || height != null) {
                     if (width == null || height == null) throw new CliException("give --width and --height together");
@@ -118,7 +133,8 @@ final class Bench {
                 if (maxLen != null) rb.maxSequenceLength(maxLen);
                 GenerationRequest req = rb.build();
                 String what = (width == null ? "model default size" : width + "x" + height) + (binning == null ? " (default binning)" : "")
-                        + ", " + (steps > 0 ? steps + " step(s)" : "SwD table") + ", " + runs + " run(s)";
+                        + ", " + (steps > 0 ? steps + " step(s)" : "SwD table") + ", " + runs + " run(s)"
+                        + (batch > 1 ? ", batch of " + batch : "");
                 out.println("== " + what);
                 long t0 = System.nanoTime();
                 GenerationResult warm = p.generate(req);
@@ -131,6 +147,11 @@ final class Bench {
                     median.put(k, v[v.length / 2]);
                 }
                 out.println("steady state (median ms): " + format(median));
+                if (batch > 1) {
+                    Map<String, Double> perImage = new LinkedHashMap<>();
+                    median.forEach((k, v) -> perImage.put(k, v / batch));
+                    out.println("per image (batch of " + batch + ", median ms): " + format(perImage));
+                }
                 out.printf(Locale.ROOT, "total=%.1f ms%n", median.get("total"));
                 if (plan != null) floor(out, plan.estimate(req), median, rate, p, req);
                 out.printf(Locale.ROOT, "images/s: %.4f%n", warm.images().size() * 1000.0 / median.get("total"));

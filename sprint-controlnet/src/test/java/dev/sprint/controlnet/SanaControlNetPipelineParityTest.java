@@ -49,7 +49,8 @@ public abstract class SanaControlNetPipelineParityTest {
         return Golden.image(hwc);
     }
 
-    private GenerationRequest request(Map<String, HostTensor> c) {
+    /** The golden case's request (diffusers' call that made {@code pipeline_controlnet}); other backends' tests reuse it. */
+    public static GenerationRequest request(Map<String, HostTensor> c) {
         return GenerationRequest.builder().prompt("a lighthouse on a cliff").negativePrompt("").steps(2).guidanceScale(4.5)
                 .seed(20250701L).size(160, 96).resolutionBinning(false)
                 .with(ControlImage.of(image(Golden.get(c, "control_image_uint8")), 0.7)).build();

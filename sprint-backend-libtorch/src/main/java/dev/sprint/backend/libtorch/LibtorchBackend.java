@@ -326,6 +326,10 @@ public final class LibtorchBackend implements TensorBackend {
         return first;
     }
 
+    private static boolean f32OrReduced(DType d) {
+        return d == DType.F32 || reduced(d);
+    }
+
     private static boolean reduced(DType d) {
         return d == DType.BF16 || d == DType.F16;
     }
@@ -778,10 +782,11 @@ public final class LibtorchBackend implements TensorBackend {
                 || shortcut.size(2) != h || shortcut.size(3) != w) {
             return TensorBackend.super.upsamplePhases(phases, shortcut, r);
         }
-        DType outType = phases.dtype() == shortcut.dtype() ? phases.dtype() : DType.F32;
-        if (outType == DType.F32 && !(phases.dtype() == DType.F32 || reduced(phases.dtype())) ) {
+        boolean sameType = phases.dtype() == shortcut.dtype();
+        if (!sameType && !(f32OrReduced(phases.dtype()) && f32OrReduced(shortcut.dtype()))) {
             return TensorBackend.super.upsamplePhases(phases, shortcut, r);
         }
+        DType outType = sameType ? phases.dtype() : DType.F32; // bf16 phases + float32 stream: float32, as PyTorch promotes
         long[] size = {b, c, h, 2, w, 2};
         return op(() -> {
             org.bytedeco.pytorch.Tensor o = n(phases);

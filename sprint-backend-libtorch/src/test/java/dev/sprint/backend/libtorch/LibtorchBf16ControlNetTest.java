@@ -4,8 +4,8 @@ import dev.sprint.api.GenerationRequest;
 import dev.sprint.api.Pipeline;
 import dev.sprint.api.PipelineSettings;
 import dev.sprint.api.Precision;
-import dev.sprint.controlnet.ControlImage;
 import dev.sprint.controlnet.SanaControlNetFamily;
+import dev.sprint.controlnet.SanaControlNetPipelineParityTest;
 import dev.sprint.core.io.ModelFolder;
 import dev.sprint.core.pipeline.ComponentSource;
 import dev.sprint.core.tensor.HostTensor;
@@ -21,9 +21,7 @@ class LibtorchBf16ControlNetTest {
         ModelFolder folder = ModelFolder.open(Golden.sana().resolve("model_controlnet"));
         PipelineSettings s = Pipeline.builder().model(folder.root()).with(ComponentSource.of(Golden.sana().resolve("model"))).settings();
         try (Pipeline p = new SanaControlNetFamily().open(folder, s, LibtorchBackends.open(Precision.BFLOAT16))) {
-            GenerationRequest req = GenerationRequest.builder().prompt("a lighthouse on a cliff").negativePrompt("").steps(2)
-                    .guidanceScale(4.5).seed(20250701L).size(160, 96).resolutionBinning(false)
-                    .with(ControlImage.of(Golden.image(Golden.get(c, "control_image_uint8")), 0.7)).build();
+            GenerationRequest req = SanaControlNetPipelineParityTest.request(c);
             LibtorchBf16ParityTest.assertAsCloseAsTheReference("pipeline_controlnet", p.generate(req).image().rgb());
         }
     }

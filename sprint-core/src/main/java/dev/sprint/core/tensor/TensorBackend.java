@@ -448,7 +448,6 @@ public interface TensorBackend extends Backend {
             int px = p % 2;
             Tensor window = slice(slice(slice(phases, 1, p * c, (p + 1) * c), 2, py, py + h), 3, px, px + w);
             parts.add(reshape(window, b, 1, c, h, w));
-            window.close();
         }
         Tensor main = concat(parts, 1);                                     // (B, 4 phases, C, h, w)
         parts.forEach(Tensor::close);
@@ -457,7 +456,7 @@ public interface TensorBackend extends Backend {
         Tensor e = broadcastTo(reshape(shortcut, s[0], s[1], 1, s[2], s[3]), s[0], s[1], r, s[2], s[3]);
         Tensor rep = reshape(e, b, c, 4, h, w);
         Tensor sc = permute(rep, 0, 2, 1, 3, 4);
-        Tensor sum = Tensors.free(addInPlace(main, sc), sc, rep, e);
+        Tensor sum = Tensors.free(addInPlace(main, sc), sc, rep);
         // pixel shuffle of the phase-major sum: (B, py, px, C, h, w) → (B, C, h, py, w, px)
         Tensor y = permute(reshape(sum, b, 2, 2, c, h, w), 0, 3, 4, 1, 5, 2);
         return Tensors.free(reshape(y, b, c, 2 * h, 2 * w), y, sum);
