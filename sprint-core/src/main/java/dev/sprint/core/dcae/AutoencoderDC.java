@@ -17,6 +17,8 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import static dev.sprint.core.tensor.Tensors.free;
+
+import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -282,9 +284,11 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
         private Tensor glumbConv(Tensor x) {
             TensorBackend be = x.backend();
-            Tensor y = be.silu(convInverted.forward(x));
-            List<Tensor> g = be.chunk(convDepth.forward(y), 2, 1);
-            y = convPoint.forward(g.get(0).mul(be.silu(g.get(1))));
+            Tensor y = be.unaryInPlace(convInverted.forward(x), UnaryOp.SILU);
+            Tensor d = free(convDepth.forward(y), y);
+            List<Tensor> g = be.chunk(d, 2, 1);
+            Tensor gated = be.mulInPlace(be.silu(g.get(1)), g.get(0)); // silu(gate) · hidden, the product commutes
+            y = free(convPoint.forward(gated), gated, d);
             return be.addInPlace(x, channelNorm(convNorm, y));
         }
     }

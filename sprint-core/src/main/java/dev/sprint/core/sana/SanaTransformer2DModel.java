@@ -22,6 +22,8 @@ import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.Tensors;
+import dev.sprint.core.tensor.UnaryOp;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -204,7 +206,8 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
 
             n = norm2.forward(x).mul(scaleMlp.add(1.0)).add(shiftMlp);
             Tensor img = n.reshape(b, h, w, dim).permute(0, 3, 1, 2);
-            Tensor ffOut = ff.forward(img).reshape(b, dim, (long) h * w).transpose(1, 2);
+            // (B, D, h, w) → (B, h·w, D): a view when the convolutions return channels-last tensors (libtorch bf16)
+            Tensor ffOut = ff.forward(img).permute(0, 2, 3, 1).reshape(b, (long) h * w, dim);
             return x.add(gateMlp.mul(ffOut));
         }
     }
@@ -311,9 +314,11 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
         /** (B, D, h, w) → (B, D, h, w). */
         Tensor forward(Tensor img) {
             TensorBackend be = img.backend();
-            Tensor y = be.silu(convInverted.forward(img));
-            List<Tensor> g = be.chunk(convDepth.forward(y), 2, 1);
-            return convPoint.forward(g.get(0).mul(be.silu(g.get(1))));
+            Tensor y = be.unaryInPlace(convInverted.forward(img), UnaryOp.SILU);
+            Tensor d = Tensors.free(convDepth.forward(y), y);
+            List<Tensor> g = be.chunk(d, 2, 1);
+            Tensor gated = be.mulInPlace(be.silu(g.get(1)), g.get(0)); // silu(gate) · hidden, the product commutes
+            return Tensors.free(convPoint.forward(gated), gated, d);
         }
     }
 }
