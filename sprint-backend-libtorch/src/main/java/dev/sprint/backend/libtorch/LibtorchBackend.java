@@ -813,7 +813,14 @@ public final class LibtorchBackend implements TensorBackend {
             // y[b, c, 2i + py, 2j + px]
             org.bytedeco.pytorch.Tensor y6 = y.as_strided(size,
                     new long[] {ys[0], ys[1], 2 * ys[2], ys[2], 2 * ys[3], ys[3]}, new LongOptional(y.storage_offset()));
-            torch.add_out(y6, o6, x6);
+            if (phases.dtype() == outType && shortcut.dtype() == outType) {
+                torch.add_out(y6, o6, x6);
+            } else {
+                // mixed types (bf16 phases, float32 stream): libtorch's add would cast element by element in a scalar
+                // loop; a converting copy then a same-type add compute the same float32 sums, vectorised
+                y6.copy_(o6);
+                y6.add_(x6);
+            }
             return y;
         });
     }
