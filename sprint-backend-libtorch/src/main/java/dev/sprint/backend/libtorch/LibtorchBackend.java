@@ -672,7 +672,6 @@ public final class LibtorchBackend implements TensorBackend {
      */
     @Override
     public Tensor rmsNorm(Tensor x, Tensor weight, double eps) {
-        if (!reducedRmsNorm(x, weight, null)) return TensorBackend.super.rmsNorm(x, weight, eps);
         return rmsNorm(x, weight, null, eps);
     }
 

@@ -5,6 +5,7 @@ import dev.sprint.core.image.TiledDecode;
 import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.Cancellation;
 import dev.sprint.core.nn.Conv2d;
+import dev.sprint.core.nn.GLUMBConv;
 import dev.sprint.core.nn.RMSNorm;
 import dev.sprint.core.nn.Model;
 import dev.sprint.core.nn.ModelLoader;
@@ -17,8 +18,6 @@ import dev.sprint.core.tensor.HostTensor;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import static dev.sprint.core.tensor.Tensors.free;
-
-import dev.sprint.core.tensor.UnaryOp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -211,9 +210,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         /** {@code attn.to_out.weight}, (C, inner·(1 + scales)). */
         private final Tensor toOut;
         private final RMSNorm normOut;
-        private final Conv2d convInverted;
-        private final Conv2d convDepth;
-        private final Conv2d convPoint;
+        /** {@code conv_out}: GLUMBConv, then its channel norm and the residual. */
+        private final GLUMBConv convOut;
         private final RMSNorm convNorm;
         private final int headDim;
 
@@ -231,9 +229,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             normOut = new RMSNorm(a.sub("norm_out"), channels, 1e-5, true, true);
             Weights f = w.sub("conv_out");
             int hidden = 4 * channels;
-            convInverted = new Conv2d(f.sub("conv_inverted"), channels, 2L * hidden, 1, 1, 0, 1, true);
-            convDepth = new Conv2d(f.sub("conv_depth"), 2L * hidden, 2L * hidden, 3, 1, 1, 2 * hidden, true);
-            convPoint = new Conv2d(f.sub("conv_point"), hidden, channels, 1, 1, 0, 1, false);
+            convOut = new GLUMBConv(f, channels, hidden);
             convNorm = new RMSNorm(f.sub("norm"), channels, 1e-5, true, true);
         }
 
@@ -283,13 +279,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         }
 
         private Tensor glumbConv(Tensor x) {
-            TensorBackend be = x.backend();
-            Tensor y = be.unaryInPlace(convInverted.forward(x), UnaryOp.SILU);
-            Tensor d = free(convDepth.forward(y), y);
-            List<Tensor> g = be.chunk(d, 2, 1);
-            Tensor gated = be.mulInPlace(be.silu(g.get(1)), g.get(0)); // silu(gate) · hidden, the product commutes
-            y = free(convPoint.forward(gated), gated, d);
-            return be.addInPlace(x, channelNorm(convNorm, y));
+            Tensor y = convOut.forward(x);
+            return x.backend().addInPlace(x, free(channelNorm(convNorm, y), y));
         }
     }
 

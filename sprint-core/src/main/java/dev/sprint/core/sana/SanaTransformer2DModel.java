@@ -6,7 +6,7 @@ import dev.sprint.core.nn.Activation;
 import dev.sprint.core.nn.AdaLayerNormSingle;
 import dev.sprint.core.nn.AttentionMask;
 import dev.sprint.core.nn.Cancellation;
-import dev.sprint.core.nn.Conv2d;
+import dev.sprint.core.nn.GLUMBConv;
 import dev.sprint.core.nn.LayerNorm;
 import dev.sprint.core.nn.Linear;
 import dev.sprint.core.nn.Model;
@@ -22,8 +22,6 @@ import dev.sprint.core.tensor.DType;
 import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
-import dev.sprint.core.tensor.Tensors;
-import dev.sprint.core.tensor.UnaryOp;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -293,32 +291,6 @@ public final class SanaTransformer2DModel extends Model<SanaTransformerConfig> {
             Tensor v = toV.forward(text).reshape(b, -1, heads, headDim).transpose(1, 2);
             Tensor o = be.attention(q, k, v, bias, 1.0 / Math.sqrt(headDim));
             return toOut.forward(o.transpose(1, 2).reshape(b, -1, (long) heads * headDim));
-        }
-    }
-
-    /**
-     * {@code GLUMBConv} of the blocks (no norm, no residual): 1×1 conv to 2·hidden, SiLU, depthwise 3×3, the
-     * halves gated ({@code a·SiLU(b)}), 1×1 conv back without bias.
-     */
-    static final class GLUMBConv {
-        private final Conv2d convInverted;
-        private final Conv2d convDepth;
-        private final Conv2d convPoint;
-
-        GLUMBConv(Weights w, int dim, int hidden) {
-            convInverted = new Conv2d(w.sub("conv_inverted"), dim, 2L * hidden, 1, 1, 0, 1, true);
-            convDepth = new Conv2d(w.sub("conv_depth"), 2L * hidden, 2L * hidden, 3, 1, 1, 2 * hidden, true);
-            convPoint = new Conv2d(w.sub("conv_point"), hidden, dim, 1, 1, 0, 1, false);
-        }
-
-        /** (B, D, h, w) → (B, D, h, w). */
-        Tensor forward(Tensor img) {
-            TensorBackend be = img.backend();
-            Tensor y = be.unaryInPlace(convInverted.forward(img), UnaryOp.SILU);
-            Tensor d = Tensors.free(convDepth.forward(y), y);
-            List<Tensor> g = be.chunk(d, 2, 1);
-            Tensor gated = be.mulInPlace(be.silu(g.get(1)), g.get(0)); // silu(gate) · hidden, the product commutes
-            return Tensors.free(convPoint.forward(gated), gated, d);
         }
     }
 }
