@@ -31,7 +31,7 @@ final class Bench {
                                   [--max-sequence-length L] [--no-matmul-rate]
                                   [--swd-weights DIR [--swd-preset NAME | --scales ... --sigmas ...]]   (SD3.5 folders)
                    ./sprint bench --config 0.6b|1.6b [--size PIXELS] [--stages transformer,controlnet,decoder,text]
-                                  [--backend NAME] [--runs N] [--threads N]
+                                  [--backend NAME] [--precision P] [--runs N] [--threads N]
                    ./sprint bench --config sd3.5-medium [--size PIXELS (1024)] [--text-tokens N (333)] [--loops]
                                   [--backend NAME] [--runs N] [--threads N]
               --config sd3.5-medium  SwD (6 and 4 steps) vs plain Euler (6 and 4 steps) on the real SD3.5-Medium

@@ -46,9 +46,10 @@ final class RealConfigBench {
         Integer threads = a.getInt("threads");
         String backendName = a.get("backend");
         java.util.Map<String, String> extra = backendOptions(a);
+        dev.sprint.api.Precision precision = SprintCli.precision(a);
         a.rejectUnknown();
         TensorBackend be = (TensorBackend) Backends.select(backendName)
-                .open(new BackendOptions("cpu", false, null, threads == null ? 0 : threads, extra));
+                .open(new BackendOptions("cpu", false, precision, threads == null ? 0 : threads, extra));
         out.printf(Locale.ROOT, "bench %s at %dx%d on %s (%s), random weights, %d run(s) after a warm-up%n",
                 config, size, size, be.name(), be.device(), runs);
         int latent = size / 32;

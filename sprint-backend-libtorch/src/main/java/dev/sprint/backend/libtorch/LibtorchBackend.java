@@ -65,7 +65,13 @@ public final class LibtorchBackend implements TensorBackend {
     private final boolean channelsLast;
     private volatile boolean closed;
 
-    LibtorchBackend(Device device, String deviceName, DType floatType, String precisionReason, boolean channelsLast) {
+    /** Whether this backend holds OpenBLAS at one thread while open ({@link LibtorchNatives#holdSingleBlasThread}). */
+    private final boolean holdsSingleBlas;
+
+    LibtorchBackend(Device device, String deviceName, DType floatType, String precisionReason, boolean channelsLast,
+            boolean holdSingleBlas) {
+        if (holdSingleBlas) LibtorchNatives.holdSingleBlasThread();
+        this.holdsSingleBlas = holdSingleBlas;
         this.channelsLast = channelsLast && floatType == DType.BF16;
         this.device = device;
         this.deviceName = deviceName;
@@ -882,5 +888,6 @@ public final class LibtorchBackend implements TensorBackend {
                     .forEach(e -> LOG.info("profile {} ms {} calls {}", e.getValue()[0] / 1_000_000, e.getValue()[1], e.getKey()));
         }
         root.freeAll();
+        if (holdsSingleBlas) LibtorchNatives.releaseSingleBlasThread();
     }
 }

@@ -29,6 +29,12 @@ import org.slf4j.LoggerFactory;
  * <p>Precision ({@link #choose}): AUTO computes bfloat16 on CUDA and on CPUs that report AMX-BF16 or AVX512-BF16,
  * float32 elsewhere; BFLOAT16 is honoured everywhere (with a one-time warning where the CPU would emulate it);
  * FLOAT16 is refused, because Gemma-2 must not run in float16 (the reference keeps it bf16 or float32).
+ *
+ * <p>Options ({@link BackendOptions#extra()}): {@code libtorch.channelsLast} ({@code true}: bf16 convolutions in
+ * oneDNN's channels-last layout); {@code libtorch.blasThreads} (OpenBLAS's thread count for the whole process; this
+ * libtorch build runs float32 matmuls on OpenBLAS, whose pool is separate from libtorch's OpenMP threads). By default
+ * a bf16 CPU backend holds OpenBLAS at one thread while it is open (its float32 matmuls are small, and idle OpenBLAS
+ * workers spin on the cores libtorch's threads need); float32 keeps OpenBLAS's default.
  */
 public final class LibtorchBackendProvider implements BackendProvider {
     private static final Logger LOG = LoggerFactory.getLogger(LibtorchBackendProvider.class);
@@ -126,8 +132,23 @@ public final class LibtorchBackendProvider implements BackendProvider {
         if (!cl.equals("true") && !cl.equals("false")) {
             throw new BackendUnavailableException("libtorch.channelsLast must be true or false, got '" + cl + "'");
         }
+        String blas = options.extra().get("libtorch.blasThreads");
+        boolean holdSingleBlas = false;
+        if (blas != null) {
+            int n;
+            try {
+                n = Integer.parseInt(blas.trim());
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1 || n > 4096) throw new BackendUnavailableException("libtorch.blasThreads must be a thread count (1 or more), got '" + blas + "'");
+            LibtorchNatives.pinBlasThreads(n);
+            LOG.info("OpenBLAS threads set to {} for this process (libtorch.blasThreads)", n);
+        } else if (!cuda && c.type() == DType.BF16) {
+            holdSingleBlas = true; // see LibtorchNatives: its float32 side matmuls are small, its idle threads spin
+        }
         return new LibtorchBackend(LibtorchNatives.device(index), cuda ? "cuda:" + index : "cpu", c.type(), c.reason(),
-                Boolean.parseBoolean(cl));
+                Boolean.parseBoolean(cl), holdSingleBlas);
     }
 
     /**
@@ -152,6 +173,8 @@ public final class LibtorchBackendProvider implements BackendProvider {
             m.put("cuda devices (libtorch)", Integer.toString(gpus));
             m.put("AUTO precision", choose(Precision.AUTO, gpus > 0, CpuFeatures.current()).reason());
             m.put("intra-op threads", Integer.toString(LibtorchNatives.threads()));
+            m.put("OpenBLAS threads (float32 matmuls)", LibtorchNatives.blasThreads()
+                    + " (1 while a bf16 CPU backend is open; libtorch.blasThreads sets it)");
         } catch (RuntimeException | LinkageError e) {
             m.put("libtorch", "failed to load: " + e.getMessage());
         }
