@@ -515,7 +515,9 @@ public final class LibtorchBackend implements TensorBackend {
         } catch (RuntimeException e) {
             throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getMessage(), e);
         } finally {
-            kernelNanos.get()[0] += System.nanoTime() - start;
+            long t = System.nanoTime() - start;
+            kernelNanos.get()[0] += t;
+            if (PROFILE) record(t);
         }
     }
 
@@ -732,6 +734,56 @@ public final class LibtorchBackend implements TensorBackend {
             }
             return out.view(shape);
         });
+    }
+
+    /**
+     * In chunks of rows, as {@link #rmsNorm(Tensor, Tensor, Tensor, double)}, each normalised chunk added into
+     * {@code acc} while it is still in cache: the normalised tensor is never written whole (a 1024² DC-AE block's is
+     * 256 MB written and read back). Same operations per element, so the same values as the two calls.
+     */
+    @Override
+    public Tensor addRmsNorm(Tensor acc, Tensor x, Tensor weight, Tensor bias, double eps) {
+        if (!reducedRmsNorm(x, weight, bias) || !java.util.Arrays.equals(acc.shape(), x.shape()) || weight == null
+                || !inPlaceOk(acc, weight) || !n(acc).is_contiguous()) {
+            return TensorBackend.super.addRmsNorm(acc, x, weight, bias, eps);
+        }
+        long[] shape = x.shape();
+        long c = shape[shape.length - 1];
+        long rows = c == 0 ? 0 : x.numel() / c;
+        long chunk = Math.max(1, RMS_CHUNK_ELEMENTS / Math.max(1, c));
+        long[] last = {-1};
+        ScalarType normType = scalarType(weight.dtype());
+        inPlace(() -> {
+            org.bytedeco.pytorch.Tensor in = n(x).contiguous().view(rows, c);
+            org.bytedeco.pytorch.Tensor sum = n(acc).view(rows, c);
+            long len0 = Math.min(chunk, rows);
+            // per-chunk buffers, reused: the chunk's float32 copy, squares, statistics and normalised rows
+            org.bytedeco.pytorch.Tensor xf = torch.empty(new long[] {len0, c}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
+            org.bytedeco.pytorch.Tensor sq = torch.empty(new long[] {len0, c}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
+            org.bytedeco.pytorch.Tensor rs = torch.empty(new long[] {len0, 1}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
+            org.bytedeco.pytorch.Tensor o = torch.empty(new long[] {len0, c}, new TensorOptions(normType), new MemoryFormatOptional());
+            for (long r0 = 0; r0 < rows; r0 += chunk) {
+                long len = Math.min(chunk, rows - r0);
+                try (PointerScope temps = new PointerScope()) {
+                    org.bytedeco.pytorch.Tensor xc = in.narrow(0, r0, len);
+                    org.bytedeco.pytorch.Tensor f = len == len0 ? xf : xf.narrow(0, 0, len);
+                    org.bytedeco.pytorch.Tensor q = len == len0 ? sq : sq.narrow(0, 0, len);
+                    org.bytedeco.pytorch.Tensor r = len == len0 ? rs : rs.narrow(0, 0, len);
+                    org.bytedeco.pytorch.Tensor oc = len == len0 ? o : o.narrow(0, 0, len);
+                    f.copy_(xc);
+                    torch.mul_out(q, f, f);
+                    torch.mean_out(r, q, last, true, new ScalarTypeOptional());
+                    r.add_(new Scalar(eps)).rsqrt_();
+                    // as rmsNorm: x·r in float32 rounded once into the weight's type, then ·w and +b in that type
+                    torch.mul_out(oc, normType == ScalarType.Float ? f : xc, r);
+                    oc.mul_(n(weight));
+                    if (bias != null) oc.add_(n(bias));
+                    sum.narrow(0, r0, len).add_(oc);
+                }
+            }
+            return sum;
+        });
+        return acc;
     }
 
     @Override

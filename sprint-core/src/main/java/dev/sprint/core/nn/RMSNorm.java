@@ -1,6 +1,7 @@
 package dev.sprint.core.nn;
 
 import dev.sprint.core.tensor.Tensor;
+import dev.sprint.core.tensor.TensorBackend;
 
 /**
  * RMSNorm over the last axis: x·rsqrt(mean(x²)+eps)·weight (+bias), diffusers' {@code RMSNorm(dim, eps,
@@ -29,5 +30,10 @@ public final class RMSNorm extends Norm {
     @Override
     public Tensor forward(Tensor x) {
         return x.backend().rmsNorm(x, weight, bias, eps);
+    }
+
+    /** {@code acc + forward(x)} into {@code acc}, which is dead afterwards ({@link TensorBackend#addRmsNorm}). */
+    public Tensor addTo(Tensor acc, Tensor x) {
+        return x.backend().addRmsNorm(acc, x, weight, bias, eps);
     }
 }

@@ -335,6 +335,17 @@ public interface TensorBackend extends Backend {
         return bias == null ? y : addInPlace(y, bias);
     }
 
+    /**
+     * A residual stream taking a normalised branch, {@code acc + rmsNorm(x, weight, bias, eps)}, with {@code acc}
+     * dead afterwards (as for {@link #addInPlace}): the DC-AE's blocks end this way. Same shapes; the norm runs over
+     * the last axis, its output rounded in the weight's type before the sum, exactly as the two calls give it. A
+     * backend may do it in one pass, without the normalised tensor ever existing whole.
+     */
+    default Tensor addRmsNorm(Tensor acc, Tensor x, Tensor weight, Tensor bias, double eps) {
+        Tensor n = rmsNorm(x, weight, bias, eps);
+        return Tensors.free(addInPlace(acc, n), n);
+    }
+
     /** {@code F.group_norm} on (N, C, ...) with per-channel weight and bias (nullable). */
     default Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, double eps) {
         long[] s = x.shape();

@@ -343,6 +343,36 @@ public abstract class CompositeConformanceTest {
         assertClose("rmsNorm rank 1", be.rmsNorm(x.t(), null, 1e-5), oracle().rmsNorm(x.nd(), null, 1e-5), tolerance(7));
     }
 
+    /**
+     * {@code addRmsNorm}: the stream plus the (weighted, biased) norm of x, over the last axis, for plain tensors and
+     * for the channels-last views the DC-AE passes (NCHW data permuted so channels are last).
+     */
+    @Test
+    public void addRmsNorm() {
+        long b = 2, h = 3, w = 5, c = 8;
+        for (boolean bias : new boolean[] {true, false}) {
+            for (boolean view : new boolean[] {false, true}) {
+                Pair acc = view ? rand(b, c, h, w) : rand(b, h, w, c);
+                Pair x = randIn(-3, 3, b, h, w, c);
+                Pair wt = rand(c);
+                Pair bs = bias ? rand(c) : null;
+                Tensor a = view ? be.permute(acc.t(), 0, 2, 3, 1) : acc.t();
+                double[] e = oracle().rmsNorm(x.nd(), wt.nd(), 1e-5).v().clone();
+                double[] av = acc.nd().v();
+                for (int i = 0; i < e.length; i++) {
+                    int ch = (int) (i % c);
+                    int pix = (int) (i / c);
+                    // element i of the NHWC-ordered result: in the NCHW source of a view, channel-major
+                    int bi = (int) (pix / (h * w));
+                    int at = view ? (int) ((bi * c + ch) * h * w + pix % (h * w)) : i;
+                    e[i] += (bias ? bs.nd().v()[ch] : 0) + av[at];
+                }
+                assertClose("addRmsNorm bias=" + bias + (view ? " channels-last view" : ""),
+                        be.addRmsNorm(a, x.t(), wt.t(), tOrNull(bs), 1e-5), new Nd(new long[] {b, h, w, c}, e), tolerance(16));
+            }
+        }
+    }
+
     @Test
     public void groupNorm() {
         long[][] shapes = {{2, 6, 5, 3}, {1, 4, 7}, {1, 8, 1, 1, 2}};
