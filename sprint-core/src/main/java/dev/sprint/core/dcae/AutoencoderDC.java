@@ -29,8 +29,8 @@ import java.util.List;
  * EfficientViT blocks (multi-scale ReLU linear attention + GLUMBConv), strided-conv downsampling and
  * nearest-interpolation upsampling with pixel-(un)shuffle shortcuts, channel-wise RMSNorms with bias.
  * Class and field names follow the checkpoint's weight names; where weights are fused at load for speed
- * (stacked q/k/v, the 1×1 grouped projection as a batched matrix, the nearest-×2 + conv3×3 upsampling
- * folded into per-phase 2×2 kernels) the field's Javadoc names the tensors it holds.
+ * (stacked q/k/v, the nearest-×2 + conv3×3 upsampling folded into per-phase 2×2 kernels) the field's Javadoc
+ * names the tensors it holds.
  */
 public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
     private final Weights encoderWeights;
@@ -126,6 +126,19 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         return free(y.permute(0, 3, 1, 2), y);
     }
 
+    /**
+     * {@code x + channelNorm(norm, h)} into the residual stream {@code x}, which is dead afterwards: how every block
+     * ends, in one backend call (under bf16 compute the stream is float32, since the decoder's input latents are,
+     * and the norm's bf16 output is added into it).
+     */
+    static Tensor addChannelNorm(Tensor x, RMSNorm norm, Tensor h) {
+        Tensor xl = x.permute(0, 2, 3, 1);
+        Tensor hl = h.permute(0, 2, 3, 1);
+        Tensor y = free(norm.addTo(xl, hl), hl);
+        if (y == xl) return free(x, xl); // summed in place: x holds the result
+        return free(y.permute(0, 3, 1, 2), y);
+    }
+
     /** (B, C, H, W) → (B, C·r, H, W), each channel repeated r times in a row ({@code repeat_interleave}). */
     static Tensor repeatInterleave(Tensor x, int r) {
         if (r == 1) return x;
@@ -188,14 +201,10 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
         @Override
         public Tensor forward(Tensor x) {
-            TensorBackend be = x.backend();
             Tensor h = conv1.forward(x);
             Tensor a = act.applyInPlace(h);
             h = free(conv2.forward(a), a);
-            Tensor n = free(channelNorm(norm, h), h);
-            // into the residual stream x (dead after the block): under bf16 compute the stream is float32, since the
-            // decoder's input latents are, and a float32 stream cannot be added into a bf16 branch output in place
-            return free(be.addInPlace(x, n), n);
+            return free(addChannelNorm(x, norm, h), h);
         }
     }
 
@@ -244,8 +253,9 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             long h = x.size(2);
             long w = x.size(3);
             long hw = h * w;
-            // Linear layers over channels as (out, in)·(B, in, HW) matmuls: NCHW in, NCHW out, no permutes
-            Tensor qkv = toQkv.matmul(x.reshape(b, x.size(1), hw)).reshape(b, -1, h, w);
+            // as diffusers: the q/k/v linears over channels-last tokens, the result viewed back as NCHW (on a
+            // channels-last backend both are views, and the convolutions and concatenation below stay channels-last)
+            Tensor qkv = be.linear(x.permute(0, 2, 3, 1), toQkv, null).permute(0, 3, 1, 2);
             List<Tensor> branches = new ArrayList<>();
             branches.add(qkv);
             for (MultiscaleProjection m : toQkvMultiscale) branches.add(m.forward(qkv));
@@ -261,8 +271,12 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             Tensor v = parts.get(2);
             Tensor out;
             if (linear) { // linear attention, with V padded by a row of ones as the normaliser
-                Tensor vp = be.pad(v, new long[] {0, 0, 0, 1}, 1.0);
-                Tensor o = vp.matmul(k.transpose(-1, -2)).matmul(q);          // (B, heads, hd+1, HW)
+                // [V; 1]·Kᵀ = [V·Kᵀ; 1·Kᵀ]: the padded product from its two parts, so the (hd+1)×HW padded copy of V
+                // (a transposing copy out of the channels-last activations) is never made
+                Tensor kt = k.transpose(-1, -2);
+                Tensor ones = be.full(1.0, v.dtype(), b, v.size(1), 1, hw);
+                Tensor vk = be.concat(List.of(v.matmul(kt), ones.matmul(kt)), 2);    // (B, heads, hd+1, hd)
+                Tensor o = vk.matmul(q);                                             // (B, heads, hd+1, HW)
                 out = o.slice(2, 0, headDim).div(o.slice(2, headDim, headDim + 1).add(1e-15));
                 if (dtype != DType.F32) out = be.cast(out, dtype);
             } else { // quadratic attention: scores = kᵀq normalised over keys (in float32)
@@ -271,7 +285,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
                 out = v.matmul(dtype != DType.F32 ? be.cast(scores, dtype) : scores);
             }
             out = toOut.matmul(out.reshape(b, -1, hw)).reshape(b, -1, h, w);
-            return be.addInPlace(x, channelNorm(normOut, out));
+            return addChannelNorm(x, normOut, out);
         }
 
         private static Tensor toF32(Tensor t) {
@@ -280,31 +294,23 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
         private Tensor glumbConv(Tensor x) {
             Tensor y = convOut.forward(x);
-            return x.backend().addInPlace(x, free(channelNorm(convNorm, y), y));
+            return free(addChannelNorm(x, convNorm, y), y);
         }
     }
 
-    /**
-     * {@code SanaMultiscaleAttentionProjection}: depthwise k×k conv, then a 1×1 conv with {@code groups}
-     * groups, computed as one batched (groups, g, g)·(B, groups, g, HW) matmul (faster than a grouped conv).
-     */
+    /** {@code SanaMultiscaleAttentionProjection}: depthwise k×k conv, then a grouped 1×1 conv. */
     public static final class MultiscaleProjection {
         private final Conv2d projIn;
-        /** {@code proj_out.weight} (C, g, 1, 1) viewed as (groups, g, g), g = C / groups. */
-        private final Tensor projOut;
-        private final int groups;
+        private final Conv2d projOut;
 
         MultiscaleProjection(Weights w, int channels, int groups, int kernel) {
-            this.groups = groups;
-            int g = channels / groups;
             projIn = new Conv2d(w.sub("proj_in"), channels, channels, kernel, 1, kernel / 2, channels, false);
-            projOut = w.take("proj_out.weight", channels, g, 1, 1).reshape(groups, g, g);
+            projOut = new Conv2d(w.sub("proj_out"), channels, channels, 1, 1, 0, groups, false);
         }
 
         Tensor forward(Tensor x) {
             Tensor y = projIn.forward(x);
-            long[] s = y.shape();
-            return projOut.matmul(y.reshape(s[0], groups, s[1] / groups, s[2] * s[3])).reshape(s);
+            return free(projOut.forward(y), y);
         }
     }
 
