@@ -503,7 +503,7 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             }
             betweenBlocks.run();
             Tensor n = free(channelNorm(normOut, h), h);
-            Tensor a = free(convAct.apply(n), n);
+            Tensor a = convAct.applyInPlace(n);
             return free(convOut.forward(a), a);
         }
     }

@@ -30,7 +30,8 @@ public final class GLUMBConv {
         Tensor y = be.unaryInPlace(convInverted.forward(x), UnaryOp.SILU);
         Tensor d = free(convDepth.forward(y), y);
         List<Tensor> g = be.chunk(d, 2, 1);
-        Tensor gated = be.mulInPlace(be.silu(g.get(1)), g.get(0)); // silu(gate) · hidden, the product commutes
+        // silu(gate) · hidden (the product commutes), both in the gate's half of d, which is dead afterwards
+        Tensor gated = be.mulInPlace(be.unaryInPlace(g.get(1), UnaryOp.SILU), g.get(0));
         return free(convPoint.forward(gated), gated, d);
     }
 }
