@@ -61,7 +61,7 @@ final class RealConfigBench {
                         long t0 = System.nanoTime();
                         SanaTransformer2DModel m = new SanaTransformer2DModel(c, new Weights(new SyntheticWeights(n -> true, 1), be), null);
                         double load = (System.nanoTime() - t0) / 1e6;
-                        Tensor x = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
+                        Tensor x = be.latents(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
                         Tensor text = be.fromFloats(new float[300 * c.captionChannels()], 1, 300, c.captionChannels());
                         long[][] mask = new long[1][300];
                         Arrays.fill(mask[0], 1);
@@ -80,7 +80,7 @@ final class RealConfigBench {
                         dev.sprint.controlnet.SanaControlNetModel m =
                                 new dev.sprint.controlnet.SanaControlNetModel(c, new Weights(new SyntheticWeights(n -> true, 4), be), null);
                         double load = (System.nanoTime() - t0) / 1e6;
-                        Tensor x = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
+                        Tensor x = be.latents(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
                         Tensor cond = be.fromFloats(new float[c.inChannels() * latent * latent], 1, c.inChannels(), latent, latent);
                         Tensor text = be.fromFloats(new float[300 * c.captionChannels()], 1, 300, c.captionChannels());
                         time(out, be, "ControlNet (7 blocks, latent " + latent + "²)", load, runs,
@@ -92,7 +92,7 @@ final class RealConfigBench {
                         long t0 = System.nanoTime();
                         AutoencoderDC m = new AutoencoderDC(c, new Weights(new SyntheticWeights(n -> true, 2), be), null);
                         double load = (System.nanoTime() - t0) / 1e6;
-                        Tensor z = be.fromFloats(new float[32 * latent * latent], 1, 32, latent, latent);
+                        Tensor z = be.latents(new float[32 * latent * latent], 1, 32, latent, latent); // float32 under bf16, as the pipeline hands them over
                         time(out, be, "DC-AE decode (" + size + "²)", load, runs, () -> m.decode(z));
                         m.close();
                     }
