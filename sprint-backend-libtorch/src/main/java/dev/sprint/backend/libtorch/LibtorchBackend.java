@@ -631,7 +631,71 @@ public final class LibtorchBackend implements TensorBackend {
     public Tensor matmul(Tensor a, Tensor b) {
         if (a.rank() < 2 || b.rank() < 2) throw new BackendException("matmul needs rank >= 2, got " + a + " and " + b);
         DType d = matmulType(a, b);
+        if (d == DType.F32 && holdsSingleBlas && splitsBatch(a, b)) return halvesInParallel(a, b);
         return op(() -> as(a, d).matmul(as(b, d)));
+    }
+
+    /**
+     * A batched float32 product under bf16 compute on CPU (the linear attentions' heads): libtorch runs the batch one
+     * product after another on OpenBLAS, which this backend holds at one thread, so one core would do it all. Two
+     * equal batches of at least two products each, and a second core: worth splitting.
+     */
+    private boolean splitsBatch(Tensor a, Tensor b) {
+        if (a.rank() < 3 || a.rank() != b.rank() || LibtorchNatives.threads() < 2) return false;
+        long batch = 1;
+        for (int i = 0; i < a.rank() - 2; i++) {
+            if (a.size(i) != b.size(i)) return false;
+            batch *= a.size(i);
+        }
+        return batch >= 4 && a.size(-1) == b.size(-2);
+    }
+
+    private static final java.util.concurrent.ExecutorService SIDE = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sprint-libtorch-side");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /**
+     * The two halves of a batch of float32 products at once, this thread and a side thread each running one on
+     * OpenBLAS: {@code bmm} into the two halves of one result. The same products, so the same values.
+     */
+    private Tensor halvesInParallel(Tensor a, Tensor b) {
+        long[] as = a.shape();
+        long[] bs = b.shape();
+        int r = as.length;
+        long batch = 1;
+        for (int i = 0; i < r - 2; i++) batch *= as[i];
+        long rows = as[r - 2];
+        long inner = as[r - 1];
+        long cols = bs[r - 1];
+        long[] outShape = as.clone();
+        outShape[r - 1] = cols;
+        long half = batch / 2;
+        long nb = batch;
+        return op(() -> {
+            org.bytedeco.pytorch.Tensor a3 = n(a).reshape(nb, rows, inner);
+            org.bytedeco.pytorch.Tensor b3 = n(b).reshape(nb, inner, cols);
+            org.bytedeco.pytorch.Tensor out = torch.empty(new long[] {nb, rows, cols}, options(DType.F32), new MemoryFormatOptional());
+            java.util.concurrent.Future<?> side = SIDE.submit(() -> {
+                try (PointerScope temps = new PointerScope()) {
+                    torch.bmm_out(out.narrow(0, half, nb - half), a3.narrow(0, half, nb - half), b3.narrow(0, half, nb - half));
+                }
+            });
+            try {
+                torch.bmm_out(out.narrow(0, 0, half), a3.narrow(0, 0, half), b3.narrow(0, 0, half));
+            } finally {
+                try {
+                    side.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BackendException("interrupted while a side thread multiplied", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            return out.view(outShape);
+        });
     }
 
     /**
