@@ -660,6 +660,24 @@ public final class LibtorchBackend implements TensorBackend {
      * The two halves of a batch of float32 products at once, this thread and a side thread each running one on
      * OpenBLAS: {@code bmm} into the two halves of one result. The same products, so the same values.
      */
+    private void awaitSide(java.util.concurrent.Future<?> side) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    side.get();
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getCause().getMessage(), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
     private Tensor halvesInParallel(Tensor a, Tensor b) {
         long[] as = a.shape();
         long[] bs = b.shape();
@@ -685,14 +703,7 @@ public final class LibtorchBackend implements TensorBackend {
             try {
                 torch.bmm_out(out.narrow(0, 0, half), a3.narrow(0, 0, half), b3.narrow(0, 0, half));
             } finally {
-                try {
-                    side.get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BackendException("interrupted while a side thread multiplied", e);
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new BackendException("libtorch (" + deviceName + ") failed: " + e.getCause().getMessage(), e.getCause());
-                }
+                awaitSide(side); // even when interrupted: the side thread writes into out until it is done
             }
             return out.view(outShape);
         });
