@@ -156,9 +156,7 @@ public final class ImageService implements AutoCloseable {
      */
     public ImageJob submit(GenerationRequest request, Duration timeout, Consumer<PreviewEvent> previews) {
         Objects.requireNonNull(request, "request");
-        if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-            throw new InvalidRequestException("the timeout must be positive, got " + timeout);
-        }
+        InvalidRequestException.requirePositive(timeout, "the timeout");
         GenerationRequest resolved = withSeeds(request);
         ImageJob job = new ImageJob(this, "job-" + ids.incrementAndGet(), resolved, BatchKey.of(resolved), previews);
         lock.lock();
@@ -656,8 +654,7 @@ public final class ImageService implements AutoCloseable {
 
         /** Default deadline of a request from submit to result (default 5 minutes). */
         public Builder timeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("timeout must be positive");
-            timeout = t;
+            timeout = InvalidRequestException.requirePositive(t, "timeout");
             return this;
         }
 

@@ -996,15 +996,13 @@ public final class SprintServer implements AutoCloseable {
 
         /** How long a connection may send nothing while a request is read or between requests (default 30 s). */
         public Builder idleTimeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("idleTimeout must be positive");
-            idleTimeout = t;
+            idleTimeout = InvalidRequestException.requirePositive(t, "idleTimeout");
             return this;
         }
 
         /** How long a client may take to send one request's headers (default 10 s); then the connection is closed. */
         public Builder headerTimeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("headerTimeout must be positive");
-            headerTimeout = t;
+            headerTimeout = InvalidRequestException.requirePositive(t, "headerTimeout");
             return this;
         }
 
@@ -1063,8 +1061,7 @@ public final class SprintServer implements AutoCloseable {
 
         /** Deadline of each request, queued plus running (default 10 minutes); then 504. */
         public Builder requestTimeout(Duration t) {
-            if (t.isNegative() || t.isZero()) throw new InvalidRequestException("requestTimeout must be positive");
-            requestTimeout = t;
+            requestTimeout = InvalidRequestException.requirePositive(t, "requestTimeout");
             return this;
         }
 
@@ -1122,9 +1119,8 @@ public final class SprintServer implements AutoCloseable {
          * kept for polling (default 1 hour).
          */
         public Builder asyncJobs(int max, Duration resultTtl) {
-            if (max < 1 || resultTtl.isNegative() || resultTtl.isZero()) {
-                throw new InvalidRequestException("asyncJobs needs a positive count and result lifetime");
-            }
+            if (max < 1) throw new InvalidRequestException("asyncJobs needs a positive count, got " + max);
+            InvalidRequestException.requirePositive(resultTtl, "the asyncJobs result lifetime");
             asyncJobs = max;
             asyncResultTtl = resultTtl;
             return this;
@@ -1135,9 +1131,8 @@ public final class SprintServer implements AutoCloseable {
          * for new ones) and how long a link works (default 1 hour).
          */
         public Builder imageStore(long maxBytes, Duration ttl) {
-            if (maxBytes < 1 || ttl.isNegative() || ttl.isZero()) {
-                throw new InvalidRequestException("imageStore needs a positive size and lifetime");
-            }
+            if (maxBytes < 1) throw new InvalidRequestException("imageStore needs a positive size, got " + maxBytes);
+            InvalidRequestException.requirePositive(ttl, "the imageStore link lifetime");
             imageStoreBytes = maxBytes;
             imageTtl = ttl;
             return this;

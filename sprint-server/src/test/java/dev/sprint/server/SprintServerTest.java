@@ -62,6 +62,24 @@ class SprintServerTest {
         return "{\"prompt\": \"a red fox\", \"size\": \"64x64\"" + (extra.isEmpty() ? "" : ", " + extra) + "}";
     }
 
+    /** Every duration setting refuses zero, negative and missing values with its own name, before anything starts. */
+    @Test
+    void durationSettingsMustBePositive() {
+        for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1), null}) {
+            Map<String, Runnable> settings = Map.of(
+                    "idleTimeout", () -> builder().idleTimeout(bad),
+                    "headerTimeout", () -> builder().headerTimeout(bad),
+                    "requestTimeout", () -> builder().requestTimeout(bad),
+                    "the asyncJobs result lifetime", () -> builder().asyncJobs(4, bad),
+                    "the imageStore link lifetime", () -> builder().imageStore(1 << 20, bad),
+                    "timeout", () -> ImageService.builder(fake).timeout(bad));
+            settings.forEach((name, set) -> {
+                dev.sprint.api.InvalidRequestException e = assertThrows(dev.sprint.api.InvalidRequestException.class, set::run, name);
+                assertTrue(e.getMessage().startsWith(name + " must be a positive duration"), e.getMessage());
+            });
+        }
+    }
+
     @Test
     void whileLoadingLiveIsUpReadyIs503AndImagesAre503() {
         CountDownLatch release = new CountDownLatch(1);

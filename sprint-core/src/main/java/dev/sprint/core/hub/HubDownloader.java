@@ -503,15 +503,13 @@ public final class HubDownloader {
 
         /** Connect and metadata-request timeout (default HF_HUB_ETAG_TIMEOUT, 10 s). */
         public Builder timeout(Duration d) {
-            if (d.isNegative() || d.isZero()) throw new InvalidRequestException("timeout must be positive");
-            timeout = d;
+            timeout = InvalidRequestException.requirePositive(d, "timeout");
             return this;
         }
 
         /** A transfer that receives nothing this long is cut and resumed (default HF_HUB_DOWNLOAD_TIMEOUT, 10 s). */
         public Builder stallTimeout(Duration d) {
-            if (d.isNegative() || d.isZero()) throw new InvalidRequestException("stall timeout must be positive");
-            stallTimeout = d;
+            stallTimeout = InvalidRequestException.requirePositive(d, "stall timeout");
             return this;
         }
 

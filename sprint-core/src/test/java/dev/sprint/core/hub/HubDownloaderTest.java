@@ -93,6 +93,17 @@ class HubDownloaderTest extends LoopbackHubCase {
     }
 
     @Test
+    void timeoutsMustBePositive() {
+        for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1), null}) {
+            dev.sprint.api.InvalidRequestException e = assertThrows(dev.sprint.api.InvalidRequestException.class,
+                    () -> HubDownloader.builder().timeout(bad));
+            assertTrue(e.getMessage().startsWith("timeout must be a positive duration"), e.getMessage());
+            e = assertThrows(dev.sprint.api.InvalidRequestException.class, () -> HubDownloader.builder().stallTimeout(bad));
+            assertTrue(e.getMessage().startsWith("stall timeout must be a positive duration"), e.getMessage());
+        }
+    }
+
+    @Test
     void downloadsWhatThePipelineNeedsInPythonsLayout() throws Exception {
         LoopbackHub.Repo repo = HubFixtures.publishSana(hub, SANA);
         String commit = repo.mainCommit();
