@@ -501,8 +501,8 @@ public final class LibtorchBackend implements TensorBackend {
 
     @Override
     public Tensor unaryInPlace(Tensor a, UnaryOp u) {
-        if (u != UnaryOp.SILU || !ownsActivation(a)) return TensorBackend.super.unaryInPlace(a, u);
-        inPlace(() -> torch.silu_(n(a)));
+        if ((u != UnaryOp.SILU && u != UnaryOp.RELU) || !ownsActivation(a)) return TensorBackend.super.unaryInPlace(a, u);
+        inPlace(() -> u == UnaryOp.SILU ? torch.silu_(n(a)) : torch.relu_(n(a)));
         return a;
     }
 

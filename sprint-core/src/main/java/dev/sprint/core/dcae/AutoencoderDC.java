@@ -17,6 +17,7 @@ import dev.sprint.core.tensor.HostTensor;
 
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
+import dev.sprint.core.tensor.UnaryOp;
 import static dev.sprint.core.tensor.Tensors.free;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -266,8 +267,9 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
             // heads are contiguous chunks of 3·head_dim channels, each [q | k | v]
             Tensor t = all.reshape(b, -1, 3L * headDim, hw);
             List<Tensor> parts = be.chunk(t, 3, 2);
-            Tensor q = be.relu(parts.get(0));
-            Tensor k = be.relu(parts.get(1));
+            // all is this block's own (the cast, the concatenation or the projection made it): ReLU in place
+            Tensor q = be.unaryInPlace(parts.get(0), UnaryOp.RELU);
+            Tensor k = be.unaryInPlace(parts.get(1), UnaryOp.RELU);
             Tensor v = parts.get(2);
             Tensor out;
             if (linear) { // linear attention, with V padded by a row of ones as the normaliser
