@@ -656,10 +656,7 @@ public final class LibtorchBackend implements TensorBackend {
         return t;
     });
 
-    /**
-     * The two halves of a batch of float32 products at once, this thread and a side thread each running one on
-     * OpenBLAS: {@code bmm} into the two halves of one result. The same products, so the same values.
-     */
+    /** Waits for the side thread's half, keeping an interrupt for afterwards; its failure becomes ours. */
     private void awaitSide(java.util.concurrent.Future<?> side) {
         boolean interrupted = false;
         try {
@@ -678,6 +675,10 @@ public final class LibtorchBackend implements TensorBackend {
         }
     }
 
+    /**
+     * The two halves of a batch of float32 products at once, this thread and a side thread each running one on
+     * OpenBLAS: {@code bmm} into the two halves of one result. The same products, so the same values.
+     */
     private Tensor halvesInParallel(Tensor a, Tensor b) {
         long[] as = a.shape();
         long[] bs = b.shape();
@@ -769,9 +770,7 @@ public final class LibtorchBackend implements TensorBackend {
 
     /**
      * {@link #rmsNorm(Tensor, Tensor, double)} plus diffusers' bias ({@code (y·w) + b}, each rounded in the weight's
-     * type). Reduced types run in chunks of rows: the float32 copy, square and product of a chunk stay in cache and
-     * the allocator reuses them, where whole-tensor float32 temporaries (a 1024² DC-AE activation: 512 MB each) cost
-     * more in page faults and memory traffic than the arithmetic. Same operations per element, so the same values.
+     * type). Reduced types run in cached chunks of rows ({@link #rmsNormRows}).
      */
     @Override
     public Tensor rmsNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
@@ -783,39 +782,22 @@ public final class LibtorchBackend implements TensorBackend {
         long[] shape = x.shape();
         long c = shape[shape.length - 1];
         long rows = c == 0 ? 0 : x.numel() / c;
-        long chunk = Math.max(1, RMS_CHUNK_ELEMENTS / Math.max(1, c));
-        long[] last = {-1};
         return op(() -> {
-            // a contiguous last axis first: DC-AE normalises channels through a permuted view (a no-op when its
-            // activations are channels-last), and a reduction over a strided axis runs far below memory speed
-            org.bytedeco.pytorch.Tensor in = n(x).contiguous().view(rows, c);
             org.bytedeco.pytorch.Tensor out = torch.empty(new long[] {rows, c}, options(outDType), new MemoryFormatOptional());
-            for (long r0 = 0; r0 < rows; r0 += chunk) {
-                long len = Math.min(chunk, rows - r0);
-                try (PointerScope temps = new PointerScope()) {
-                    org.bytedeco.pytorch.Tensor xc = in.narrow(0, r0, len);
-                    org.bytedeco.pytorch.Tensor xf = xc.to(ScalarType.Float);
-                    org.bytedeco.pytorch.Tensor rs = xf.mul(xf).mean(last, true, new ScalarTypeOptional()).add_(new Scalar(eps)).rsqrt_();
-                    org.bytedeco.pytorch.Tensor o = out.narrow(0, r0, len);
-                    if (o.scalar_type().intern() == ScalarType.Float) {
-                        torch.mul_out(o, xf, rs); // float32 weights: x·r stays float32
-                    } else {
-                        // x·r computed in float32 (the promoted type) and rounded once into the output's type: the
-                        // same value as (x.float()·r).to(type), without a float32 product tensor
-                        torch.mul_out(o, xc, rs);
-                    }
-                    if (weight != null) o.mul_(n(weight));
-                    if (bias != null) o.add_(n(bias));
+            rmsNormRows(rowsOf(x, rows, c), c, weight, bias, eps, new RowChunks() {
+                @Override
+                public org.bytedeco.pytorch.Tensor target(long r0, long len) {
+                    return out.narrow(0, r0, len);
                 }
-            }
+            });
             return out.view(shape);
         });
     }
 
     /**
-     * In chunks of rows, as {@link #rmsNorm(Tensor, Tensor, Tensor, double)}, each normalised chunk added into
-     * {@code acc} while it is still in cache: the normalised tensor is never written whole (a 1024² DC-AE block's is
-     * 256 MB written and read back). Same operations per element, so the same values as the two calls.
+     * As {@link #rmsNorm(Tensor, Tensor, Tensor, double)}, each normalised chunk added into {@code acc} while it is
+     * still in cache: the normalised tensor is never written whole (a 1024² DC-AE block's is 256 MB written and read
+     * back). Same operations per element, so the same values as the two calls.
      */
     @Override
     public Tensor addRmsNorm(Tensor acc, Tensor x, Tensor weight, Tensor bias, double eps) {
@@ -826,40 +808,81 @@ public final class LibtorchBackend implements TensorBackend {
         long[] shape = x.shape();
         long c = shape[shape.length - 1];
         long rows = c == 0 ? 0 : x.numel() / c;
-        long chunk = Math.max(1, RMS_CHUNK_ELEMENTS / Math.max(1, c));
-        long[] last = {-1};
-        ScalarType normType = scalarType(weight.dtype());
         inPlace(() -> {
-            org.bytedeco.pytorch.Tensor in = n(x).contiguous().view(rows, c);
             org.bytedeco.pytorch.Tensor sum = n(acc).view(rows, c);
-            long len0 = Math.min(chunk, rows);
-            // per-chunk buffers, reused: the chunk's float32 copy, squares, statistics and normalised rows
-            org.bytedeco.pytorch.Tensor xf = torch.empty(new long[] {len0, c}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
-            org.bytedeco.pytorch.Tensor sq = torch.empty(new long[] {len0, c}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
-            org.bytedeco.pytorch.Tensor rs = torch.empty(new long[] {len0, 1}, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
-            org.bytedeco.pytorch.Tensor o = torch.empty(new long[] {len0, c}, new TensorOptions(normType), new MemoryFormatOptional());
-            for (long r0 = 0; r0 < rows; r0 += chunk) {
-                long len = Math.min(chunk, rows - r0);
-                try (PointerScope temps = new PointerScope()) {
-                    org.bytedeco.pytorch.Tensor xc = in.narrow(0, r0, len);
-                    org.bytedeco.pytorch.Tensor f = len == len0 ? xf : xf.narrow(0, 0, len);
-                    org.bytedeco.pytorch.Tensor q = len == len0 ? sq : sq.narrow(0, 0, len);
-                    org.bytedeco.pytorch.Tensor r = len == len0 ? rs : rs.narrow(0, 0, len);
-                    org.bytedeco.pytorch.Tensor oc = len == len0 ? o : o.narrow(0, 0, len);
-                    f.copy_(xc);
-                    torch.mul_out(q, f, f);
-                    torch.mean_out(r, q, last, true, new ScalarTypeOptional());
-                    r.add_(new Scalar(eps)).rsqrt_();
-                    // as rmsNorm: x·r in float32 rounded once into the weight's type, then ·w and +b in that type
-                    torch.mul_out(oc, normType == ScalarType.Float ? f : xc, r);
-                    oc.mul_(n(weight));
-                    if (bias != null) oc.add_(n(bias));
-                    sum.narrow(0, r0, len).add_(oc);
+            // one chunk's normalised rows, reused from chunk to chunk
+            org.bytedeco.pytorch.Tensor o = torch.empty(new long[] {Math.min(rmsChunkRows(c), rows), c},
+                    options(weight.dtype()), new MemoryFormatOptional());
+            rmsNormRows(rowsOf(x, rows, c), c, weight, bias, eps, new RowChunks() {
+                @Override
+                public org.bytedeco.pytorch.Tensor target(long r0, long len) {
+                    return len == o.size(0) ? o : o.narrow(0, 0, len);
                 }
-            }
+
+                @Override
+                public void done(long r0, long len, org.bytedeco.pytorch.Tensor normalised) {
+                    sum.narrow(0, r0, len).add_(normalised);
+                }
+            });
             return sum;
         });
         return acc;
+    }
+
+    /**
+     * x as (rows, c) with a contiguous last axis: DC-AE normalises channels through a permuted view (a no-op when its
+     * activations are channels-last), and a reduction over a strided axis runs far below memory speed.
+     */
+    private static org.bytedeco.pytorch.Tensor rowsOf(Tensor x, long rows, long c) {
+        return n(x).contiguous().view(rows, c);
+    }
+
+    private static long rmsChunkRows(long c) {
+        return Math.max(1, RMS_CHUNK_ELEMENTS / Math.max(1, c));
+    }
+
+    /** Where {@link #rmsNormRows} writes a chunk's normalised rows, and what follows once they are there. */
+    private interface RowChunks {
+        org.bytedeco.pytorch.Tensor target(long r0, long len);
+
+        default void done(long r0, long len, org.bytedeco.pytorch.Tensor normalised) {}
+    }
+
+    /**
+     * diffusers' RMSNorm of {@code in} (rows, c) under a reduced type, in chunks of rows: a chunk's float32 copy,
+     * squares and statistics live in buffers reused from chunk to chunk, so they stay in a core's cache (whole-tensor
+     * float32 temporaries of a 1024² DC-AE activation, 512 MB each, cost more in page faults and memory traffic than
+     * the arithmetic); {@code x·rsqrt(ms + eps)} is computed in float32 and rounded once into the target's type (the
+     * same value as {@code (x.float()·r).to(type)}), then {@code ·w} and {@code +b} are applied in that type.
+     */
+    private void rmsNormRows(org.bytedeco.pytorch.Tensor in, long c, Tensor weight, Tensor bias, double eps, RowChunks sink) {
+        long rows = in.size(0);
+        long chunk = rmsChunkRows(c);
+        long len0 = Math.min(chunk, rows);
+        long[] last = {-1};
+        boolean floatIn = in.scalar_type().intern() == ScalarType.Float;
+        TensorOptions f32 = new TensorOptions(ScalarType.Float);
+        org.bytedeco.pytorch.Tensor xf = floatIn ? null : torch.empty(new long[] {len0, c}, f32, new MemoryFormatOptional());
+        org.bytedeco.pytorch.Tensor sq = torch.empty(new long[] {len0, c}, f32, new MemoryFormatOptional());
+        org.bytedeco.pytorch.Tensor rs = torch.empty(new long[] {len0, 1}, f32, new MemoryFormatOptional());
+        for (long r0 = 0; r0 < rows; r0 += chunk) {
+            long len = Math.min(chunk, rows - r0);
+            try (PointerScope temps = new PointerScope()) {
+                org.bytedeco.pytorch.Tensor xc = in.narrow(0, r0, len);
+                org.bytedeco.pytorch.Tensor f = floatIn ? xc : len == len0 ? xf : xf.narrow(0, 0, len);
+                if (!floatIn) f.copy_(xc);
+                org.bytedeco.pytorch.Tensor q = len == len0 ? sq : sq.narrow(0, 0, len);
+                org.bytedeco.pytorch.Tensor r = len == len0 ? rs : rs.narrow(0, 0, len);
+                torch.mul_out(q, f, f);
+                torch.mean_out(r, q, last, true, new ScalarTypeOptional());
+                r.add_(new Scalar(eps)).rsqrt_();
+                org.bytedeco.pytorch.Tensor o = sink.target(r0, len);
+                torch.mul_out(o, o.scalar_type().intern() == ScalarType.Float ? f : xc, r);
+                if (weight != null) o.mul_(n(weight));
+                if (bias != null) o.add_(n(bias));
+                sink.done(r0, len, o);
+            }
+        }
     }
 
     @Override

@@ -123,7 +123,6 @@ final class LibtorchNatives {
     }
 
     private static void setBlasThreads(int n) {
-        blasThreads();
         try {
             org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(n);
             blasCurrent = n;
