@@ -877,7 +877,12 @@ public final class LibtorchBackend implements TensorBackend {
                 torch.mean_out(r, q, last, true, new ScalarTypeOptional());
                 r.add_(new Scalar(eps)).rsqrt_();
                 org.bytedeco.pytorch.Tensor o = sink.target(r0, len);
-                torch.mul_out(o, o.scalar_type().intern() == ScalarType.Float ? f : xc, r);
+                if (o.scalar_type().intern() == ScalarType.Float) {
+                    torch.mul_out(o, f, r);
+                } else { // float32 product, then one rounding copy: a mixed-type mul runs a scalar casting loop
+                    torch.mul_out(q, f, r);
+                    o.copy_(q);
+                }
                 if (weight != null) o.mul_(n(weight));
                 if (bias != null) o.add_(n(bias));
                 sink.done(r0, len, o);

@@ -129,8 +129,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
 
     /**
      * {@code x + channelNorm(norm, h)} into the residual stream {@code x}, which is dead afterwards: how every block
-     * ends, in one backend call (under bf16 compute the stream is float32, since the decoder's input latents are,
-     * and the norm's bf16 output is added into it).
+     * ends, in one backend call (under bf16 compute a float32 stream, see {@code Decoder.computeTypeStream}, takes
+     * the norm's bf16 output in float32).
      */
     static Tensor addChannelNorm(Tensor x, RMSNorm norm, Tensor h) {
         Tensor xl = x.permute(0, 2, 3, 1);
@@ -467,6 +467,15 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
         private final Conv2d convOut;
         private final int inRepeats;
         private final Activation convAct;
+        /**
+         * Per stage: whether the residual stream enters it in the compute type. Under bf16 compute the decoder's
+         * input, and so its stream, is float32; the stages of ResBlocks (the high-resolution ones, most of the
+         * decoder's memory traffic) take it in bf16, as diffusers runs the whole decoder, while the attention stages
+         * keep it in float32: there the ReLU linear attention's normaliser amplifies the stream's bf16 rounding (on
+         * the tiny golden decoder a bf16 stream through them moved a 4-step image by up to 32 levels; through the
+         * ResBlock stages, by 0.02 levels on average).
+         */
+        private final boolean[] computeTypeStream;
 
         Decoder(AutoencoderDCConfig c, Weights w) {
             int[] ch = c.decoderBlockOutChannels();
@@ -486,6 +495,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
                 }
                 upBlocks.add(blocks);
             }
+            computeTypeStream = new boolean[n];
+            for (int i = 0; i < n; i++) computeTypeStream[i] = c.decoderBlockTypes().get(i).equals("ResBlock");
             normOut = new RMSNorm(w.sub("norm_out"), ch[0], 1e-5, true, true);
             convAct = Activation.of(c.decoderConvActFn());
             convOut = new Conv2d(w.sub("conv_out"), ch[0], c.inChannels(), 3, 1, 1, 1, true);
@@ -498,6 +509,8 @@ public final class AutoencoderDC extends Model<AutoencoderDCConfig> {
                 h = free(z.backend().addInPlace(h, rep), rep);
             }
             for (int i = upBlocks.size() - 1; i >= 0; i--) {
+                DType compute = h.backend().floatType();
+                if (computeTypeStream[i] && h.dtype() != compute) h = free(h.backend().cast(h, compute), h);
                 for (Block b : upBlocks.get(i)) {
                     betweenBlocks.run();
                     h = dev.sprint.core.tensor.Tensors.step(h, b::forward);
