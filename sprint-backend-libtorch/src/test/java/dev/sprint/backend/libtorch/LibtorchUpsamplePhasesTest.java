@@ -11,15 +11,28 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code upsamplePhases} with bf16 phases and a float32 shortcut (the DC-AE decoder under bf16: conv outputs are
- * bf16, its residual stream float32), channels-last like the decoder's tensors: every output is exactly
- * {@code float(phase) + shortcut}, as PyTorch's promotion computes it. The float32 case is in the conformance suite.
+ * {@code upsamplePhases} under bf16 compute, with the layouts and types the DC-AE decoder gives it: bf16 phases (conv
+ * outputs, channels-last) and a float32 shortcut (the residual stream through the attention stages: every output is
+ * exactly {@code float(phase) + shortcut}, as PyTorch's promotion computes it) or a bf16 one (the ResBlock stages:
+ * {@code bf16(phase + shortcut)}), channels-last or not, for every repeat factor. The float32 case is in the
+ * conformance suite.
  */
 class LibtorchUpsamplePhasesTest {
     private final dev.sprint.core.tensor.TensorBackend be = LibtorchBackends.BF16;
 
     @Test
     void mixedTypesGiveTheFloat32Sums() {
+        check(DType.F32, true);
+        check(DType.F32, false);
+    }
+
+    @Test
+    void bf16ShortcutGivesTheRoundedSums() {
+        check(DType.BF16, true);
+        check(DType.BF16, false);
+    }
+
+    private void check(DType shortcutType, boolean channelsLast) {
         long b = 2, c = 4, h = 3, w = 5;
         Random rnd = new Random(7);
         for (int r : new int[] {1, 2, 4, 8}) {
@@ -28,12 +41,24 @@ class LibtorchUpsamplePhasesTest {
                 for (int i = 0; i < p.length; i++) p[i] = bf16((float) rnd.nextGaussian());
                 long in = 4 * c / r;
                 float[] x = new float[(int) (b * h * w * in)];
-                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                    if (shortcutType == DType.BF16) x[i] = bf16(x[i]);
+                }
                 // NHWC data viewed as NCHW: channels-last tensors, as the decoder's convolutions return them
                 Tensor phases = be.upload(HostTensor.ofFloats(p, b, h + 1, w + 1, 4 * c), DType.BF16).permute(0, 3, 1, 2);
-                Tensor shortcut = be.upload(HostTensor.ofFloats(x, b, h, w, in), DType.F32).permute(0, 3, 1, 2);
+                Tensor shortcut;
+                if (channelsLast) {
+                    shortcut = be.upload(HostTensor.ofFloats(x, b, h, w, in), shortcutType).permute(0, 3, 1, 2);
+                } else { // the same values laid out NCHW
+                    float[] xn = new float[x.length];
+                    for (int bi = 0; bi < b; bi++) for (int ch = 0; ch < in; ch++) for (int i = 0; i < h * w; i++) {
+                        xn[(int) ((bi * in + ch) * h * w + i)] = x[(int) ((bi * h * w + i) * in + ch)];
+                    }
+                    shortcut = be.upload(HostTensor.ofFloats(xn, b, in, h, w), shortcutType);
+                }
                 Tensor y = be.upsamplePhases(phases, shortcut, r);
-                assertEquals(DType.F32, y.dtype(), "bf16 + float32 promotes to float32");
+                assertEquals(shortcutType, y.dtype(), "bf16 + float32 promotes to float32; bf16 + bf16 stays bf16");
                 assertArrayEquals(new long[] {b, c, 2 * h, 2 * w}, y.shape());
                 float[] got = be.toFloats(y);
                 for (int bi = 0; bi < b; bi++) for (int ci = 0; ci < c; ci++) for (int i = 0; i < h; i++) for (int py = 0; py < 2; py++) {
@@ -41,8 +66,9 @@ class LibtorchUpsamplePhasesTest {
                         int ph = 2 * py + px;
                         float phase = p[(int) (((bi * (h + 1) + i + py) * (w + 1) + j + px) * 4 * c + ph * c + ci)];
                         float sc = x[(int) (((bi * h + i) * w + j) * in + (4L * ci + ph) / r)];
+                        float want = shortcutType == DType.BF16 ? bf16(phase + sc) : phase + sc;
                         int at = (int) (((bi * c + ci) * 2 * h + 2 * i + py) * 2 * w + 2 * j + px);
-                        assertEquals(phase + sc, got[at], 0f, "r=" + r + " at " + at);
+                        assertEquals(want, got[at], 0f, "r=" + r + " channels-last " + channelsLast + " at " + at);
                     }
                 }
             }
