@@ -223,28 +223,35 @@ public final class LibtorchBackend implements TensorBackend {
     // ---- running one operation ---------------------------------------------------------------------
 
     /**
-     * Runs one libtorch operation: times it, frees every native temporary it made, turns C++ errors into
-     * {@link BackendException}s, and hands the result to the innermost owner.
+     * -Dsprint.libtorch.profile=true: wall time per backend method, its two callers and the result's shape (the same
+     * op at each decoder resolution is its own line), logged when the backend closes.
      */
-    /** -Dsprint.libtorch.profile=true: wall time per backend method, logged when the backend closes. */
     private static final boolean PROFILE = Boolean.getBoolean("sprint.libtorch.profile");
     private final java.util.concurrent.ConcurrentHashMap<String, long[]> profile = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private void record(long nanos) {
+    private void record(long nanos, long[] shape) {
         StackTraceElement[] st = new Throwable().getStackTrace();
-        String key = st.length > 3 ? st[2].getMethodName() + " <- " + st[3].getClassName().replaceAll(".*\\.", "") + "." + st[3].getMethodName() : "?";
-        long[] v = profile.computeIfAbsent(key, k -> new long[2]);
+        StringBuilder key = new StringBuilder(st.length > 2 ? st[2].getMethodName() : "?");
+        for (int i = 3; i < Math.min(st.length, 5); i++) {
+            key.append(" <- ").append(st[i].getClassName().replaceAll(".*\\.", "")).append('.').append(st[i].getMethodName());
+        }
+        if (shape != null) key.append(' ').append(java.util.Arrays.toString(shape));
+        long[] v = profile.computeIfAbsent(key.toString(), k -> new long[2]);
         synchronized (v) {
             v[0] += nanos;
             v[1]++;
         }
     }
 
+    /**
+     * Runs one libtorch operation: times it, frees every native temporary it made, turns C++ errors into
+     * {@link BackendException}s, and hands the result to the innermost owner.
+     */
     private Tensor op(Supplier<org.bytedeco.pytorch.Tensor> f) {
         checkOpen();
         long start = System.nanoTime();
         org.bytedeco.pytorch.Tensor r;
-        long[] shape;
+        long[] shape = null;
         DType dtype;
         try (PointerScope temps = new PointerScope()) {
             r = f.get();
@@ -257,7 +264,7 @@ public final class LibtorchBackend implements TensorBackend {
         } finally {
             long t = System.nanoTime() - start;
             kernelNanos.get()[0] += t;
-            if (PROFILE) record(t);
+            if (PROFILE) record(t, shape);
         }
         Owner o = current();
         LtTensor out = new LtTensor(this, r, shape, dtype, o);
@@ -517,7 +524,7 @@ public final class LibtorchBackend implements TensorBackend {
         } finally {
             long t = System.nanoTime() - start;
             kernelNanos.get()[0] += t;
-            if (PROFILE) record(t);
+            if (PROFILE) record(t, null);
         }
     }
 
