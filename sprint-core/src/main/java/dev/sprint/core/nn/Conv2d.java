@@ -27,4 +27,9 @@ public final class Conv2d {
         return x.backend().conv2d(x, weight, bias, new int[] {stride, stride}, new int[] {padding, padding},
                 new int[] {1, 1}, groups);
     }
+
+    /** The padding on each side ({@link #forward} pads rows and columns alike). */
+    public int padding() {
+        return padding;
+    }
 }
