@@ -6,6 +6,7 @@ import dev.sprint.core.tensor.Scope;
 import dev.sprint.core.tensor.Tensor;
 import dev.sprint.core.tensor.TensorBackend;
 import dev.sprint.core.tensor.UnaryOp;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,8 +24,8 @@ public final class GLUMBConv {
 
     public GLUMBConv(Weights w, long channels, long hidden) {
         hidden2 = 2 * hidden;
-        convInverted = new Conv2d(w.sub("conv_inverted"), channels, 2 * hidden, 1, 1, 0, 1, true);
-        convDepth = new Conv2d(w.sub("conv_depth"), 2 * hidden, 2 * hidden, 3, 1, 1, (int) (2 * hidden), true);
+        convInverted = new Conv2d(w.sub("conv_inverted"), channels, hidden2, 1, 1, 0, 1, true);
+        convDepth = new Conv2d(w.sub("conv_depth"), hidden2, hidden2, 3, 1, 1, (int) hidden2, true);
         convPoint = new Conv2d(w.sub("conv_point"), hidden, channels, 1, 1, 0, 1, false);
     }
 
@@ -44,7 +45,7 @@ public final class GLUMBConv {
         if (band >= rows) return rows(x, 0, rows);
         // every op is per pixel except the depthwise 3×3, which needs one row of halo each side: bands of rows give
         // the same values as the whole image, with the large intermediates one band at a time
-        List<Tensor> parts = new java.util.ArrayList<>();
+        List<Tensor> parts = new ArrayList<>();
         for (long r0 = 0; r0 < rows; r0 += band) {
             try (Scope s = be.newScope()) {
                 parts.add(s.keep(rows(x, r0, Math.min(rows, r0 + band))));
@@ -65,7 +66,7 @@ public final class GLUMBConv {
         Tensor y = be.unaryInPlace(convInverted.forward(xb), UnaryOp.SILU);
         // zero padding is right only at the image's own edges; a halo row's output row is dropped
         Tensor d = free(convDepth.forward(y), y);
-        if (r0 - a0 != 0 || a1 - r1 != 0) d = d.slice(2, r0 - a0, r0 - a0 + (r1 - r0));
+        if (a0 != r0 || a1 != r1) d = d.slice(2, r0 - a0, r1 - a0);
         List<Tensor> g = be.chunk(d, 2, 1);
         // silu(gate) · hidden (the product commutes), both in the gate's half of d, which is dead afterwards
         Tensor gated = be.mulInPlace(be.unaryInPlace(g.get(1), UnaryOp.SILU), g.get(0));
